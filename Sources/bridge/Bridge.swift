@@ -1,0 +1,20 @@
+import ArgumentParser
+
+/// The one executable operators, reviewers and tests use.
+@main
+struct Bridge: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bridge",
+        abstract: "FederationBridge: iAM Smart sign-in for the Guangdong Unified Identity Authentication Platform.",
+        subcommands: [
+            ServeCommand.self,
+            DemoCommand.self,
+            SandboxCommand.self,
+            LogCommand.self,
+            KeysCommand.self,
+            MetadataCommand.self,
+            XMLCommand.self,
+            BenchCommand.self,
+        ]
+    )
+}

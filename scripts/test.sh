@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every test: unit, store (SQLite and a real PostgreSQL on loopback),
+# interop with xmlsec1, end to end over HTTP, and headless Chromium pages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+ensure_packages "${BUILD_PACKAGES[@]}" xmlsec1 postgresql chromium fonts-wqy-microhei python3
+
+# A PostgreSQL server of our own on a free loopback port, removed at exit.
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pg_dir=$(mktemp -d /tmp/fb-pg.XXXXXX)
+chown postgres "$pg_dir" 2>/dev/null || true
+pg_port=$(free_port)
+as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+stop_pg() {
+  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap stop_pg EXIT
+as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres >/dev/null
+as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+export FB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
+
+mkdir -p artifacts
+export FB_ARTIFACTS_DIR="$PWD/artifacts"
+
+swift build --build-tests
+swift test --skip-build "$@"
