@@ -5,6 +5,6 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure signed-Response builds and durable log appends.",
-        subcommands: []
+        subcommands: [BenchSAMLCommand.self, BenchLogCommand.self]
     )
 }
