@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Drives headless Chromium through a page flow and saves screenshots.
+
+Talks the Chrome DevTools Protocol over --remote-debugging-pipe (file
+descriptors 3 and 4, messages separated by NUL), so it needs nothing beyond
+Python's standard library and Debian's chromium.
+
+Usage: click_through.py STEPS_JSON
+STEPS_JSON is a list of steps, each one of:
+  {"goto": URL}
+  {"click": CSS_SELECTOR}            clicks and waits for the next page load
+  {"waitText": TEXT}                 waits until the page's text contains TEXT
+  {"screenshot": PATH}               full-page PNG
+Prints one JSON line per step; exits non-zero on the first failing step.
+"""
+import base64
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import time
+
+TIMEOUT = 20.0
+
+
+class Browser:
+    def __init__(self):
+        to_chrome_r, self.to_chrome = os.pipe()
+        self.from_chrome, from_chrome_w = os.pipe()
+        self.profile = tempfile.mkdtemp(prefix="fb-chromium-")
+        # Inside the child, fd 3 is what Chromium reads and fd 4 what it writes.
+        def wire():
+            os.dup2(to_chrome_r, 3)
+            os.dup2(from_chrome_w, 4)
+        self.proc = subprocess.Popen(
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+             "--remote-debugging-pipe", "--no-first-run",
+             "--user-data-dir=" + self.profile, "--window-size=1100,1400",
+             "about:blank"],
+            preexec_fn=wire, pass_fds=(3, 4, to_chrome_r, from_chrome_w),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(to_chrome_r)
+        os.close(from_chrome_w)
+        self.buffer = b""
+        self.next_id = 0
+        self.events = []
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        self.session = self.call("Target.attachToTarget",
+                                 {"targetId": target, "flatten": True})["sessionId"]
+        self.call("Page.enable", session=True)
+
+    def _read_message(self, deadline):
+        while b"\0" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError("no answer from chromium")
+            ready, _, _ = select.select([self.from_chrome], [], [], remaining)
+            if ready:
+                chunk = os.read(self.from_chrome, 1 << 20)
+                if not chunk:
+                    raise RuntimeError("chromium closed the pipe")
+                self.buffer += chunk
+        message, self.buffer = self.buffer.split(b"\0", 1)
+        return json.loads(message)
+
+    def call(self, method, params=None, session=False):
+        self.next_id += 1
+        message = {"id": self.next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = self.session
+        os.write(self.to_chrome, json.dumps(message).encode() + b"\0")
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            reply = self._read_message(deadline)
+            if reply.get("id") == self.next_id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply.get("result", {})
+            self.events.append(reply)
+
+    def evaluate(self, expression):
+        result = self.call("Runtime.evaluate",
+                           {"expression": expression, "returnByValue": True},
+                           session=True)
+        return result.get("result", {}).get("value")
+
+    def wait_until(self, expression, what):
+        deadline = time.monotonic() + TIMEOUT
+        while time.monotonic() < deadline:
+            try:
+                if self.evaluate(expression):
+                    return
+            except RuntimeError:
+                pass  # the page is navigating; ask again
+            time.sleep(0.1)
+        raise TimeoutError(f"timed out waiting for {what}")
+
+    def wait_for_new_page(self, old_marker):
+        self.wait_until(
+            f"window.__fbMarker !== {json.dumps(old_marker)} && document.readyState === 'complete'",
+            "the next page")
+
+    def mark_page(self):
+        marker = f"m{time.monotonic_ns()}"
+        self.evaluate(f"window.__fbMarker = {json.dumps(marker)}")
+        return marker
+
+    def close(self):
+        self.proc.kill()
+        self.proc.wait()
+        subprocess.run(["rm", "-rf", self.profile], check=False)
+
+
+def run(steps):
+    browser = Browser()
+    try:
+        for step in steps:
+            if "goto" in step:
+                marker = browser.mark_page()
+                browser.call("Page.navigate", {"url": step["goto"]}, session=True)
+                browser.wait_for_new_page(marker)
+                outcome = {"goto": step["goto"]}
+            elif "click" in step:
+                selector = json.dumps(step["click"])
+                marker = browser.mark_page()
+                found = browser.evaluate(
+                    f"(() => {{ const e = document.querySelector({selector});"
+                    f" if (!e) return false; e.click(); return true; }})()")
+                if not found:
+                    raise RuntimeError(f"no element matches {step['click']}")
+                browser.wait_for_new_page(marker)
+                outcome = {"click": step["click"]}
+            elif "waitText" in step:
+                text = json.dumps(step["waitText"])
+                browser.wait_until(f"document.body && document.body.innerText.includes({text})",
+                                   f"text {step['waitText']!r}")
+                outcome = {"waitText": step["waitText"]}
+            elif "screenshot" in step:
+                shot = browser.call("Page.captureScreenshot",
+                                    {"format": "png", "captureBeyondViewport": True},
+                                    session=True)
+                with open(step["screenshot"], "wb") as out:
+                    out.write(base64.b64decode(shot["data"]))
+                outcome = {"screenshot": step["screenshot"]}
+            else:
+                raise ValueError(f"unknown step {step}")
+            outcome["url"] = browser.evaluate("location.href")
+            print(json.dumps(outcome), flush=True)
+    finally:
+        browser.close()
+
+
+if __name__ == "__main__":
+    try:
+        run(json.loads(sys.argv[1]))
+    except Exception as error:  # report the failing step in one line
+        print(json.dumps({"error": str(error)}), flush=True)
+        sys.exit(1)
