@@ -38,7 +38,7 @@ struct TransferLogStoreTests {
             let text = String(decoding: try #require(stored.body), as: UTF8.self)
             #expect(text.hasPrefix(#"{"assertionID":"_a1","attributes":[{"name":"uid","transforms":["pairwise-id"]}"#))
             #expect(text.contains(#""seq":0,"subjectDigest":""#))
-            #expect(text.contains(#""time":"2026-09-21T13:46:40.123Z""#))
+            #expect(text.contains(#""time":"2026-09-21T14:13:20.123Z""#))
             #expect(!text.contains(" \""))
             #expect(!text.contains("\n"))
             #expect(!text.contains("pairwise-1\""))

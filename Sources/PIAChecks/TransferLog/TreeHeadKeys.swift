@@ -7,12 +7,15 @@ import Foundation
 /// reviewer's verifier key names the log it speaks for.
 public struct TreeHeadSigner: Sendable {
     public let name: String
-    let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
+    let seed: Data
+    public let verifier: TreeHeadVerifier
 
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         try TreeHeadVerifier.validate(name: name)
         self.name = name
-        self.privateKey = privateKey
+        self.seed = privateKey.rawRepresentation
+        self.verifier = TreeHeadVerifier(name: name, publicKey: privateKey.publicKey)
     }
 
     public static func generate(name: String) throws -> TreeHeadSigner {
@@ -40,11 +43,7 @@ public struct TreeHeadSigner: Sendable {
 
     /// The signer key string; keep it secret.
     public var signerKey: String {
-        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + privateKey.rawRepresentation).base64EncodedString())"
-    }
-
-    public var verifier: TreeHeadVerifier {
-        TreeHeadVerifier(name: name, publicKey: privateKey.publicKey)
+        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + seed).base64EncodedString())"
     }
 
     /// The signed note text for a checkpoint.
@@ -55,6 +54,7 @@ public struct TreeHeadSigner: Sendable {
     /// Signs any note text (which must end in a newline) as a C2SP signed note.
     public func sign(text body: String) throws -> String {
         guard body.hasSuffix("\n") else { throw TransferLogError.badCheckpoint("note text must end with a newline") }
+        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         let signature = try privateKey.signature(for: Data(body.utf8))
         return SignedNote(body: body, signatures: [
             .init(name: name, keyID: verifier.keyID, signature: signature),

@@ -91,7 +91,7 @@ struct LogShowCommand: AsyncParsableCommand {
         let log = try await options.openLog()
         let entry = try await log.entry(seq: seq)
         print("seq \(entry.seq)")
-        print("leaf hash \(entry.leafHash.hex)")
+        print("leaf hash \(entry.leafHash.hexText)")
         if let body = entry.body {
             print(String(decoding: body, as: UTF8.self))
         } else {
@@ -177,18 +177,18 @@ struct LogExportCommand: AsyncParsableCommand {
                 if let body = item.body {
                     print(String(decoding: body, as: UTF8.self))
                 } else {
-                    print("{\"leafHash\":\"\(item.leafHash.hex)\",\"redacted\":true,\"seq\":\(item.seq)}")
+                    print("{\"leafHash\":\"\(item.leafHash.hexText)\",\"redacted\":true,\"seq\":\(item.seq)}")
                 }
             case .csv:
                 guard let e = item.entry else {
-                    print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hex)")
+                    print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hexText)")
                     continue
                 }
                 let attributes = e.attributes.map { ([$0.name] + $0.transforms).joined(separator: ":") }.joined(separator: " ")
                 let failed = e.checks.filter { !$0.passed }.map(\.id).joined(separator: " ")
                 print([
                     String(item.seq), CanonicalJSON.timestamp(e.time), e.recipient, e.purpose, e.legalBasis,
-                    e.decision.rawValue, attributes, failed, e.assertionID, e.consentDigest, e.subjectDigest, item.leafHash.hex,
+                    e.decision.rawValue, attributes, failed, e.assertionID, e.consentDigest, e.subjectDigest, item.leafHash.hexText,
                 ].map(Self.csvField).joined(separator: ","))
             }
         }
@@ -235,7 +235,7 @@ struct LogCheckProofCommand: AsyncParsableCommand {
         do {
             if let bundle = try? JSONDecoder().decode(InclusionProofBundle.self, from: data) {
                 let checkpoint = try bundle.verify(with: verifier)
-                print("entry \(bundle.leafIndex) is included in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.rootHash.hex)")
+                print("entry \(bundle.leafIndex) is included in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.rootHash.hexText)")
             } else {
                 let bundle = try JSONDecoder().decode(ConsistencyProofBundle.self, from: data)
                 try bundle.verify(with: verifier)
@@ -323,6 +323,7 @@ struct LogStressAppendCommand: AsyncParsableCommand {
     func run() async throws {
         guard let signer = try options.signer() else { throw ValidationError("--signing-key is required") }
         let log = TransferLog(store: try await TransferLogStores.open(url: options.storeURL), signer: signer)
+        let count = self.count
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<tasks {
                 group.addTask {
@@ -348,5 +349,12 @@ enum SampleEntries {
             checks: [CheckResult(id: "load", passed: true, reason: "synthetic")],
             consentDigest: String(repeating: "0", count: 64), subjectDigest: String(repeating: "1", count: 64),
             assertionID: "_stress-\(task)-\(index)", decision: .transfer)
+    }
+}
+
+extension Data {
+    /// Lower-case hex for reviewer output.
+    fileprivate var hexText: String {
+        map { String(format: "%02x", $0) }.joined()
     }
 }
