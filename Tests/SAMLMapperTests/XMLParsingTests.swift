@@ -110,6 +110,11 @@ import Testing
         #expect(!xml.hasPrefix("<samlp:Root xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" xmlns:saml"))
     }
 
+    @Test func builderReplacesForbiddenControlCharacters() throws {
+        let xml = XMLBuilder("NameID", .saml, text: "a\u{0}b\u{1B}c").xmlString()
+        #expect(try XMLDocument(parsing: xml).root.text() == "a\u{FFFD}b\u{FFFD}c")
+    }
+
     @Test func standaloneCopyKeepsInScopeNamespaces() throws {
         let doc = try XMLDocument(parsing: #"<a:r xmlns:a="urn:a" xmlns:xs="urn:xs"><a:c type="xs:string">v</a:c></a:r>"#)
         let child = doc.root.childElements[0]

@@ -113,6 +113,14 @@ public struct XMLBuilder: Sendable {
         out += "</\(qname)>"
     }
 
+    /// XML 1.0 forbids most control characters even when escaped; they are replaced.
+    static func isXMLChar(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
+        default: return false
+        }
+    }
+
     static func escapeText(_ s: String) -> String {
         var r = ""
         r.reserveCapacity(s.utf8.count)
@@ -122,7 +130,7 @@ public struct XMLBuilder: Sendable {
             case "<": r += "&lt;"
             case ">": r += "&gt;"
             case "\r": r += "&#xD;"
-            default: r.unicodeScalars.append(ch)
+            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
             }
         }
         return r
@@ -139,7 +147,7 @@ public struct XMLBuilder: Sendable {
             case "\t": r += "&#x9;"
             case "\n": r += "&#xA;"
             case "\r": r += "&#xD;"
-            default: r.unicodeScalars.append(ch)
+            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
             }
         }
         return r

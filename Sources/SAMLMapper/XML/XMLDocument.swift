@@ -63,10 +63,10 @@ public final class XMLDocument {
             | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOXINCNODE.rawValue)
 
     private static func parse(_ data: Data) throws -> (xmlDocPtr, xmlNodePtr) {
-        let created: xmlParserCtxtPtr? = data.withUnsafeBytes { raw in
-            xmlCreateMemoryParserCtxt(raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count))
+        // A push parser: its context is ours to configure before any byte is read.
+        guard let ctxt = xmlCreatePushParserCtxt(nil, nil, nil, 0, nil) else {
+            throw XMLSecurityError.malformed(reason: "parser could not start")
         }
-        guard let ctxt = created else { throw XMLSecurityError.malformed(reason: "parser could not start") }
         defer { xmlFreeParserCtxt(ctxt) }
         _ = xmlCtxtUseOptions(ctxt, parseOptions)
         // Stop at the first sign of a DTD, before any declaration inside it is read,
@@ -81,7 +81,9 @@ public final class XMLDocument {
         ctxt.pointee.sax?.pointee.entityDecl = nil
         ctxt.pointee.sax?.pointee.resolveEntity = nil
         ctxt.pointee._private = nil
-        _ = xmlParseDocument(ctxt)
+        _ = data.withUnsafeBytes { raw in
+            xmlParseChunk(ctxt, raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), 1)
+        }
         let sawDoctype = ctxt.pointee._private != nil
         let parsed = ctxt.pointee.myDoc
         ctxt.pointee.myDoc = nil
