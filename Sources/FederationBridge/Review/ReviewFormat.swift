@@ -1,0 +1,45 @@
+import Foundation
+
+/// Time and number formats used across the pages and exports: UTC always, so
+/// that two reviewers in different places read the same numbers.
+enum ReviewFormat {
+    static func instant(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+    }
+
+    static func parseInstant(_ text: String) -> Date? {
+        if let date = try? Date.ISO8601FormatStyle().parse(text) { return date }
+        return try? Date.ISO8601FormatStyle(includingFractionalSeconds: true).parse(text)
+    }
+
+    static func day(_ date: Date) -> String {
+        date.formatted(.iso8601.year().month().day())
+    }
+
+    static func hour(_ date: Date) -> String {
+        let calendar = utcCalendar
+        let components = calendar.dateComponents([.hour], from: date)
+        return "\(day(date)) \(String(format: "%02d", components.hour ?? 0)):00"
+    }
+
+    static func parseDay(_ text: String) -> Date? {
+        try? Date.ISO8601FormatStyle().year().month().day().parse(text)
+    }
+
+    /// A readable UTC time for pages: `2026-11-25 16:23:34 UTC`.
+    static func readable(_ date: Date) -> String {
+        let components = utcCalendar.dateComponents([.hour, .minute, .second], from: date)
+        return String(
+            format: "%@ %02d:%02d:%02d UTC", day(date), components.hour ?? 0, components.minute ?? 0, components.second ?? 0)
+    }
+
+    static let utcCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
+        return calendar
+    }()
+
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+}
