@@ -79,15 +79,20 @@ public struct ReviewAccounts: Sendable {
     /// stall the tasks serving other requests.
     public func authenticate(_ credentials: BasicAuthentication?) async -> Reviewer? {
         guard let credentials else { return nil }
-        let knownHash = hashes[credentials.username]
-        let acceptable = Self.isAcceptablePassword(credentials.password)
+        return await authenticate(username: credentials.username, password: credentials.password)
+    }
+
+    /// Checks a user name and password; `nil` when unknown or wrong.
+    public func authenticate(username: String, password: String) async -> Reviewer? {
+        let knownHash = hashes[username]
+        let acceptable = Self.isAcceptablePassword(password)
         let hash = knownHash ?? decoyHash
-        let password = acceptable ? credentials.password : "-"
+        let candidate = acceptable ? password : "-"
         let matches = (try? await NIOThreadPool.singleton.runIfActive {
-            Bcrypt.verify(password, hash: hash)
+            Bcrypt.verify(candidate, hash: hash)
         }) ?? false
         guard matches, acceptable, knownHash != nil else { return nil }
-        return Reviewer(username: credentials.username)
+        return Reviewer(username: username)
     }
 
     /// Hashes a new reviewer password for the configuration file.
