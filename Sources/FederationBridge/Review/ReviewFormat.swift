@@ -4,7 +4,7 @@ import Foundation
 /// that two reviewers in different places read the same numbers.
 enum ReviewFormat {
     static func instant(_ date: Date) -> String {
-        date.formatted(.iso8601.year().month().day().time(includingFractionalSeconds: false).timeZone(separator: .omitted))
+        date.formatted(.iso8601)
     }
 
     static func parseInstant(_ text: String) -> Date? {
@@ -29,8 +29,8 @@ enum ReviewFormat {
     /// A readable UTC time for pages: `2026-11-25 16:23:34 UTC`.
     static func readable(_ date: Date) -> String {
         let components = utcCalendar.dateComponents([.hour, .minute, .second], from: date)
-        return String(
-            format: "%@ %02d:%02d:%02d UTC", day(date), components.hour ?? 0, components.minute ?? 0, components.second ?? 0)
+        let time = String(format: "%02d:%02d:%02d", components.hour ?? 0, components.minute ?? 0, components.second ?? 0)
+        return "\(day(date)) \(time) UTC"
     }
 
     static let utcCalendar: Calendar = {
@@ -38,8 +38,4 @@ enum ReviewFormat {
         calendar.timeZone = TimeZone(identifier: "UTC") ?? TimeZone(secondsFromGMT: 0) ?? .current
         return calendar
     }()
-
-    static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
-    }
 }

@@ -42,7 +42,7 @@ struct ReviewLogReader: Sendable {
             let last = try? await log.entry(seq: checkpoint.size - 1)
             return .verified(
                 checkpointSize: checkpoint.size, checkpointTime: last?.entry?.time,
-                rootHex: checkpoint.rootHash.map { String(format: "%02x", $0) }.joined())
+                rootHex: checkpoint.rootHash.hex)
         } catch let error as LogVerificationError {
             return .failed(firstBadEntry: error.entry, reason: error.problem)
         } catch {

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdAuth
 import Logging
@@ -62,13 +63,13 @@ public struct ReviewRoutes: Sendable {
         }
         group.get("entries/{sequence}") { request, requestContext in
             let sequence = requestContext.parameters.get("sequence")
-            return await respond(to: request, action: "view-entry", target: { _ in "entry \(sequence ?? "?")" }) { _ in
+            return await respond(to: request, action: "view-entry", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _ in
                 try await entry(sequence)
             }
         }
         group.get("entries/{sequence}/proof") { request, requestContext in
             let sequence = requestContext.parameters.get("sequence")
-            return await respond(to: request, action: "download-proof", target: { _ in "entry \(sequence ?? "?")" }) { _ in
+            return await respond(to: request, action: "download-proof", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _ in
                 try await proof(sequence)
             }
         }
@@ -107,14 +108,14 @@ public struct ReviewRoutes: Sendable {
         let page = try Self.pageNumber(query)
         let all = try await reader.records()
         let checks = Set(all.flatMap { $0.checks.map(\.check) })
-        let page_ = SearchPage(
+        let searchPage = SearchPage(
             base: basePath, filter: filter, query: query, page: page, matching: try await reader.records(filter),
             choices: (
                 recipients: Set(context.recipientIDs + all.map(\.recipient)).sorted(),
                 purposes: Set(context.purposeIDs + all.map(\.purpose)).sorted(),
                 checks: checks.sorted()
             ))
-        return .page(template: "search", page: page_, title: "Search")
+        return .page(template: "search", page: searchPage, title: "Search")
     }
 
     private func entry(_ sequenceText: String?) async throws -> Rendered {
@@ -226,13 +227,16 @@ public struct ReviewRoutes: Sendable {
     }
 
     /// Reviewer pages must not be cached, framed, sniffed or leak their URLs.
-    static let securityHeaders: HTTPFields = [
-        .contentSecurityPolicy: ReviewLayout.contentSecurityPolicy,
-        .cacheControl: "no-store",
-        .xContentTypeOptions: "nosniff",
-        HTTPField.Name("Referrer-Policy")!: "no-referrer",
-        HTTPField.Name("X-Frame-Options")!: "DENY",
-    ]
+    /// (Framing is forbidden by the policy's `frame-ancestors 'none'`.)
+    static let securityHeaders: HTTPFields = {
+        var fields: HTTPFields = [
+            .contentSecurityPolicy: ReviewLayout.contentSecurityPolicy,
+            .cacheControl: "no-store",
+            .xContentTypeOptions: "nosniff",
+        ]
+        if let referrerPolicy = HTTPField.Name("Referrer-Policy") { fields[referrerPolicy] = "no-referrer" }
+        return fields
+    }()
 
     static func sequence(_ text: String?) throws(ReviewRequestError) -> Int {
         guard let text, text.count <= 18, let sequence = Int(text), sequence >= 0 else {

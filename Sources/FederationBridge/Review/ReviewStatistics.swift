@@ -19,7 +19,7 @@ struct ReviewStatistics: Sendable {
 
     init(_ records: [ReviewRecord]) {
         total = records.count
-        transfers = records.count { $0.decision == .transfer }
+        transfers = records.count(where: { $0.decision == .transfer })
         refusals = total - transfers
         byRecipient = Self.group(records, by: { [$0.recipient] })
         byPurpose = Self.group(records, by: { [$0.purpose] })

@@ -28,7 +28,7 @@ struct SVGChart: Sendable {
         let height = max(1, bars.count) * rowHeight + top + 24
         let plotWidth = width - labelWidth - 60
         let maximum = max(1, bars.map(\.total).max() ?? 1)
-        var svg = open(width: width, height: height, title: title, bars: bars)
+        var svg = header(width: width, height: height, title: title, bars: bars)
         if bars.isEmpty {
             svg += #"<text x="\#(width / 2)" y="\#(top + 16)" text-anchor="middle" fill="#555">no entries</text>"#
         }
@@ -56,7 +56,7 @@ struct SVGChart: Sendable {
         let plotWidth = width - left - 10
         let plotHeight = height - top - bottom
         let maximum = max(1, bars.map(\.total).max() ?? 1)
-        var svg = open(width: width, height: height, title: title, bars: bars)
+        var svg = header(width: width, height: height, title: title, bars: bars)
         // Axis with three gridlines so magnitudes can be read without hovering.
         for step in 0...2 {
             let value = maximum * step / 2
@@ -87,7 +87,7 @@ struct SVGChart: Sendable {
         return svg + "</svg>"
     }
 
-    private static func open(width: Int, height: Int, title: String, bars: [Bar]) -> String {
+    private static func header(width: Int, height: Int, title: String, bars: [Bar]) -> String {
         let summary = bars.prefix(20).map { "\($0.label) \($0.transfers) transferred \($0.refusals) refused" }.joined(separator: "; ")
         return #"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="12" aria-label="\#(escape(title + ": " + summary))">"#
             + "<title>\(escape(title))</title>"

@@ -48,9 +48,9 @@ struct ReviewFixture {
             .init(username: "auditor", passwordHash: try ReviewAccounts.hashPassword("other-secret", cost: 10)),
         ])
         let routes = try ReviewRoutes(
-            log: log, policy: policy, accounts: accounts, auditLog: try ReviewAuditLog(fileURL: auditURL))
+            log: log, policy: standardPolicy, accounts: accounts, auditLog: try ReviewAuditLog(fileURL: auditURL))
         return ReviewFixture(
-            directory: directory, storePath: storePath, store: store, log: log, signer: signer, policy: policy,
+            directory: directory, storePath: storePath, store: store, log: log, signer: signer, policy: standardPolicy,
             entries: entries, auditURL: auditURL, routes: routes)
     }
 
@@ -66,7 +66,7 @@ struct ReviewFixture {
 
     // MARK: Data
 
-    static let policy = Policy(
+    static let standardPolicy = Policy(
         recipients: [
             Recipient(
                 entityID: guangzhou, legalEntity: "Guangzhou Municipal Government Service Data Administration",

@@ -172,7 +172,7 @@ import Testing
                 let response = try await client.get("/review/entries/\(sequence)/proof")
                 #expect(response.status == .ok)
                 #expect(response.headers[.contentDisposition] == "attachment; filename=\"entry-\(sequence)-inclusion-proof.json\"")
-                let bundle = try JSONDecoder().decode(InclusionProofBundle.self, from: Data(buffer: response.body))
+                let bundle = try JSONDecoder().decode(InclusionProofBundle.self, from: Data(response.body.readableBytesView))
                 #expect(bundle.leafIndex == sequence)
                 #expect(bundle.treeSize == 13)
                 // Checked with the hashing rules and the public key alone.
