@@ -66,8 +66,8 @@ public struct Policy: Sendable, Hashable {
             root = node
         } catch let error as PolicyError {
             throw error
-        } catch let error as YamlError {
-            throw PolicyError(line: Self.line(of: error), key: "", problem: "not valid YAML")
+        } catch {
+            throw PolicyError(line: (error as? YamlError).flatMap(Self.line), key: "", problem: "not valid YAML")
         }
         let doc = PolicyReader(node: root, path: "")
         try doc.allowOnly(["version", "consent", "sensitiveAttributes", "volume", "recipients", "purposes"])

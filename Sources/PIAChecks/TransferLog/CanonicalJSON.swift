@@ -15,14 +15,14 @@ public enum CanonicalJSON {
     }
 
     public static func timestamp(_ date: Date) -> String {
-        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+        let millis = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let seconds = Double(millis / 1000)
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
         let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: Date(timeIntervalSince1970: seconds))
         let ms = Int(((millis % 1000) + 1000) % 1000)
         return String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+            format: "%04ld-%02ld-%02ldT%02ld:%02ld:%02ld.%03ldZ",
             c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0, ms)
     }
 
@@ -95,14 +95,20 @@ struct EntryBody: Codable {
 
 extension Sequence where Element == UInt8 {
     /// Lower-case hex.
-    public var hex: String {
-        map { String(format: "%02x", $0) }.joined()
+    var hex: String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in self {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 extension Data {
     /// Parses lower- or upper-case hex; `nil` on any other character.
-    public init?(hex: String) {
+    init?(hex: String) {
         var bytes: [UInt8] = []
         var iterator = hex.utf8.makeIterator()
         while let high = iterator.next() {

@@ -90,7 +90,8 @@ public final class PostgresTransferLogStore: TransferLogStore {
                 "SELECT size, frontier FROM \(unescaped: state) WHERE id = 1 FOR UPDATE", logger: logger)
             var current: (Int64, Data)?
             for try await row in rows.decode((Int64, Data).self) { current = row }
-            guard let (size, frontier) = current else { throw TransferLogError.corrupt("tree state row is missing") }
+            guard let current else { throw TransferLogError.corrupt("tree state row is missing") }
+            let (size, frontier) = current
             let plan = try AppendPlan(
                 entries: newEntries, range: try CompactRange(size: Int(size), serialized: frontier), signer: signer)
 
@@ -104,9 +105,9 @@ public final class PostgresTransferLogStore: TransferLogStore {
                 binds.append(r.recipient)
                 binds.append(r.purpose)
                 binds.append(r.decision)
-                binds.append(r.body)
-                binds.append(r.leafHash)
-                binds.append(r.treeRoot)
+                try binds.append(r.body)
+                try binds.append(r.leafHash)
+                try binds.append(r.treeRoot)
             }
             try await connection.query(PostgresQuery(
                 unsafeSQL: "INSERT INTO \(entries) (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root) VALUES "
@@ -115,7 +116,7 @@ public final class PostgresTransferLogStore: TransferLogStore {
             try await connection.query(
                 "INSERT INTO \(unescaped: heads) (size, note) VALUES (\(Int64(plan.head.size)), \(plan.head.note))",
                 logger: logger)
-            try await connection.query(
+            try await connection.query(try
                 "UPDATE \(unescaped: state) SET size = \(Int64(plan.range.size)), frontier = \(plan.range.serialized) WHERE id = 1",
                 logger: logger)
             return plan.sequenced
@@ -147,7 +148,7 @@ public final class PostgresTransferLogStore: TransferLogStore {
     }
 
     public func transferTimes(recipient: String, since: Date) async throws -> [Date] {
-        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded(.down))
+        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded())
         let rows = try await client.query(
             "SELECT time_ms FROM \(unescaped: entries) WHERE recipient = \(recipient) AND decision = 'transfer' AND time_ms >= \(sinceMillis)",
             logger: logger)
@@ -159,7 +160,7 @@ public final class PostgresTransferLogStore: TransferLogStore {
     }
 
     public func redact(before: Date) async throws -> Int {
-        let cutoff = Int64((before.timeIntervalSince1970 * 1000).rounded(.down))
+        let cutoff = Int64((before.timeIntervalSince1970 * 1000).rounded())
         let rows = try await client.query(
             "UPDATE \(unescaped: entries) SET body = NULL WHERE time_ms < \(cutoff) AND body IS NOT NULL RETURNING seq",
             logger: logger)

@@ -90,7 +90,7 @@ public final class SQLiteTransferLogStore: TransferLogStore {
     }
 
     public func transferTimes(recipient: String, since: Date) async throws -> [Date] {
-        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded(.down))
+        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded())
         return try await pool.read { db in
             try Int64.fetchAll(
                 db,
@@ -101,7 +101,7 @@ public final class SQLiteTransferLogStore: TransferLogStore {
     }
 
     public func redact(before: Date) async throws -> Int {
-        let cutoff = Int64((before.timeIntervalSince1970 * 1000).rounded(.down))
+        let cutoff = Int64((before.timeIntervalSince1970 * 1000).rounded())
         return try await pool.write { db in
             try db.execute(sql: "UPDATE log_entries SET body = NULL WHERE time_ms < ? AND body IS NOT NULL", arguments: [cutoff])
             return db.changesCount

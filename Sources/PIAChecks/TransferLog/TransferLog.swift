@@ -32,6 +32,9 @@ public actor TransferLog: TransferHistory {
         self.maxBatch = 1
     }
 
+    /// The signer, for tests that start a second instance with the same key.
+    nonisolated var signerForTesting: TreeHeadSigner? { signer }
+
     // MARK: Appending
 
     /// Appends `entry` and returns once it is durable. Throws on any failure;

@@ -27,7 +27,7 @@ public struct TransferLogEntry: Sendable, Hashable {
         attributes: [ReleasedAttribute], checks: [CheckResult], consentDigest: String,
         subjectDigest: String, assertionID: String, decision: TransferDecision
     ) {
-        self.time = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
+        self.time = Date(timeIntervalSince1970: (time.timeIntervalSince1970 * 1000).rounded() / 1000)
         self.recipient = recipient
         self.purpose = purpose
         self.legalBasis = legalBasis

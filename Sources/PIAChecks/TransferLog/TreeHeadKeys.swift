@@ -7,12 +7,15 @@ import Foundation
 /// reviewer's verifier key names the log it speaks for.
 public struct TreeHeadSigner: Sendable {
     public let name: String
-    let privateKey: Curve25519.Signing.PrivateKey
+    /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
+    let seed: Data
+    public let verifier: TreeHeadVerifier
 
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         try TreeHeadVerifier.validate(name: name)
         self.name = name
-        self.privateKey = privateKey
+        self.seed = privateKey.rawRepresentation
+        self.verifier = TreeHeadVerifier(name: name, publicKey: privateKey.publicKey)
     }
 
     public static func generate(name: String) throws -> TreeHeadSigner {
@@ -21,7 +24,9 @@ public struct TreeHeadSigner: Sendable {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>`.
     public init(signerKey: String) throws {
-        let parts = signerKey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false)
+        // The base64 key may itself contain '+', so split only four times.
+        let parts = signerKey.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
               let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == 0x01 else {
             throw TransferLogError.badKey("expected PRIVATE+KEY+<name>+<key ID>+<base64 key>")
@@ -38,16 +43,18 @@ public struct TreeHeadSigner: Sendable {
 
     /// The signer key string; keep it secret.
     public var signerKey: String {
-        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + privateKey.rawRepresentation).base64EncodedString())"
-    }
-
-    public var verifier: TreeHeadVerifier {
-        TreeHeadVerifier(name: name, publicKey: privateKey.publicKey)
+        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + seed).base64EncodedString())"
     }
 
     /// The signed note text for a checkpoint.
     public func sign(_ checkpoint: Checkpoint) throws -> String {
-        let body = checkpoint.body
+        try sign(text: checkpoint.body)
+    }
+
+    /// Signs any note text (which must end in a newline) as a C2SP signed note.
+    public func sign(text body: String) throws -> String {
+        guard body.hasSuffix("\n") else { throw TransferLogError.badCheckpoint("note text must end with a newline") }
+        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
         let signature = try privateKey.signature(for: Data(body.utf8))
         return SignedNote(body: body, signatures: [
             .init(name: name, keyID: verifier.keyID, signature: signature),
@@ -67,7 +74,8 @@ public struct TreeHeadVerifier: Sendable, Hashable {
 
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
     public init(verifierKey: String) throws {
-        let parts = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "+", omittingEmptySubsequences: false)
+        let parts = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)
+            .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
               let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst()) else {
             throw TransferLogError.badKey("expected <name>+<key ID>+<base64 0x01‖Ed25519 public key>")
@@ -93,6 +101,13 @@ public struct TreeHeadVerifier: Sendable, Hashable {
     /// Verifies a signed checkpoint and returns it; throws when no signature
     /// by this key verifies or the origin is not this key's name.
     public func verify(noteText: String) throws -> Checkpoint {
+        let checkpoint = try Checkpoint(body: try open(noteText: noteText))
+        guard checkpoint.origin == name else { throw TransferLogError.badCheckpoint("origin is not \(name)") }
+        return checkpoint
+    }
+
+    /// Verifies any signed note and returns its text.
+    public func open(noteText: String) throws -> String {
         let note = try SignedNote(text: noteText)
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
             throw TransferLogError.badKey("not an Ed25519 public key")
@@ -101,9 +116,7 @@ public struct TreeHeadVerifier: Sendable, Hashable {
             $0.name == name && $0.keyID == keyID && key.isValidSignature($0.signature, for: Data(note.body.utf8))
         }
         guard signed else { throw TransferLogError.badCheckpoint("no valid signature by \(name)") }
-        let checkpoint = try Checkpoint(body: note.body)
-        guard checkpoint.origin == name else { throw TransferLogError.badCheckpoint("origin is not \(name)") }
-        return checkpoint
+        return note.body
     }
 
     static func validate(name: String) throws {
