@@ -32,8 +32,8 @@ struct EntryPage: Sendable {
             let checkpoint = try Checkpoint(body: note.body)
             leafIndex = bundle.leafIndex
             treeSize = bundle.treeSize
-            leafHash = Data(base64Encoded: bundle.entry).map { MerkleTree.leafHash($0).hex } ?? "—"
-            rootHash = checkpoint.rootHash.hex
+            leafHash = Data(base64Encoded: bundle.entry).map { ReviewFormat.hex(MerkleTree.leafHash($0)) } ?? "—"
+            rootHash = ReviewFormat.hex(checkpoint.rootHash)
             self.checkpoint = bundle.checkpoint
             signer = note.signatures.map(\.name).joined(separator: ", ")
             auditPath = bundle.inclusionPath

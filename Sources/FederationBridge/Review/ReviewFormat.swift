@@ -22,6 +22,11 @@ enum ReviewFormat {
         return "\(day(date)) \(String(format: "%02d", components.hour ?? 0)):00"
     }
 
+    /// Lower-case hex, as hashes are shown everywhere else in the log's tools.
+    static func hex(_ bytes: some Sequence<UInt8>) -> String {
+        bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
     static func parseDay(_ text: String) -> Date? {
         try? Date.ISO8601FormatStyle().year().month().day().parse(text)
     }

@@ -42,7 +42,7 @@ struct ReviewLogReader: Sendable {
             let last = try? await log.entry(seq: checkpoint.size - 1)
             return .verified(
                 checkpointSize: checkpoint.size, checkpointTime: last?.entry?.time,
-                rootHex: checkpoint.rootHash.hex)
+                rootHex: ReviewFormat.hex(checkpoint.rootHash))
         } catch let error as LogVerificationError {
             return .failed(firstBadEntry: error.entry, reason: error.problem)
         } catch {
