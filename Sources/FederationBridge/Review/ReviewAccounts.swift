@@ -25,7 +25,7 @@ public struct ReviewAccounts: Sendable {
 
         enum CodingKeys: String, CodingKey {
             case username
-            case passwordHash = "password_bcrypt"
+            case passwordHash
         }
     }
 
@@ -42,7 +42,7 @@ public struct ReviewAccounts: Sendable {
 
     public init(_ accounts: [Account]) throws(ReviewConfigurationError) {
         guard !accounts.isEmpty else {
-            throw ReviewConfigurationError("no reviewer account is configured; add at least one under review.accounts")
+            throw ReviewConfigurationError("no reviewer account is configured; add at least one under `reviewers`")
         }
         var hashes: [String: String] = [:]
         var highestCost = Self.minimumCost

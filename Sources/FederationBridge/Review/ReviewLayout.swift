@@ -16,11 +16,11 @@ struct ReviewLayout: Sendable {
     init(basePath: String) throws {
         var library = MustacheLibrary()
         try library.register(Self.layout, named: "layout")
-        try library.register(OverviewPage.template, named: "overview")
-        try library.register(SearchPage.template, named: "search")
-        try library.register(EntryPage.template, named: "entry")
-        try library.register(SummaryPage.template, named: "summary")
-        try library.register(ErrorPage.template, named: "error")
+        try library.register(ReviewOverviewPage.template, named: "overview")
+        try library.register(ReviewSearchPage.template, named: "search")
+        try library.register(ReviewEntryPage.template, named: "entry")
+        try library.register(ReviewSummaryPage.template, named: "summary")
+        try library.register(ReviewErrorPage.template, named: "error")
         self.library = library
         self.basePath = basePath
     }

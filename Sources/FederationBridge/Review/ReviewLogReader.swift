@@ -33,7 +33,7 @@ struct ReviewLogReader: Sendable {
 
     /// Recomputes the tree and checks every signed tree head (the log's own
     /// `verify`), then reads the newest checkpoint for the banner.
-    func integrity() async -> IntegrityStatus {
+    func integrity() async -> ReviewIntegrityStatus {
         do {
             let report = try await log.verify()
             guard report.entries > 0 else { return .empty }

@@ -18,7 +18,7 @@ import PIAChecks
 /// whose audit record cannot be written is refused. Only GET is routed.
 public struct ReviewRoutes: Sendable {
     let reader: ReviewLogReader
-    let context: PolicyContext
+    let context: ReviewPolicyContext
     let accounts: ReviewAccounts
     let auditLog: ReviewAuditLog
     let layout: ReviewLayout
@@ -43,7 +43,7 @@ public struct ReviewRoutes: Sendable {
             throw ReviewConfigurationError("a page template does not parse: \(error)")
         }
         self.reader = ReviewLogReader(log: log)
-        self.context = PolicyContext(policy)
+        self.context = ReviewPolicyContext(policy)
         self.accounts = accounts
         self.auditLog = auditLog
         self.basePath = basePath
@@ -98,7 +98,7 @@ public struct ReviewRoutes: Sendable {
     private func overview(_ request: Request) async throws -> Rendered {
         let records = try await reader.records()
         let integrity = await reader.integrity()
-        let page = OverviewPage(base: basePath, records: records, integrity: integrity)
+        let page = ReviewOverviewPage(base: basePath, records: records, integrity: integrity)
         return .page(template: "overview", page: page, title: "Overview")
     }
 
@@ -108,7 +108,7 @@ public struct ReviewRoutes: Sendable {
         let page = try Self.pageNumber(query)
         let all = try await reader.records()
         let checks = Set(all.flatMap { $0.checks.map(\.check) })
-        let searchPage = SearchPage(
+        let searchPage = ReviewSearchPage(
             base: basePath, filter: filter, query: query, page: page, matching: try await reader.records(filter),
             choices: (
                 recipients: Set(context.recipientIDs + all.map(\.recipient)).sorted(),
@@ -121,16 +121,16 @@ public struct ReviewRoutes: Sendable {
     private func entry(_ sequenceText: String?) async throws -> Rendered {
         let sequence = try Self.sequence(sequenceText)
         let record = try await reader.record(sequence: sequence)
-        var proof: EntryPage.Proof?
+        var proof: ReviewEntryPage.Proof?
         var proofError: String?
         if !record.redacted {
             do {
-                proof = try EntryPage.Proof(try await reader.proof(sequence: sequence))
+                proof = try ReviewEntryPage.Proof(try await reader.proof(sequence: sequence))
             } catch {
                 proofError = "\(error)"
             }
         }
-        let page = EntryPage(base: basePath, record: record, context: context, proof: proof, proofError: proofError)
+        let page = ReviewEntryPage(base: basePath, record: record, context: context, proof: proof, proofError: proofError)
         return .page(template: "entry", page: page, title: "Entry \(sequence)")
     }
 
@@ -155,7 +155,7 @@ public struct ReviewRoutes: Sendable {
             guard purposes.contains(purpose) else { throw ReviewRequestError.noSuchPurpose(purpose) }
             records = try await reader.records(filter)
         }
-        let page = SummaryPage(
+        let page = ReviewSummaryPage(
             base: basePath, purposes: purposes, query: query, filter: filter, records: records, context: context,
             integrity: await reader.integrity(), reviewer: reviewer, now: Date())
         return .page(template: "summary", page: page, title: "PIA summary\(filter.purpose.map { ": \($0)" } ?? "")")
@@ -207,7 +207,7 @@ public struct ReviewRoutes: Sendable {
     }
 
     private func errorPage(_ status: HTTPResponse.Status, _ message: String, reviewer: Reviewer) -> Response {
-        let page = ErrorPage(status: "\(status.code) \(status.reasonPhrase)", message: message, base: basePath)
+        let page = ReviewErrorPage(status: "\(status.code) \(status.reasonPhrase)", message: message, base: basePath)
         return Self.html(status, layout.render(template: "error", page: page, title: page.status, reviewer: reviewer))
     }
 

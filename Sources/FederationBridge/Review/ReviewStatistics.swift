@@ -6,11 +6,11 @@ struct ReviewStatistics: Sendable {
     let total: Int
     let transfers: Int
     let refusals: Int
-    let byRecipient: [SVGChart.Bar]
-    let byPurpose: [SVGChart.Bar]
+    let byRecipient: [ReviewChart.Bar]
+    let byPurpose: [ReviewChart.Bar]
     /// Refusals per failed check; an entry refused by two checks counts for both.
-    let refusalsByCheck: [SVGChart.Bar]
-    let timeline: [SVGChart.Bar]
+    let refusalsByCheck: [ReviewChart.Bar]
+    let timeline: [ReviewChart.Bar]
     let first: Date?
     let last: Date?
 
@@ -30,7 +30,7 @@ struct ReviewStatistics: Sendable {
     }
 
     /// Bars sorted by volume, largest first, then by label for a stable order.
-    private static func group(_ records: [ReviewRecord], by keys: (ReviewRecord) -> [String]) -> [SVGChart.Bar] {
+    private static func group(_ records: [ReviewRecord], by keys: (ReviewRecord) -> [String]) -> [ReviewChart.Bar] {
         var counts: [String: (transfers: Int, refusals: Int)] = [:]
         for record in records {
             for key in keys(record) {
@@ -39,13 +39,13 @@ struct ReviewStatistics: Sendable {
                 counts[key] = count
             }
         }
-        return counts.map { SVGChart.Bar(label: $0.key, transfers: $0.value.transfers, refusals: $0.value.refusals) }
+        return counts.map { ReviewChart.Bar(label: $0.key, transfers: $0.value.transfers, refusals: $0.value.refusals) }
             .sorted { ($0.total, $1.label) > ($1.total, $0.label) }
     }
 
     /// Buckets by hour when the entries span at most `maximumBuckets` hours,
     /// otherwise by day; empty buckets are kept so gaps show as gaps.
-    private static func timeline(_ records: [ReviewRecord], first: Date?, last: Date?) -> [SVGChart.Bar] {
+    private static func timeline(_ records: [ReviewRecord], first: Date?, last: Date?) -> [ReviewChart.Bar] {
         guard let first, let last else { return [] }
         let calendar = ReviewFormat.utcCalendar
         let hourly = last.timeIntervalSince(first) < Double(maximumBuckets) * 3600
@@ -68,7 +68,7 @@ struct ReviewStatistics: Sendable {
         return (0..<slots).map { slot in
             let date = start.addingTimeInterval(Double(slot * width) * step)
             let label = hourly ? String(ReviewFormat.hour(date).dropFirst(5)) : String(ReviewFormat.day(date).dropFirst(5))
-            return SVGChart.Bar(label: label, transfers: transfers[slot], refusals: refusals[slot])
+            return ReviewChart.Bar(label: label, transfers: transfers[slot], refusals: refusals[slot])
         }
     }
 }

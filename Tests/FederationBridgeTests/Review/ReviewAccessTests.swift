@@ -139,7 +139,7 @@ import Testing
 
     @Test func accountsDecodeFromConfiguration() throws {
         let hash = try ReviewAccounts.hashPassword("s3cret-password", cost: 10)
-        let json = #"[{"username":"dpo","password_bcrypt":"\#(hash)"}]"#
+        let json = #"[{"username":"dpo","passwordHash":"\#(hash)"}]"#
         let accounts = try JSONDecoder().decode([ReviewAccounts.Account].self, from: Data(json.utf8))
         #expect(accounts == [.init(username: "dpo", passwordHash: hash)])
     }

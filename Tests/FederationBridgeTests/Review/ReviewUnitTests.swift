@@ -16,10 +16,10 @@ import Testing
     }
 
     @Test func svgTextIsEscaped() {
-        let chart = SVGChart.horizontal(title: "t", bars: [.init(label: "<a href='x'>&</a>", transfers: 1, refusals: 2)])
+        let chart = ReviewChart.horizontal(title: "t", bars: [.init(label: "<a href='x'>&</a>", transfers: 1, refusals: 2)])
         #expect(!chart.contains("<a href"))
         #expect(chart.contains("&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;: 1 transferred, 2 refused"))
-        #expect(!SVGChart.timeline(title: "\"><script>", bars: []).contains("<script>"))
+        #expect(!ReviewChart.timeline(title: "\"><script>", bars: []).contains("<script>"))
     }
 
     @Test func timelineBucketsByHourThenByDay() {

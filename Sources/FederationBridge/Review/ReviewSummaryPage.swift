@@ -3,7 +3,7 @@ import Foundation
 /// `/review/summary`: the printable PIA summary for one purpose and period —
 /// volumes, refusals by check, attributes released, and the recipients with
 /// their Standard Contract references. Print CSS hides navigation and forms.
-struct SummaryPage: Sendable {
+struct ReviewSummaryPage: Sendable {
     struct Option: Sendable {
         let value: String
         let selected: Bool
@@ -63,7 +63,7 @@ struct SummaryPage: Sendable {
 
     init(
         base: String, purposes: [String], query: ReviewQuery, filter: ReviewFilter, records: [ReviewRecord]?,
-        context: PolicyContext, integrity: IntegrityStatus, reviewer: Reviewer, now: Date
+        context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date
     ) {
         self.base = base
         self.purposes = purposes.map { Option(value: $0, selected: $0 == filter.purpose) }
@@ -117,7 +117,7 @@ struct SummaryPage: Sendable {
                     onwardTransfer: info.map { $0.onwardTransferExcluded ? "excluded" : "NOT excluded" } ?? "—",
                     transfers: bar.transfers, refusals: bar.refusals)
             },
-            chart: SVGChart.timeline(title: "Transfers and refusals for \(purpose)", bars: statistics.timeline, width: 1000, height: 200),
+            chart: ReviewChart.timeline(title: "Transfers and refusals for \(purpose)", bars: statistics.timeline, width: 1000, height: 200),
             integrity: integrity.message,
             verified: integrity.isVerified || integrity == .empty,
             generated: ReviewFormat.readable(now),

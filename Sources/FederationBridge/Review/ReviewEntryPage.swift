@@ -3,7 +3,7 @@ import PIAChecks
 
 /// `/review/entries/{sequence}`: one entry with every check and its reason,
 /// what was released and how, and its inclusion proof.
-struct EntryPage: Sendable {
+struct ReviewEntryPage: Sendable {
     struct Check: Sendable {
         let check: String
         let result: String
@@ -61,7 +61,7 @@ struct EntryPage: Sendable {
     let proof: Proof?
     let proofError: String?
 
-    init(base: String, record: ReviewRecord, context: PolicyContext, proof: Proof?, proofError: String?) {
+    init(base: String, record: ReviewRecord, context: ReviewPolicyContext, proof: Proof?, proofError: String?) {
         self.base = base
         sequence = record.sequence
         time = ReviewFormat.readable(record.time)

@@ -1,6 +1,6 @@
 /// `/review/entries`: the filter form, one page of matching entries and
 /// links to export exactly that filter.
-struct SearchPage: Sendable {
+struct ReviewSearchPage: Sendable {
     struct Option: Sendable {
         let value: String
         let selected: Bool
@@ -20,7 +20,7 @@ struct SearchPage: Sendable {
     let exportQuery: String
     let previousQuery: String?
     let nextQuery: String?
-    let rows: [EntryRow]
+    let rows: [ReviewEntryRow]
 
     static let pageSize = 50
 
@@ -49,7 +49,7 @@ struct SearchPage: Sendable {
         filterText = filter.isEmpty ? "no filter" : filter.auditDescription
         exportQuery = ReviewQuery.encode(filter.queryItems)
         let newestFirst = matching.sorted { $0.sequence > $1.sequence }
-        rows = newestFirst.dropFirst((self.page - 1) * Self.pageSize).prefix(Self.pageSize).map(EntryRow.init)
+        rows = newestFirst.dropFirst((self.page - 1) * Self.pageSize).prefix(Self.pageSize).map(ReviewEntryRow.init)
         let current = self.page
         previousQuery = current > 1 ? ReviewQuery.encode(filter.queryItems + [("page", String(current - 1))]) : nil
         nextQuery = current < pages ? ReviewQuery.encode(filter.queryItems + [("page", String(current + 1))]) : nil
@@ -69,7 +69,7 @@ struct SearchPage: Sendable {
         </form>
         <p id="matched"><b>{{matched}}</b> entries match ({{filterText}}). Page {{page}} of {{pages}}, newest first.</p>
         <div class="actions"><a href="{{base}}/export.csv?{{exportQuery}}">Export CSV</a><a href="{{base}}/export.jsonl?{{exportQuery}}">Export JSONL</a></div>
-        """ + EntryRow.template + """
+        """ + ReviewEntryRow.template + """
         <div class="actions">{{#previousQuery}}<a rel="prev" href="{{base}}/entries?{{previousQuery}}">← newer</a>{{/previousQuery}}{{#nextQuery}}<a rel="next" href="{{base}}/entries?{{nextQuery}}">older →</a>{{/nextQuery}}</div>
         """
 }

@@ -1,5 +1,5 @@
 /// One line of an entry table on the overview and search pages.
-struct EntryRow: Sendable {
+struct ReviewEntryRow: Sendable {
     let sequence: Int
     let time: String
     let recipient: String

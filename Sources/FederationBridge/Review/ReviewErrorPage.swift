@@ -1,5 +1,5 @@
 /// What a reviewer sees when a request cannot be answered.
-struct ErrorPage: Sendable {
+struct ReviewErrorPage: Sendable {
     let status: String
     let message: String
     let base: String

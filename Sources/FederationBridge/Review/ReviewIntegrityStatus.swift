@@ -1,7 +1,7 @@
 import Foundation
 
 /// What the overview banner says about the transfer log.
-public enum IntegrityStatus: Sendable, Equatable {
+public enum ReviewIntegrityStatus: Sendable, Equatable {
     /// Every stored entry hashes into the signed tree head.
     case verified(checkpointSize: Int, checkpointTime: Date?, rootHex: String)
     /// Nothing logged yet, so there is nothing to verify.

@@ -7,7 +7,7 @@ import PIAChecks
 ///
 /// The pages show the *current* policy next to logged entries; an entry whose
 /// recipient or purpose has since left the policy says so.
-struct PolicyContext: Sendable {
+struct ReviewPolicyContext: Sendable {
     struct RecipientInfo: Sendable {
         let legalEntity: String
         let city: String

@@ -1,5 +1,5 @@
 /// `/review`: volumes, charts and the integrity banner.
-struct OverviewPage: Sendable {
+struct ReviewOverviewPage: Sendable {
     let base: String
     let verified: Bool
     let banner: String
@@ -13,12 +13,12 @@ struct OverviewPage: Sendable {
     let recipientChart: String
     let purposeChart: String
     let checkChart: String
-    let rows: [EntryRow]
+    let rows: [ReviewEntryRow]
 
     /// How many of the newest entries the overview lists.
     static let latestCount = 10
 
-    init(base: String, records: [ReviewRecord], integrity: IntegrityStatus) {
+    init(base: String, records: [ReviewRecord], integrity: ReviewIntegrityStatus) {
         let statistics = ReviewStatistics(records)
         self.base = base
         verified = integrity.isVerified || integrity == .empty
@@ -33,11 +33,11 @@ struct OverviewPage: Sendable {
         } else {
             period = "no entries yet"
         }
-        timelineChart = SVGChart.timeline(title: "Transfers and refusals over time", bars: statistics.timeline)
-        recipientChart = SVGChart.horizontal(title: "Entries by recipient", bars: statistics.byRecipient)
-        purposeChart = SVGChart.horizontal(title: "Entries by purpose", bars: statistics.byPurpose)
-        checkChart = SVGChart.horizontal(title: "Refusals by failed check", bars: statistics.refusalsByCheck, width: 1100)
-        rows = records.sorted { $0.sequence > $1.sequence }.prefix(Self.latestCount).map(EntryRow.init)
+        timelineChart = ReviewChart.timeline(title: "Transfers and refusals over time", bars: statistics.timeline)
+        recipientChart = ReviewChart.horizontal(title: "Entries by recipient", bars: statistics.byRecipient)
+        purposeChart = ReviewChart.horizontal(title: "Entries by purpose", bars: statistics.byPurpose)
+        checkChart = ReviewChart.horizontal(title: "Refusals by failed check", bars: statistics.refusalsByCheck, width: 1100)
+        rows = records.sorted { $0.sequence > $1.sequence }.prefix(Self.latestCount).map(ReviewEntryRow.init)
     }
 
     static let template = """
@@ -58,7 +58,7 @@ struct OverviewPage: Sendable {
         </div>
         <div class="panel"><h2>Refusals by failed check</h2>{{{checkChart}}}</div>
         <h2>Latest entries</h2>
-        """ + EntryRow.template + """
+        """ + ReviewEntryRow.template + """
         <div class="actions"><a href="{{base}}/entries">Search all entries</a><a href="{{base}}/summary">Printable PIA summary</a></div>
         """
 }

@@ -6,7 +6,7 @@ import Foundation
 /// security policy forbids it), so charts are plain markup that prints and
 /// archives like the rest of the page. Every bar also carries a `<title>` with
 /// its numbers, and every chart a table-free text alternative in `aria-label`.
-struct SVGChart: Sendable {
+struct ReviewChart: Sendable {
     /// One bar: transfers stacked under refusals.
     struct Bar: Sendable, Equatable {
         let label: String
