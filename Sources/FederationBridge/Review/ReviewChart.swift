@@ -30,7 +30,7 @@ struct ReviewChart: Sendable {
         let maximum = max(1, bars.map(\.total).max() ?? 1)
         var svg = header(width: width, height: height, title: title, bars: bars)
         if bars.isEmpty {
-            svg += #"<text x="\#(width / 2)" y="\#(top + 16)" text-anchor="middle" fill="#555">no entries</text>"#
+            svg += #"<text x="\#(width / 2)" y="\#(top + 16)" text-anchor="middle" fill="dimgray">no entries</text>"#
         }
         for (index, bar) in bars.enumerated() {
             let y = top + index * rowHeight
@@ -61,11 +61,11 @@ struct ReviewChart: Sendable {
         for step in 0...2 {
             let value = maximum * step / 2
             let y = Double(top + plotHeight) - Double(plotHeight) * Double(value) / Double(maximum)
-            svg += #"<line x1="\#(left)" x2="\#(width - 10)" y1="\#(format(y))" y2="\#(format(y))" stroke="#ddd"/>"#
+            svg += #"<line x1="\#(left)" x2="\#(width - 10)" y1="\#(format(y))" y2="\#(format(y))" stroke="gainsboro"/>"#
             svg += #"<text x="\#(left - 4)" y="\#(format(y + 4))" text-anchor="end">\#(value)</text>"#
         }
         if bars.isEmpty {
-            svg += #"<text x="\#(width / 2)" y="\#(top + plotHeight / 2)" text-anchor="middle" fill="#555">no entries</text>"#
+            svg += #"<text x="\#(width / 2)" y="\#(top + plotHeight / 2)" text-anchor="middle" fill="dimgray">no entries</text>"#
         }
         let slot = Double(plotWidth) / Double(max(1, bars.count))
         let barWidth = max(1, slot * 0.7)
