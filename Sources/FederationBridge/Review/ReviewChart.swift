@@ -79,7 +79,8 @@ struct ReviewChart: Sendable {
             svg += rect(x: x, y: base - transferHeight, width: barWidth, height: transferHeight, colour: transferColour)
             svg += rect(x: x, y: base - transferHeight - refusalHeight, width: barWidth, height: refusalHeight, colour: refusalColour)
             svg += "</g>"
-            if index % labelEvery == 0 {
+            // Every few bars a time label, unless it would run off the right edge.
+            if index % labelEvery == 0, x + barWidth / 2 + 36 <= Double(width) {
                 svg += #"<text x="\#(format(x + barWidth / 2))" y="\#(top + plotHeight + 14)" text-anchor="middle">\#(escape(bar.label))</text>"#
             }
         }
@@ -113,8 +114,14 @@ struct ReviewChart: Sendable {
         String(format: "%.1f", value)
     }
 
+    /// Keeps the distinctive end of long identifiers (entityIDs differ by
+    /// host, not by scheme); the bar's `<title>` keeps the full text.
     static func shorten(_ text: String, to length: Int) -> String {
-        text.count <= length ? text : "…" + text.suffix(length - 1)
+        var text = Substring(text)
+        for scheme in ["https://", "http://"] where text.hasPrefix(scheme) {
+            text = text.dropFirst(scheme.count)
+        }
+        return text.count <= length ? String(text) : "…" + text.suffix(length - 1)
     }
 
     /// Escapes text for SVG/XML content and attribute values.

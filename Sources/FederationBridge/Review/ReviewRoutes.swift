@@ -183,7 +183,7 @@ public struct ReviewRoutes: Sendable {
         let query = ReviewQuery(request.uri.query)
         let targetText = (try? target(query)) ?? "invalid query"
         do {
-            try await auditLog.record(reviewer: reviewer, action: action, target: targetText)
+            _ = try await auditLog.record(reviewer: reviewer, action: action, target: targetText)
         } catch {
             logger.error("reviewer action not recorded; refusing it", metadata: ["error": "\(error)"])
             return errorPage(.serviceUnavailable, "The reviewer audit trail cannot be written, so nothing is shown. \(error)", reviewer: reviewer)

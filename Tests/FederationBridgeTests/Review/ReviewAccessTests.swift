@@ -67,7 +67,11 @@ import Testing
             #expect(page.headers[.cacheControl] == "no-store")
             #expect(page.headers[.xContentTypeOptions] == "nosniff")
             #expect(!page.text.lowercased().contains("<script"))
-            #expect(!page.text.contains("http://") && !page.text.contains("src=\"https"), "no external resources")
+            // No external resources: nothing loaded by src, no stylesheet links, no absolute links.
+            #expect(!page.text.contains(" src="))
+            #expect(!page.text.contains("<link"))
+            #expect(!page.text.contains("href=\"http"))
+            #expect(!page.text.contains("url("))
         }
         let count = try await fixture.log.verify().entries
         #expect(count == 2, "reading the pages must not append to the transfer log")
