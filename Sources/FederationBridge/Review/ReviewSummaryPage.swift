@@ -146,7 +146,7 @@ struct ReviewSummaryPage: Sendable {
         </div>
         <h2>Volumes</h2>
         <table class="volumes">
-        <tr><th>Entries</th><th>Transfers</th><th>Refusals</th><th>Refusal rate</th></tr>
+        <tr><th class="num">Entries</th><th class="num">Transfers</th><th class="num">Refusals</th><th class="num">Refusal rate</th></tr>
         <tr><td class="num">{{total}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td><td class="num">{{refusalRate}}</td></tr>
         </table>
         <div class="panel">{{{chart}}}</div>

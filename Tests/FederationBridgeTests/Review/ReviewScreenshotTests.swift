@@ -24,7 +24,10 @@ import Testing
         defer { fixture.remove() }
         let directory = Self.artifactsDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let shots = [("review-overview.png", "/review"), ("review-entry.png", "/review/entries/7")]
+        let shots = [
+            ("review-overview.png", "/review"), ("review-entry.png", "/review/entries/7"),
+            ("review-pia-summary.png", "/review/summary?purpose=gd-realname-account"),
+        ]
         try await fixture.withServer { client in
             let port = try #require(client.port)
             for (name, path) in shots {
@@ -48,7 +51,7 @@ import Testing
         }
         // The reviewer who took the screenshots appears in the audit trail.
         let actions = try FederationBridgeAuditActions.read(fixture.auditURL)
-        #expect(actions.contains("view-overview") && actions.contains("view-entry"))
+        #expect(actions.contains("view-overview") && actions.contains("view-entry") && actions.contains("view-pia-summary"))
     }
 
     static func screenshot(browser: String, url: String, output: URL) async throws {
