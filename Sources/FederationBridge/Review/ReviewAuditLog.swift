@@ -82,7 +82,7 @@ public actor ReviewAuditLog {
 
     /// Records a refused sign-in. The user name typed is not written: it may
     /// be a mistyped password.
-    public func recordRefusedSignIn(at time: Date = Date()) {
+    public func recordRefusedSignIn() {
         logger.warning("reviewer sign-in refused", metadata: ["action": "sign-in-refused"])
     }
 

@@ -102,21 +102,20 @@ public struct ReviewRoutes: Sendable {
         return .page(template: "overview", page: page, title: "Overview")
     }
 
+    /// One read of the log: the drop-downs offer what the current policy and
+    /// the standard checks name (a value chosen by hand is kept on screen).
     private func search(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
         let page = try Self.pageNumber(query)
-        let all = try await reader.records()
-        let checks = Set(all.flatMap { $0.checks.map(\.check) })
         let searchPage = ReviewSearchPage(
             base: basePath, filter: filter, query: query, page: page, matching: try await reader.records(filter),
-            choices: (
-                recipients: Set(context.recipientIDs + all.map(\.recipient)).sorted(),
-                purposes: Set(context.purposeIDs + all.map(\.purpose)).sorted(),
-                checks: checks.sorted()
-            ))
+            choices: (recipients: context.recipientIDs, purposes: context.purposeIDs, checks: Self.checkIDs))
         return .page(template: "search", page: searchPage, title: "Search")
     }
+
+    /// The checks the bridge runs, in verdict order, for the search form.
+    static let checkIDs = PIAEvaluator.standardChecks.map(\.id)
 
     private func entry(_ sequenceText: String?) async throws -> Rendered {
         let sequence = try Self.sequence(sequenceText)
@@ -148,15 +147,16 @@ public struct ReviewRoutes: Sendable {
     private func summary(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
-        let all = try await reader.records()
-        let purposes = Set(context.purposeIDs + all.map(\.purpose)).sorted()
         var records: [ReviewRecord]?
         if let purpose = filter.purpose {
-            guard purposes.contains(purpose) else { throw ReviewRequestError.noSuchPurpose(purpose) }
-            records = try await reader.records(filter)
+            let matching = try await reader.records(filter)
+            // A purpose since removed from the policy can still be summarised
+            // from its entries; one that is in neither is a typo.
+            guard !matching.isEmpty || context.purpose(purpose) != nil else { throw ReviewRequestError.noSuchPurpose(purpose) }
+            records = matching
         }
         let page = ReviewSummaryPage(
-            base: basePath, purposes: purposes, query: query, filter: filter, records: records, context: context,
+            base: basePath, purposes: context.purposeIDs, query: query, filter: filter, records: records, context: context,
             integrity: await reader.integrity(), reviewer: reviewer, now: Date())
         return .page(template: "summary", page: page, title: "PIA summary\(filter.purpose.map { ": \($0)" } ?? "")")
     }

@@ -25,7 +25,7 @@ struct ReviewSearchPage: Sendable {
     static let pageSize = 50
 
     /// - Parameters:
-    ///   - choices: values offered in the drop-downs (from policy and log).
+    ///   - choices: values offered in the drop-downs (from the policy and the standard checks).
     ///   - query: the raw query, so the form shows what the reviewer typed.
     init(
         base: String, filter: ReviewFilter, query: ReviewQuery, page: Int, matching: [ReviewRecord],

@@ -36,7 +36,8 @@ struct ReviewSummaryPage: Sendable {
 
     struct Report: Sendable {
         let purpose: String
-        let descriptions: [CountRow]
+        /// "language: text", one per language the policy gives.
+        let descriptions: [String]
         let legalBasis: String
         let requiredAssurance: String
         let maximumRetention: String
@@ -66,7 +67,8 @@ struct ReviewSummaryPage: Sendable {
         context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date
     ) {
         self.base = base
-        self.purposes = purposes.map { Option(value: $0, selected: $0 == filter.purpose) }
+        let offered = purposes + (filter.purpose.map { purposes.contains($0) ? [] : [$0] } ?? [])
+        self.purposes = offered.map { Option(value: $0, selected: $0 == filter.purpose) }
         from = query["from"] ?? ""
         to = query["to"] ?? ""
         guard let records, let purpose = filter.purpose else {
@@ -89,7 +91,7 @@ struct ReviewSummaryPage: Sendable {
         let period = [periodStart, periodEnd].map { $0.map(ReviewFormat.readable) ?? "…" }.joined(separator: " – ")
         report = Report(
             purpose: purpose,
-            descriptions: (purposeInfo?.descriptions ?? [:]).sorted { $0.key < $1.key }.map { CountRow(name: "\($0.key): \($0.value)", count: 0) },
+            descriptions: (purposeInfo?.descriptions ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
             legalBasis: purposeInfo?.legalBasis ?? "not in the current policy",
             requiredAssurance: purposeInfo?.requiredAssurance ?? "—",
             maximumRetention: purposeInfo.map { "\($0.maxRetentionDays) days" } ?? "—",
@@ -138,7 +140,7 @@ struct ReviewSummaryPage: Sendable {
         <div class="banner {{#verified}}ok{{/verified}}{{^verified}}bad{{/verified}}">{{integrity}}</div>
         <div class="panel">
         <table class="facts">
-        <tr><th>Purpose</th><td>{{purpose}}{{#descriptions}}<br>{{name}}{{/descriptions}}</td></tr>
+        <tr><th>Purpose</th><td>{{purpose}}{{#descriptions}}<br>{{.}}{{/descriptions}}</td></tr>
         <tr><th>Legal basis</th><td>{{legalBasis}}</td></tr>
         <tr><th>Required assurance</th><td>{{requiredAssurance}}</td></tr>
         <tr><th>Maximum retention</th><td>{{maximumRetention}}</td></tr>
