@@ -21,7 +21,7 @@ struct ReviewFixture {
 
     let directory: URL
     let storePath: String
-    let store: SQLiteTransferLogStore
+    let store: any TransferLogStore
     let log: TransferLog
     let signer: TreeHeadSigner
     let policy: Policy
@@ -29,12 +29,18 @@ struct ReviewFixture {
     let auditURL: URL
     let routes: ReviewRoutes
 
-    static func make(entries: [TransferLogEntry] = standardEntries()) async throws -> ReviewFixture {
+    /// - Parameter storeURL: a `postgres://` URL to use that server instead of a SQLite file.
+    static func make(entries: [TransferLogEntry] = standardEntries(), storeURL: String? = nil) async throws -> ReviewFixture {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fb-review-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let storePath = directory.appendingPathComponent("log.sqlite").path
-        let store = try SQLiteTransferLogStore(path: storePath)
+        let store: any TransferLogStore
+        if let storeURL {
+            store = try await TransferLogStores.open(url: storeURL)
+        } else {
+            store = try SQLiteTransferLogStore(path: storePath)
+        }
         let signer = try TreeHeadSigner.generate(name: "federationbridge.test/log")
         let writer = TransferLog(store: store, signer: signer)
         for entry in entries {
