@@ -1,0 +1,64 @@
+import Foundation
+
+/// CSV and JSONL renderings of a filtered set of entries.
+///
+/// Both carry the same fields as the entry page, one entry per row/line, in
+/// sequence order. JSONL keeps the structure (check reasons, transforms);
+/// CSV flattens lists with `;` so it opens in a spreadsheet.
+enum ReviewExport {
+    static let csvHeader = [
+        "sequence", "time", "recipient", "purpose", "legal_basis", "decision", "failed_checks",
+        "checks", "released_attributes", "consent_text_version", "consent_digest", "subject_digest",
+        "assertion_id", "redacted",
+    ]
+
+    static func csv(_ records: [ReviewRecord]) -> String {
+        var lines = [csvHeader.joined(separator: ",")]
+        for record in records.sorted(by: { $0.sequence < $1.sequence }) {
+            let fields = [
+                String(record.sequence),
+                ReviewFormat.instant(record.time),
+                record.recipient,
+                record.purpose,
+                record.legalBasis,
+                record.decision.rawValue,
+                record.failedChecks.joined(separator: ";"),
+                record.checks.map { "\($0.check)=\($0.passed ? "pass" : "fail")" }.joined(separator: ";"),
+                record.released.map { attribute in
+                    attribute.transforms.isEmpty ? attribute.name : "\(attribute.name)[\(attribute.transforms.joined(separator: "+"))]"
+                }.joined(separator: ";"),
+                record.consentTextVersion ?? "",
+                record.consentDigest ?? "",
+                record.subjectDigest ?? "",
+                record.assertionID ?? "",
+                record.redacted ? "true" : "false",
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Quotes per RFC 4180 and defuses spreadsheet formulas: a cell that
+    /// starts with `=`, `+`, `-`, `@`, tab or CR gets a leading apostrophe, so
+    /// an identifier chosen by a relying party cannot run in the reviewer's
+    /// spreadsheet.
+    static func csvField(_ value: String) -> String {
+        var value = value
+        if let first = value.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first) {
+            value = "'" + value
+        }
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func jsonLines(_ records: [ReviewRecord]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var output = ""
+        for record in records.sorted(by: { $0.sequence < $1.sequence }) {
+            output += String(decoding: try encoder.encode(record), as: UTF8.self) + "\n"
+        }
+        return output
+    }
+}

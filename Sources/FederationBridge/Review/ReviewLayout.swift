@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+import Mustache
+
+/// The page frame shared by every reviewer page: header, navigation, the
+/// stylesheet (inline, with a print variant) and the footer.
+///
+/// Templates are Mustache, so every value is HTML-escaped unless a template
+/// says otherwise; the only unescaped values are the page body and charts,
+/// which this module renders itself.
+struct ReviewLayout: Sendable {
+    let library: MustacheLibrary
+    /// Path the pages are mounted under, e.g. `/review`.
+    let basePath: String
+
+    init(basePath: String) throws {
+        var library = MustacheLibrary()
+        try library.register(Self.layout, named: "layout")
+        try library.register(ReviewOverviewPage.template, named: "overview")
+        try library.register(ReviewSearchPage.template, named: "search")
+        try library.register(ReviewEntryPage.template, named: "entry")
+        try library.register(ReviewSummaryPage.template, named: "summary")
+        try library.register(ReviewErrorPage.template, named: "error")
+        self.library = library
+        self.basePath = basePath
+    }
+
+    /// Renders `page` with its template inside the frame.
+    func render(template: String, page: Any, title: String, reviewer: Reviewer) -> String {
+        let body = library.render(page, withTemplate: template) ?? ""
+        let frame = Frame(title: title, reviewer: reviewer.username, base: basePath, css: Self.css, body: body)
+        return library.render(frame, withTemplate: "layout") ?? body
+    }
+
+    private struct Frame {
+        let title: String
+        let reviewer: String
+        let base: String
+        let css: String
+        let body: String
+    }
+
+    /// The content security policy for every reviewer page: nothing but this
+    /// stylesheet (pinned by hash) and inline SVG; no scripts, no fetches.
+    static let contentSecurityPolicy: String = {
+        let digest = Data(SHA256.hash(data: Data(css.utf8))).base64EncodedString()
+        return "default-src 'none'; style-src 'sha256-\(digest)'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    }()
+
+    static let layout = """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="robots" content="noindex">
+        <title>{{title}} · FederationBridge privacy review</title>
+        <style>{{{css}}}</style>
+        </head>
+        <body>
+        <header>
+        <strong>FederationBridge · privacy review</strong>
+        <nav><a href="{{base}}">Overview</a><a href="{{base}}/entries">Search</a><a href="{{base}}/summary">PIA summary</a></nav>
+        <span class="who">signed in as {{reviewer}}</span>
+        </header>
+        <main>
+        {{{body}}}
+        </main>
+        <footer>Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. All times are UTC. The log holds attribute names, transforms, check results and digests — never personal data.</footer>
+        </body>
+        </html>
+        """
+
+    static let css = """
+        :root{--ok:#2e7d32;--bad:#c62828;--ink:#1a1a1a;--muted:#5f6368;--line:#dadce0}
+        *{box-sizing:border-box}
+        body{margin:0;font:14px/1.45 "Noto Sans","DejaVu Sans","WenQuanYi Micro Hei",system-ui,sans-serif;color:var(--ink);background:#f7f7f5}
+        header{display:flex;gap:24px;align-items:center;background:#12263a;color:#fff;padding:10px 24px}
+        header a{color:#cfe3ff;text-decoration:none;margin-right:18px}
+        header .who{margin-left:auto;color:#c8d3dd}
+        main{max-width:1180px;margin:0 auto;padding:12px 24px}
+        h1{font-size:22px;margin:8px 0 12px}
+        h2{font-size:17px;margin:20px 0 8px}
+        .banner{padding:10px 14px;border-radius:6px;font-weight:600;margin:8px 0 16px;overflow-wrap:anywhere}
+        .banner.ok{background:#e8f5e9;border:2px solid var(--ok);color:#1b5e20}
+        .banner.bad{background:#ffebee;border:2px solid var(--bad);color:#b71c1c}
+        .cards{display:flex;gap:12px;flex-wrap:wrap}
+        .card{background:#fff;border:1px solid var(--line);border-radius:6px;padding:8px 16px;min-width:150px;color:var(--muted)}
+        .card b{display:block;font-size:24px;color:var(--ink)}
+        .panel{background:#fff;border:1px solid var(--line);border-radius:6px;padding:12px;margin:12px 0;overflow-x:auto}
+        .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
+        .grid .panel{margin:0}
+        table{border-collapse:collapse;width:100%;background:#fff}
+        th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        th{background:#f1f3f4;font-weight:600}
+        .num{text-align:right}
+        .pass,.transfer{color:var(--ok);font-weight:600}
+        .fail,.refused{color:var(--bad);font-weight:600}
+        code,pre{font-family:"DejaVu Sans Mono",ui-monospace,monospace;font-size:12px}
+        pre{background:#f1f3f4;padding:8px;white-space:pre-wrap;overflow-wrap:anywhere}
+        .muted{color:var(--muted)}
+        form.filters{display:flex;flex-wrap:wrap;gap:8px;align-items:end;background:#fff;border:1px solid var(--line);border-radius:6px;padding:10px}
+        form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
+        .actions{margin:10px 0;display:flex;gap:16px;flex-wrap:wrap}
+        footer{color:var(--muted);font-size:12px;padding:16px 24px;max-width:1180px;margin:0 auto}
+        @page{size:A4;margin:16mm}
+        @media print{header,form,.actions,.noprint{display:none}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}.panel,.card{border:1px solid #999}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}.grid{display:block}}
+        """
+}

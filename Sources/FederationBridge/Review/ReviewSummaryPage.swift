@@ -1,0 +1,175 @@
+import Foundation
+
+/// `/review/summary`: the printable PIA summary for one purpose and period —
+/// volumes, refusals by check, attributes released, and the recipients with
+/// their Standard Contract references. Print CSS hides navigation and forms.
+struct ReviewSummaryPage: Sendable {
+    struct Option: Sendable {
+        let value: String
+        let selected: Bool
+    }
+
+    struct CountRow: Sendable {
+        let name: String
+        let count: Int
+    }
+
+    struct AttributeRow: Sendable {
+        let name: String
+        let transforms: String
+        let count: Int
+        let necessity: String
+    }
+
+    struct RecipientRow: Sendable {
+        let entityID: String
+        let legalEntity: String
+        let city: String
+        let contractReference: String
+        let contractFiledOn: String
+        let contact: String
+        let retention: String
+        let onwardTransfer: String
+        let transfers: Int
+        let refusals: Int
+    }
+
+    struct Report: Sendable {
+        let purpose: String
+        /// "language: text", one per language the policy gives.
+        let descriptions: [String]
+        let legalBasis: String
+        let requiredAssurance: String
+        let maximumRetention: String
+        let period: String
+        let total: Int
+        let transfers: Int
+        let refusals: Int
+        let refusalRate: String
+        let refusalsByCheck: [CountRow]
+        let attributes: [AttributeRow]
+        let recipients: [RecipientRow]
+        let chart: String
+        let integrity: String
+        let verified: Bool
+        let generated: String
+        let reviewer: String
+    }
+
+    let base: String
+    let purposes: [Option]
+    let from: String
+    let to: String
+    let report: Report?
+
+    init(
+        base: String, purposes: [String], query: ReviewQuery, filter: ReviewFilter, records: [ReviewRecord]?,
+        context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date
+    ) {
+        self.base = base
+        let offered = purposes + (filter.purpose.map { purposes.contains($0) ? [] : [$0] } ?? [])
+        self.purposes = offered.map { Option(value: $0, selected: $0 == filter.purpose) }
+        from = query["from"] ?? ""
+        to = query["to"] ?? ""
+        guard let records, let purpose = filter.purpose else {
+            report = nil
+            return
+        }
+        let statistics = ReviewStatistics(records)
+        let purposeInfo = context.purpose(purpose)
+        var attributeCounts: [String: (transforms: Set<String>, count: Int)] = [:]
+        for record in records where record.decision == .transfer {
+            for attribute in record.released {
+                var entry = attributeCounts[attribute.name] ?? ([], 0)
+                entry.count += 1
+                entry.transforms.insert(attribute.transforms.isEmpty ? "none" : attribute.transforms.joined(separator: " → "))
+                attributeCounts[attribute.name] = entry
+            }
+        }
+        let periodStart = filter.from ?? statistics.first
+        let periodEnd = filter.until ?? statistics.last
+        let period = [periodStart, periodEnd].map { $0.map(ReviewFormat.readable) ?? "…" }.joined(separator: " – ")
+        report = Report(
+            purpose: purpose,
+            descriptions: (purposeInfo?.descriptions ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
+            legalBasis: purposeInfo?.legalBasis ?? "not in the current policy",
+            requiredAssurance: purposeInfo?.requiredAssurance ?? "—",
+            maximumRetention: purposeInfo.map { "\($0.maxRetentionDays) days" } ?? "—",
+            period: period,
+            total: statistics.total,
+            transfers: statistics.transfers,
+            refusals: statistics.refusals,
+            refusalRate: statistics.total == 0 ? "—" : String(format: "%.1f %%", 100 * Double(statistics.refusals) / Double(statistics.total)),
+            refusalsByCheck: statistics.refusalsByCheck.map { CountRow(name: $0.label, count: $0.refusals) },
+            attributes: attributeCounts.sorted { $0.key < $1.key }.map { name, value in
+                AttributeRow(
+                    name: name, transforms: value.transforms.sorted().joined(separator: "; "), count: value.count,
+                    necessity: purposeInfo?.necessity[name] ?? "not allowed by the current policy")
+            },
+            recipients: statistics.byRecipient.map { bar in
+                let info = context.recipient(bar.label)
+                return RecipientRow(
+                    entityID: bar.label,
+                    legalEntity: info?.legalEntity ?? "not in the current policy",
+                    city: info?.city ?? "—",
+                    contractReference: info?.contractReference ?? "—",
+                    contractFiledOn: info?.contractFiledOn ?? "—",
+                    contact: info?.contact ?? "—",
+                    retention: info.map { "\($0.retentionDays) days" } ?? "—",
+                    onwardTransfer: info.map { $0.onwardTransferExcluded ? "excluded" : "NOT excluded" } ?? "—",
+                    transfers: bar.transfers, refusals: bar.refusals)
+            },
+            chart: ReviewChart.timeline(title: "Transfers and refusals for \(purpose)", bars: statistics.timeline, width: 1000, height: 200),
+            integrity: integrity.message,
+            verified: integrity.isVerified || integrity == .empty,
+            generated: ReviewFormat.readable(now),
+            reviewer: reviewer.username)
+    }
+
+    static let template = """
+        <form class="filters" method="get" action="{{base}}/summary">
+        <label>Purpose<select name="purpose" required>{{#purposes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/purposes}}</select></label>
+        <label>From (UTC)<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>
+        <label>To, inclusive (UTC)<input name="to" value="{{to}}" placeholder="YYYY-MM-DD" size="22"></label>
+        <button type="submit">Show summary</button>
+        </form>
+        {{^report}}<p class="muted">Choose a purpose and, if you like, a period, then print the page (the navigation and this form are left out of the print).</p>{{/report}}
+        {{#report}}
+        <h1>Privacy impact summary: {{purpose}}</h1>
+        <p>Period {{period}} · generated {{generated}} by {{reviewer}}</p>
+        <div class="banner {{#verified}}ok{{/verified}}{{^verified}}bad{{/verified}}">{{integrity}}</div>
+        <div class="panel">
+        <table class="facts">
+        <tr><th>Purpose</th><td>{{purpose}}{{#descriptions}}<br>{{.}}{{/descriptions}}</td></tr>
+        <tr><th>Legal basis</th><td>{{legalBasis}}</td></tr>
+        <tr><th>Required assurance</th><td>{{requiredAssurance}}</td></tr>
+        <tr><th>Maximum retention</th><td>{{maximumRetention}}</td></tr>
+        </table>
+        </div>
+        <h2>Volumes</h2>
+        <table class="volumes">
+        <tr><th class="num">Entries</th><th class="num">Transfers</th><th class="num">Refusals</th><th class="num">Refusal rate</th></tr>
+        <tr><td class="num">{{total}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td><td class="num">{{refusalRate}}</td></tr>
+        </table>
+        <div class="panel">{{{chart}}}</div>
+        <h2>Refusals by check</h2>
+        <table class="refusals">
+        <thead><tr><th>Check</th><th class="num">Refusals</th></tr></thead>
+        <tbody>{{#refusalsByCheck}}<tr><td><code>{{name}}</code></td><td class="num">{{count}}</td></tr>{{/refusalsByCheck}}
+        {{^refusalsByCheck}}<tr><td colspan="2" class="muted">No refusals in this period.</td></tr>{{/refusalsByCheck}}</tbody>
+        </table>
+        <h2>Attributes released</h2>
+        <table class="attributes">
+        <thead><tr><th>Attribute</th><th>Transforms</th><th class="num">Transfers</th><th>Necessity (policy)</th></tr></thead>
+        <tbody>{{#attributes}}<tr><td><code>{{name}}</code></td><td>{{transforms}}</td><td class="num">{{count}}</td><td>{{necessity}}</td></tr>{{/attributes}}
+        {{^attributes}}<tr><td colspan="4" class="muted">Nothing was released in this period.</td></tr>{{/attributes}}</tbody>
+        </table>
+        <h2>Recipients</h2>
+        <table class="recipients">
+        <thead><tr><th>Recipient</th><th>City</th><th>Standard Contract</th><th>Retention promised</th><th>Onward transfer</th><th class="num">Transfers</th><th class="num">Refusals</th></tr></thead>
+        <tbody>{{#recipients}}<tr><td><code>{{entityID}}</code><br>{{legalEntity}}<br><span class="muted">{{contact}}</span></td><td>{{city}}</td><td>{{contractReference}}<br><span class="muted">filed {{contractFiledOn}}</span></td><td>{{retention}}</td><td>{{onwardTransfer}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td></tr>{{/recipients}}
+        {{^recipients}}<tr><td colspan="7" class="muted">No recipient received or was refused data for this purpose in this period.</td></tr>{{/recipients}}</tbody>
+        </table>
+        {{/report}}
+        """
+}
