@@ -24,6 +24,8 @@ import Testing
         let query = "SAMLRequest=" + RedirectBinding.percentEncode(bomb.base64EncodedString())
         #expect(throws: BindingError.inflate(.tooLarge(limit: 256 * 1024))) { try RedirectBinding.decode(query: query) }
         #expect(throws: RawDeflate.Failure.corrupt) { try RawDeflate.inflate(Data([0xff, 0xff, 0xff]), limit: 100) }
+        let whole = RawDeflate.deflate(Data(String(repeating: "truncated stream ", count: 50).utf8))
+        #expect(throws: RawDeflate.Failure.corrupt) { try RawDeflate.inflate(whole.prefix(whole.count / 2), limit: 1 << 20) }
     }
 
     @Test func postBindingCapsSize() throws {
