@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import SAMLMapper
 
 /// Identifies one sign-in flow in logs, pages and the store.
 ///
@@ -10,7 +11,7 @@ public struct FlowID: Sendable, Hashable, Codable, CustomStringConvertible {
 
     public static func random() -> FlowID {
         let bytes = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }
-        return FlowID(unchecked: "fl-" + Base32Text.encode(bytes))
+        return FlowID(unchecked: "fl-" + Base32.lowercaseEncode(bytes))
     }
 
     /// Accepts only the form `random()` produces, so a hostile value never reaches a query or a log.
@@ -24,25 +25,4 @@ public struct FlowID: Sendable, Hashable, Codable, CustomStringConvertible {
     private init(unchecked value: String) { self.value = value }
 
     public var description: String { value }
-}
-
-/// Lowercase RFC 4648 base32 without padding.
-enum Base32Text {
-    private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
-
-    static func encode(_ data: Data) -> String {
-        var output: [UInt8] = []
-        var buffer: UInt32 = 0
-        var bits = 0
-        for byte in data {
-            buffer = (buffer << 8) | UInt32(byte)
-            bits += 8
-            while bits >= 5 {
-                bits -= 5
-                output.append(alphabet[Int((buffer >> UInt32(bits)) & 0x1F)])
-            }
-        }
-        if bits > 0 { output.append(alphabet[Int((buffer << UInt32(5 - bits)) & 0x1F)]) }
-        return String(decoding: output, as: UTF8.self)
-    }
 }

@@ -37,10 +37,10 @@ public struct PairwiseIdentifier: Sendable, Hashable, CustomStringConvertible {
 
 /// RFC 4648 base32, lowercase, no padding: safe in the `pairwise-id` syntax
 /// (`[a-zA-Z0-9][a-zA-Z0-9=-]{0,126}`) and case-insensitive comparisons.
-enum Base32 {
+public enum Base32 {
     private static let alphabet = Array("abcdefghijklmnopqrstuvwxyz234567".utf8)
 
-    static func lowercaseEncode(_ data: Data) -> String {
+    public static func lowercaseEncode(_ data: Data) -> String {
         var output = [UInt8]()
         output.reserveCapacity((data.count * 8 + 4) / 5)
         var buffer: UInt32 = 0

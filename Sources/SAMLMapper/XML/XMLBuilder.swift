@@ -121,33 +121,26 @@ public struct XMLBuilder: Sendable {
         }
     }
 
-    static func escapeText(_ s: String) -> String {
-        var r = ""
-        r.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case ">": r += "&gt;"
-            case "\r": r += "&#xD;"
-            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
-            }
-        }
-        return r
-    }
+    /// Text escapes `>` too, so `]]>` can never appear; attributes escape
+    /// quotes and the white space a parser would otherwise normalise away.
+    private static let textEscapes: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"]
+    private static let attributeEscapes: [Unicode.Scalar: String] = [
+        "&": "&amp;", "<": "&lt;", "\"": "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;",
+    ]
 
-    static func escapeAttribute(_ s: String) -> String {
+    static func escapeText(_ s: String) -> String { escape(s, using: textEscapes) }
+
+    static func escapeAttribute(_ s: String) -> String { escape(s, using: attributeEscapes) }
+
+    /// Characters XML forbids become U+FFFD rather than breaking the document.
+    private static func escape(_ s: String, using escapes: [Unicode.Scalar: String]) -> String {
         var r = ""
         r.reserveCapacity(s.utf8.count)
         for ch in s.unicodeScalars {
-            switch ch {
-            case "&": r += "&amp;"
-            case "<": r += "&lt;"
-            case "\"": r += "&quot;"
-            case "\t": r += "&#x9;"
-            case "\n": r += "&#xA;"
-            case "\r": r += "&#xD;"
-            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
+            if let replacement = escapes[ch] {
+                r += replacement
+            } else {
+                r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
             }
         }
         return r
