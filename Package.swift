@@ -133,7 +133,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PIAChecksTests",
-            dependencies: ["PIAChecks"],
+            dependencies: ["PIAChecks", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

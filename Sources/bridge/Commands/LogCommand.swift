@@ -1,12 +1,360 @@
 import ArgumentParser
+import Foundation
+import PIAChecks
 
+/// The reviewer's view of the transfer log: verify it, read it, prove it.
 struct LogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
-        abstract: "Read, verify and prove the transfer log."
+        abstract: "Read, verify and prove the transfer log.",
+        subcommands: [
+            LogVerifyCommand.self, LogShowCommand.self, LogSearchCommand.self, LogExportCommand.self,
+            LogProveCommand.self, LogCheckProofCommand.self, LogConsistencyCommand.self,
+            LogCheckpointCommand.self, LogKeygenCommand.self, LogRedactCommand.self, LogStressAppendCommand.self,
+        ]
     )
+}
+
+/// Where the log is and which key speaks for it.
+struct LogStoreOptions: ParsableArguments {
+    @Option(help: "Store URL: sqlite:PATH or postgres://user@host:port/db?schema=NAME (default: $FB_LOG_STORE or sqlite:var/transfer-log.sqlite).")
+    var store: String?
+
+    @Option(name: .customLong("public-key"), help: "Tree-head verifier key (name+keyid+base64) or a file holding it.")
+    var publicKey: String?
+
+    @Option(name: .customLong("signing-key"), help: "File holding the tree-head signer key (PRIVATE+KEY+…); needed to append or to sign a tree head for a past size.")
+    var signingKey: String?
+
+    var storeURL: String {
+        store ?? ProcessInfo.processInfo.environment["FB_LOG_STORE"] ?? "sqlite:var/transfer-log.sqlite"
+    }
+
+    func signer() throws -> TreeHeadSigner? {
+        guard let signingKey else { return nil }
+        return try TreeHeadSigner(signerKey: try String(contentsOfFile: signingKey, encoding: .utf8))
+    }
+
+    func verifier() throws -> TreeHeadVerifier {
+        if let publicKey {
+            let text = FileManager.default.fileExists(atPath: publicKey)
+                ? try String(contentsOfFile: publicKey, encoding: .utf8) : publicKey
+            return try TreeHeadVerifier(verifierKey: text)
+        }
+        if let signer = try signer() { return signer.verifier }
+        throw ValidationError("give --public-key (the log's verifier key) or --signing-key")
+    }
+
+    /// Opens the log read-only unless a signing key was given.
+    func openLog() async throws -> TransferLog {
+        let store = try await TransferLogStores.open(url: storeURL)
+        if let signer = try signer() {
+            if publicKey != nil, try verifier() != signer.verifier {
+                throw ValidationError("--public-key and --signing-key belong to different keys")
+            }
+            return TransferLog(store: store, signer: signer)
+        }
+        return TransferLog(store: store, verifier: try verifier())
+    }
+}
+
+struct LogVerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.")
+
+    @OptionGroup var options: LogStoreOptions
 
     func run() async throws {
-        throw ValidationError("'log' is not available in this build yet.")
+        let log = try await options.openLog()
+        let report: VerificationReport
+        do {
+            report = try await log.verify()
+        } catch let error as LogVerificationError {
+            try? await log.store.close()
+            FileHandle.standardError.write(Data("verification FAILED: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+        try await log.store.close()
+        print(report.summary)
+        if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
+    }
+}
+
+struct LogShowCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "show", abstract: "Print one entry as stored.")
+
+    @OptionGroup var options: LogStoreOptions
+    @Argument(help: "Sequence number (zero-based leaf index).") var seq: Int
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let entry = try await log.entry(seq: seq)
+        print("seq \(entry.seq)")
+        print("leaf hash \(entry.leafHash.hexText)")
+        if let body = entry.body {
+            print(String(decoding: body, as: UTF8.self))
+        } else {
+            print("(body redacted after retention)")
+        }
+        try await log.store.close()
+    }
+}
+
+/// Filters shared by search and export.
+struct LogFilterOptions: ParsableArguments {
+    @Option(help: "Recipient entityID.") var recipient: String?
+    @Option(help: "Purpose id.") var purpose: String?
+    @Option(help: "transfer or refused.") var decision: String?
+    @Option(name: .customLong("failed-check"), help: "Only entries where this check failed.") var failedCheck: String?
+    @Option(help: "From this time (RFC 3339), inclusive.") var from: String?
+    @Option(help: "Until this time (RFC 3339), exclusive.") var until: String?
+
+    func filter() throws -> LogFilter {
+        func date(_ text: String?, _ name: String) throws -> Date? {
+            guard let text else { return nil }
+            guard let date = (try? Date.ISO8601FormatStyle().parse(text)) ?? CanonicalJSON.parseTimestamp(text) else {
+                throw ValidationError("--\(name) must be an RFC 3339 time such as 2026-01-02T03:04:05Z")
+            }
+            return date
+        }
+        var decisionValue: TransferDecision?
+        if let decision {
+            guard let value = TransferDecision(rawValue: decision) else { throw ValidationError("--decision is transfer or refused") }
+            decisionValue = value
+        }
+        return LogFilter(
+            recipient: recipient, purpose: purpose, decision: decisionValue, failedCheck: failedCheck,
+            from: try date(from, "from"), until: try date(until, "until"))
+    }
+}
+
+struct LogSearchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "search", abstract: "List entries matching filters.")
+
+    @OptionGroup var options: LogStoreOptions
+    @OptionGroup var filters: LogFilterOptions
+    @Option(help: "Skip this many matches.") var offset = 0
+    @Option(help: "Show at most this many matches.") var limit = 100
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let found = try await log.entries(filter: try filters.filter(), page: Page(offset: offset, limit: limit))
+        for item in found {
+            guard let entry = item.entry else {
+                print("\(item.seq)\t(redacted)")
+                continue
+            }
+            let failed = entry.checks.filter { !$0.passed }.map(\.id).joined(separator: ",")
+            print([
+                String(item.seq), CanonicalJSON.timestamp(entry.time), entry.decision.rawValue, entry.recipient,
+                entry.purpose, failed.isEmpty ? "-" : failed,
+            ].joined(separator: "\t"))
+        }
+        print("\(found.count) entries")
+        try await log.store.close()
+    }
+}
+
+struct LogExportCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "export", abstract: "Export entries as JSON Lines or CSV.")
+
+    enum Format: String, ExpressibleByArgument { case jsonl, csv }
+
+    @OptionGroup var options: LogStoreOptions
+    @OptionGroup var filters: LogFilterOptions
+    @Option(help: "jsonl (exact stored bytes, one entry a line) or csv.") var format: Format = .jsonl
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let found = try await log.entries(filter: try filters.filter(), page: .all)
+        if format == .csv {
+            print("seq,time,recipient,purpose,legal_basis,decision,attributes,failed_checks,assertion_id,consent_digest,subject_digest,leaf_hash")
+        }
+        for item in found {
+            switch format {
+            case .jsonl:
+                if let body = item.body {
+                    print(String(decoding: body, as: UTF8.self))
+                } else {
+                    print("{\"leafHash\":\"\(item.leafHash.hexText)\",\"redacted\":true,\"seq\":\(item.seq)}")
+                }
+            case .csv:
+                guard let e = item.entry else {
+                    print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hexText)")
+                    continue
+                }
+                let attributes = e.attributes.map { ([$0.name] + $0.transforms).joined(separator: ":") }.joined(separator: " ")
+                let failed = e.checks.filter { !$0.passed }.map(\.id).joined(separator: " ")
+                print([
+                    String(item.seq), CanonicalJSON.timestamp(e.time), e.recipient, e.purpose, e.legalBasis,
+                    e.decision.rawValue, attributes, failed, e.assertionID, e.consentDigest, e.subjectDigest, item.leafHash.hexText,
+                ].map(Self.csvField).joined(separator: ","))
+            }
+        }
+        try await log.store.close()
+    }
+
+    static func csvField(_ value: String) -> String {
+        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
+        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+struct LogProveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "prove",
+        abstract: "Print an inclusion proof (checkpoint, entry, audit path) a third party can check.")
+
+    @OptionGroup var options: LogStoreOptions
+    @Argument(help: "Sequence number of the entry.") var seq: Int
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let bundle = try await log.inclusionProof(seq: seq)
+        _ = try bundle.verify(with: try options.verifier())
+        print(try bundle.jsonText())
+        try await log.store.close()
+    }
+}
+
+struct LogCheckProofCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-proof",
+        abstract: "Check a proof printed by 'prove' or 'consistency' with only the verifier key; needs no store.")
+
+    @Option(name: .customLong("public-key"), help: "Verifier key (name+keyid+base64) or a file holding it.")
+    var publicKey: String
+    @Argument(help: "Proof file (JSON).") var file: String
+
+    func run() async throws {
+        let keyText = FileManager.default.fileExists(atPath: publicKey)
+            ? try String(contentsOfFile: publicKey, encoding: .utf8) : publicKey
+        let verifier = try TreeHeadVerifier(verifierKey: keyText)
+        let data = try Data(contentsOf: URL(fileURLWithPath: file))
+        do {
+            if let bundle = try? JSONDecoder().decode(InclusionProofBundle.self, from: data) {
+                let checkpoint = try bundle.verify(with: verifier)
+                print("entry \(bundle.leafIndex) is included in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.rootHash.hexText)")
+            } else {
+                let bundle = try JSONDecoder().decode(ConsistencyProofBundle.self, from: data)
+                try bundle.verify(with: verifier)
+                print("tree of size \(bundle.oldSize) is a prefix of the tree of size \(bundle.newSize)")
+            }
+        } catch {
+            FileHandle.standardError.write(Data("proof FAILED: \(error)\n".utf8))
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct LogConsistencyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consistency",
+        abstract: "Print a consistency proof between two tree sizes with their signed tree heads.")
+
+    @OptionGroup var options: LogStoreOptions
+    @Argument(help: "Older tree size.") var old: Int
+    @Argument(help: "Newer tree size.") var new: Int
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let bundle = try await log.consistencyProof(old: old, new: new)
+        try bundle.verify(with: try options.verifier())
+        print(try bundle.jsonText())
+        try await log.store.close()
+    }
+}
+
+struct LogCheckpointCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "checkpoint", abstract: "Print the latest signed tree head.")
+
+    @OptionGroup var options: LogStoreOptions
+
+    func run() async throws {
+        let log = try await options.openLog()
+        print(try await log.checkpoint(), terminator: "")
+        try await log.store.close()
+    }
+}
+
+struct LogKeygenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen", abstract: "Create an Ed25519 tree-head key pair (PREFIX.key secret, PREFIX.pub for reviewers).")
+
+    @Option(help: "Key name; also the checkpoint origin, e.g. bridge.example.hk/transfer-log.") var name: String
+    @Option(help: "Output path prefix.") var out: String
+
+    func run() async throws {
+        let signer = try TreeHeadSigner.generate(name: name)
+        let manager = FileManager.default
+        guard manager.createFile(atPath: out + ".key", contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw ValidationError("cannot write \(out).key")
+        }
+        try Data((signer.verifier.verifierKey + "\n").utf8).write(to: URL(fileURLWithPath: out + ".pub"))
+        print(signer.verifier.verifierKey)
+    }
+}
+
+struct LogRedactCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redact", abstract: "Redact entry bodies older than a number of days; leaf hashes stay.")
+
+    @OptionGroup var options: LogStoreOptions
+    @Option(name: .customLong("older-than-days")) var days: Int
+
+    func run() async throws {
+        let log = try await options.openLog()
+        let count = try await log.redact(olderThan: Date().addingTimeInterval(-Double(days) * 86_400))
+        print("redacted \(count) entries")
+        try await log.store.close()
+    }
+}
+
+/// Appends from many tasks and prints each sequence number once durable;
+/// used by the crash test, which kills the process mid-run.
+struct LogStressAppendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stress-append", shouldDisplay: false)
+
+    @OptionGroup var options: LogStoreOptions
+    @Option var tasks = 16
+    @Option var count = 100
+
+    func run() async throws {
+        guard let signer = try options.signer() else { throw ValidationError("--signing-key is required") }
+        let log = TransferLog(store: try await TransferLogStores.open(url: options.storeURL), signer: signer)
+        let count = self.count
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for task in 0..<tasks {
+                group.addTask {
+                    for i in 0..<count {
+                        let stored = try await log.append(SampleEntries.entry(task: task, index: i))
+                        FileHandle.standardOutput.write(Data("\(stored.seq)\n".utf8))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        try await log.store.close()
+    }
+}
+
+/// Entries with no personal data for stress runs and benchmarks.
+enum SampleEntries {
+    static func entry(task: Int, index: Int) -> TransferLogEntry {
+        TransferLogEntry(
+            time: Date(), recipient: "https://rp.example.gd.gov.cn/saml", purpose: "gd-realname-account",
+            legalBasis: "consent",
+            attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"])],
+            checks: [CheckResult(id: "load", passed: true, reason: "synthetic")],
+            consentDigest: String(repeating: "0", count: 64), subjectDigest: String(repeating: "1", count: 64),
+            assertionID: "_stress-\(task)-\(index)", decision: .transfer)
+    }
+}
+
+extension Data {
+    /// Lower-case hex for reviewer output.
+    fileprivate var hexText: String {
+        map { String(format: "%02x", $0) }.joined()
     }
 }

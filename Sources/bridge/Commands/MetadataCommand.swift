@@ -1,12 +1,61 @@
 import ArgumentParser
+import Foundation
+import SAMLMapper
 
 struct MetadataCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "metadata",
-        abstract: "Export our signed SAML IdP metadata."
+        abstract: "Export our signed SAML IdP metadata.",
+        subcommands: [Export.self]
     )
 
-    func run() async throws {
-        throw ValidationError("'metadata' is not available in this build yet.")
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "export",
+            abstract: "Print our signed IdP EntityDescriptor on stdout."
+        )
+
+        @Option(help: "Our IdP entityID.")
+        var entityId: String
+
+        @Option(help: "Public base URL; endpoints are /saml/sso, /saml/artifact and /saml/slo under it.")
+        var baseUrl: String
+
+        @Option(help: "PEM private key that signs the metadata (the current signing key).")
+        var signingKey: String
+
+        @Option(help: "PEM certificate of the current signing key.")
+        var signingCert: String
+
+        @Option(help: "PEM certificate of the next signing key, published ahead of a rollover.")
+        var nextSigningCert: String?
+
+        @Option(help: "PEM certificate of our encryption key.")
+        var encryptionCert: String?
+
+        @Option(help: "Days until validUntil.")
+        var validDays: Int = 7
+
+        func run() async throws {
+            let key = try SigningKey(pem: try String(contentsOfFile: signingKey, encoding: .utf8))
+            let endpoints = IdPMetadata.endpoints(baseURL: baseUrl)
+            let signingDER = try Self.der(signingCert)
+            let metadata = IdPMetadata(
+                entityID: entityId, signingCertificate: signingDER, nextSigningCertificate: try nextSigningCert.map(Self.der),
+                encryptionCertificate: try encryptionCert.map(Self.der), singleSignOnServices: endpoints.sso,
+                artifactResolutionServices: endpoints.artifact, singleLogoutServices: endpoints.slo,
+                validUntil: Date().addingTimeInterval(Double(validDays) * 86400))
+            let signer = EnvelopedSigner(key: key, certificateDER: Array(signingDER))
+            FileHandle.standardOutput.write(try metadata.signedXML(signer))
+        }
+
+        static func der(_ path: String) throws -> Data {
+            let pem = try String(contentsOfFile: path, encoding: .utf8)
+            let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            guard pem.contains("BEGIN CERTIFICATE"), let der = Data(base64Encoded: body) else {
+                throw ValidationError("\(path) is not a PEM certificate")
+            }
+            return der
+        }
     }
 }

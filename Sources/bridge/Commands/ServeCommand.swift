@@ -1,4 +1,6 @@
 import ArgumentParser
+import FederationBridge
+import Logging
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -6,7 +8,31 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Run the bridge from one configuration file."
     )
 
+    @Option(name: .long, help: "The YAML configuration file (see config/bridge.yaml).")
+    var config: String
+
+    @Flag(name: .long, help: "Also serve sample resident pages under /preview/ (for reviews and translation).")
+    var previewPages = false
+
     func run() async throws {
-        throw ValidationError("'serve' is not available in this build yet.")
+        let configuration: BridgeConfiguration
+        do {
+            configuration = try ConfigurationLoader().load(file: config)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        var logger = Logger(label: "federation-bridge")
+        logger.logLevel = .info
+        let metrics = BridgeMetrics()
+        metrics.bootstrapGlobalSystem()
+        let bridge = try BridgeApplication(
+            configuration: configuration, logger: logger, metrics: metrics, previewPages: previewPages)
+        let log = logger
+        let store = configuration.store.description
+        try await bridge.run { port in
+            log.info("serving", metadata: [
+                "entityID": "\(configuration.entityID)", "port": "\(port)", "store": "\(store)",
+            ])
+        }
     }
 }

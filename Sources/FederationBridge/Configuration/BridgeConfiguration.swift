@@ -1,0 +1,148 @@
+import Crypto
+import Foundation
+
+/// The validated configuration of one bridge instance.
+///
+/// Built only by `ConfigurationLoader`, which resolves `env:` secrets, reads
+/// key files and resolves relative paths against the configuration file's
+/// folder, so that nothing downstream touches the file system or the
+/// environment to interpret a setting.
+public struct BridgeConfiguration: Sendable {
+    /// Our SAML entity ID as the Guangdong platform knows it.
+    public var entityID: String
+    /// Public base URL; endpoint URLs and the cookie's `Secure` flag derive from it.
+    public var baseURL: URL
+    public var listen: Listen
+    public var keys: Keys
+    public var metadata: Metadata
+    public var store: StoreLocation
+    /// The privacy policy file (purposes, recipients), read by the privacy checks.
+    public var policyFile: URL
+    public var transferLog: TransferLog
+    public var iamSmart: IAMSmart
+    public var flow: Flow
+    public var saml: SAML
+    public var session: Session
+    public var reviewers: [Reviewer]
+    public var mapping: Mapping
+
+    public struct Listen: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+    }
+
+    /// A PEM file read at load time, kept with its path for messages.
+    public struct PEMFile: Sendable, Hashable {
+        public var path: URL
+        public var pem: String
+    }
+
+    public struct KeyPair: Sendable, Hashable {
+        public var key: PEMFile
+        public var certificate: PEMFile
+    }
+
+    public struct Keys: Sendable, Hashable {
+        /// Signs Responses, Assertions and our metadata.
+        public var signing: KeyPair
+        /// The next signing certificate, published in metadata ahead of a rollover.
+        public var nextSigningCertificate: PEMFile?
+        /// Decrypts what partners encrypt to us.
+        public var encryption: KeyPair
+    }
+
+    public struct Metadata: Sendable, Hashable {
+        /// Folder of partner metadata files.
+        public var directory: URL
+        /// Certificate that must have signed partner metadata; `nil` accepts unsigned files (demo only).
+        public var trustCertificate: PEMFile?
+        public var refreshInterval: Duration
+    }
+
+    public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
+        case sqlite(path: URL)
+        case postgres(PostgresLocation)
+
+        /// Without the password.
+        public var description: String {
+            switch self {
+            case .sqlite(let path): "sqlite:\(path.path)"
+            case .postgres(let location): "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)"
+            }
+        }
+    }
+
+    public struct PostgresLocation: Sendable, Hashable {
+        public var host: String
+        public var port: Int
+        public var username: String
+        public var password: String?
+        public var database: String
+        /// Schema holding the bridge's tables (`public` unless `?schema=` says otherwise).
+        public var schema: String
+        /// Whether TLS is required (`?sslmode=require`).
+        public var requireTLS: Bool
+    }
+
+    public struct TransferLog: Sendable, Hashable {
+        /// Key that signs tree heads.
+        public var treeHeadKey: PEMFile
+    }
+
+    public enum CEKPadding: String, Sendable, Hashable, CaseIterable {
+        case oaepSHA1 = "oaep-sha1"
+        case pkcs1v15 = "pkcs1v15"
+    }
+
+    public struct IAMSmart: Sendable, Hashable {
+        public var baseURL: URL
+        public var clientID: String
+        public var clientSecret: String
+        /// Private key matching the certificate registered with iAM Smart (content-key unwrap).
+        public var privateKey: PEMFile
+        public var cekPadding: CEKPadding
+        public var connectTimeout: Duration
+        public var requestTimeout: Duration
+        /// Path of our callback below `baseURL`, e.g. `/iamsmart/callback`.
+        public var redirectPath: String
+        public var scopes: [String]
+        /// `zh-HK`, `zh-CN` or `en-US`, as iAM Smart names them.
+        public var lang: String
+    }
+
+    public struct Flow: Sendable {
+        /// AES-256-GCM key for flow state at rest.
+        public var stateKey: SymmetricKey
+        public var lifetime: Duration
+    }
+
+    public struct SAML: Sendable, Hashable {
+        /// Accepted difference between partner clocks and ours.
+        public var clockSkew: Duration
+        /// How long an artifact can be resolved.
+        public var artifactLifetime: Duration
+    }
+
+    public struct Session: Sendable, Hashable {
+        public var cookieName: String
+        public var lifetime: Duration
+        /// `Secure` cookie flag; off only for a plain-http loopback base URL.
+        public var secureCookie: Bool
+    }
+
+    public struct Reviewer: Sendable, Hashable {
+        public var username: String
+        /// bcrypt hash (`$2a$`, `$2b$` or `$2y$`).
+        public var passwordHash: String
+    }
+
+    public struct Mapping: Sendable {
+        public var pseudonymSecret: SymmetricKey
+        public var pairwiseScope: String
+        public var realTypeCode: String
+        /// `creditable_level_of_account` by assurance (`basic`, `plus`, optional `basic+fr`, `plus+fr`).
+        public var creditableLevels: [String: String]
+        /// `idcardtype` codes by document (`hkid`, `hrp`, …).
+        public var idCardTypeCodes: [String: String]
+    }
+}

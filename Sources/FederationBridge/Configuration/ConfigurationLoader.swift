@@ -1,0 +1,277 @@
+import Crypto
+import Foundation
+import Yams
+
+/// Loads and validates the bridge's one YAML configuration file.
+///
+/// Every problem is collected and reported together, each with the key path
+/// it concerns. Values written as `env:NAME` come from the environment, so
+/// secrets never need to be in the file.
+public struct ConfigurationLoader: Sendable {
+    public var environment: [String: String]
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        self.environment = environment
+    }
+
+    public func load(file: String) throws(ConfigurationError) -> BridgeConfiguration {
+        let url = URL(fileURLWithPath: file).standardizedFileURL
+        guard let data = FileManager.default.contents(atPath: url.path),
+              let text = String(data: data, encoding: .utf8)
+        else {
+            throw ConfigurationError(file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "cannot read \(url.path)")])
+        }
+        return try load(yaml: text, baseDirectory: url.deletingLastPathComponent(), file: file)
+    }
+
+    /// - Parameter baseDirectory: relative paths in the file are resolved against it.
+    public func load(yaml: String, baseDirectory: URL, file: String = "configuration") throws(ConfigurationError) -> BridgeConfiguration {
+        let root: Node
+        do {
+            guard let parsed = try Yams.compose(yaml: yaml), parsed.mapping != nil else {
+                throw ConfigurationError(file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "expected a YAML mapping at the top level")])
+            }
+            root = parsed
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError(file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "not valid YAML: \(error)")])
+        }
+        let reader = ConfigurationReader(root: root, baseDirectory: baseDirectory, environment: environment)
+        let configuration = Self.read(reader)
+        reader.reportUnknownKeys()
+        guard reader.issues.isEmpty, let configuration else {
+            throw ConfigurationError(file: file, issues: reader.issues)
+        }
+        return configuration
+    }
+
+    static let privateKeyLabels = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"]
+    static let certificateLabels = ["CERTIFICATE"]
+
+    // swiftlint:disable:next function_body_length
+    static func read(_ r: ConfigurationReader) -> BridgeConfiguration? {
+        let entityID = r.string("entityID")
+        let baseURL = r.url("baseURL")
+        let listen = BridgeConfiguration.Listen(
+            host: r.string("listen.host", default: "127.0.0.1") ?? "127.0.0.1",
+            port: r.int("listen.port", default: 8080, range: 0...65535))
+
+        let signingKey = r.pemFile("keys.signing.key", labels: privateKeyLabels)
+        let signingCertificate = r.pemFile("keys.signing.certificate", labels: certificateLabels)
+        let nextSigning = r.pemFile("keys.signing.nextCertificate", labels: certificateLabels, required: false)
+        let encryptionKey = r.pemFile("keys.encryption.key", labels: privateKeyLabels)
+        let encryptionCertificate = r.pemFile("keys.encryption.certificate", labels: certificateLabels)
+
+        let metadataDirectory = r.string("metadata.directory", default: "metadata").map(r.path)
+        if let metadataDirectory {
+            var isDirectory: ObjCBool = false
+            if !FileManager.default.fileExists(atPath: metadataDirectory.path, isDirectory: &isDirectory) || !isDirectory.boolValue {
+                r.fail("metadata.directory", "folder not found (\(metadataDirectory.path))")
+            }
+        }
+        let trust = r.pemFile("metadata.trustCertificate", labels: certificateLabels, required: false)
+        let refresh = r.duration("metadata.refreshInterval", default: .seconds(3600), minimum: .seconds(10))
+
+        let store = readStore(r)
+        let policyFile = r.string("policy.file").map(r.path)
+        if let policyFile, !FileManager.default.fileExists(atPath: policyFile.path) {
+            r.fail("policy.file", "file not found (\(policyFile.path))")
+        }
+        let treeHeadKey = r.pemFile("transferLog.treeHeadKey", labels: privateKeyLabels)
+
+        let iamSmart = readIAMSmart(r)
+        let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
+        let flowLifetime = r.duration("flow.lifetime", default: .seconds(600), minimum: .seconds(30))
+        let saml = BridgeConfiguration.SAML(
+            clockSkew: r.duration("saml.clockSkew", default: .seconds(180), minimum: .seconds(0)),
+            artifactLifetime: r.duration("saml.artifactLifetime", default: .seconds(60), minimum: .seconds(1)))
+
+        let cookieName = r.string("session.cookieName", default: "fb_session") ?? "fb_session"
+        if cookieName.isEmpty || !cookieName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {
+            r.fail("session.cookieName", "use letters, digits, '_' or '-' only")
+        }
+        let sessionLifetime = r.duration("session.lifetime", default: .seconds(1800), minimum: .seconds(60))
+
+        let reviewers = readReviewers(r)
+        let mapping = readMapping(r, entityID: entityID, baseURL: baseURL)
+
+        guard let entityID, let baseURL, let signingKey, let signingCertificate, let encryptionKey,
+              let encryptionCertificate, let metadataDirectory, let store, let policyFile, let treeHeadKey,
+              let iamSmart, let flowKey, let mapping
+        else { return nil }
+
+        return BridgeConfiguration(
+            entityID: entityID,
+            baseURL: baseURL,
+            listen: listen,
+            keys: .init(
+                signing: .init(key: signingKey, certificate: signingCertificate),
+                nextSigningCertificate: nextSigning,
+                encryption: .init(key: encryptionKey, certificate: encryptionCertificate)),
+            metadata: .init(directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh),
+            store: store,
+            policyFile: policyFile,
+            transferLog: .init(treeHeadKey: treeHeadKey),
+            iamSmart: iamSmart,
+            flow: .init(stateKey: flowKey, lifetime: flowLifetime),
+            saml: saml,
+            session: .init(cookieName: cookieName, lifetime: sessionLifetime, secureCookie: !isPlainLoopback(baseURL)),
+            reviewers: reviewers,
+            mapping: mapping)
+    }
+
+    /// `http://127.0.0.1…`, `http://localhost…` or `http://[::1]…`: the only
+    /// case where the session cookie may go without `Secure`.
+    public static func isPlainLoopback(_ url: URL) -> Bool {
+        guard url.scheme?.lowercased() == "http", let host = url.host?.lowercased() else { return false }
+        if host == "localhost" || host == "::1" || host == "[::1]" { return true }
+        // 127.0.0.0/8 written as a dotted quad, and nothing else (not 127.0.0.1.example.com).
+        let octets = host.split(separator: ".", omittingEmptySubsequences: false)
+        return octets.count == 4 && octets[0] == "127"
+            && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && (Int($0) ?? 256) <= 255 }
+    }
+
+    static func readStore(_ r: ConfigurationReader) -> BridgeConfiguration.StoreLocation? {
+        guard let text = r.string("store.url", default: "sqlite:var/bridge.sqlite") else { return nil }
+        if text.hasPrefix("sqlite:") {
+            let path = String(text.dropFirst("sqlite:".count))
+            guard !path.isEmpty else {
+                r.fail("store.url", "sqlite: needs a file path, e.g. sqlite:var/bridge.sqlite")
+                return nil
+            }
+            return .sqlite(path: r.path(path))
+        }
+        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
+              let components = URLComponents(string: text), let host = components.host, !host.isEmpty
+        else {
+            r.fail("store.url", "expected sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
+            return nil
+        }
+        let query = Dictionary(
+            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+        let schema = query["schema"] ?? "public"
+        guard Self.isSQLIdentifier(schema) else {
+            r.fail("store.url", "schema must be a plain identifier (letters, digits, '_')")
+            return nil
+        }
+        let database = String(components.path.drop(while: { $0 == "/" }))
+        return .postgres(.init(
+            host: host,
+            port: components.port ?? 5432,
+            username: components.user ?? "postgres",
+            password: components.password,
+            database: database.isEmpty ? (components.user ?? "postgres") : database,
+            schema: schema,
+            requireTLS: query["sslmode"] == "require"))
+    }
+
+    static func isSQLIdentifier(_ text: String) -> Bool {
+        guard let first = text.first, first.isASCII, first.isLetter || first == "_", text.count <= 63 else { return false }
+        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
+    }
+
+    static func readIAMSmart(_ r: ConfigurationReader) -> BridgeConfiguration.IAMSmart? {
+        let baseURL = r.url("iamsmart.baseURL")
+        let clientID = r.string("iamsmart.clientID")
+        let clientSecret = r.string("iamsmart.clientSecret")
+        let privateKey = r.pemFile("iamsmart.privateKey", labels: privateKeyLabels)
+        let paddingText = r.string("iamsmart.cekPadding", default: "oaep-sha1") ?? "oaep-sha1"
+        let padding = BridgeConfiguration.CEKPadding(rawValue: paddingText)
+        if padding == nil {
+            r.fail("iamsmart.cekPadding", "expected oaep-sha1 or pkcs1v15, got \"\(paddingText)\"")
+        }
+        let redirectPath = r.string("iamsmart.redirectPath", default: "/iamsmart/callback") ?? "/iamsmart/callback"
+        if !redirectPath.hasPrefix("/") {
+            r.fail("iamsmart.redirectPath", "must start with '/'")
+        }
+        let lang = r.string("iamsmart.lang", default: "zh-HK") ?? "zh-HK"
+        if !["zh-HK", "zh-CN", "en-US"].contains(lang) {
+            r.fail("iamsmart.lang", "expected zh-HK, zh-CN or en-US, got \"\(lang)\"")
+        }
+        let settings = (
+            connect: r.duration("iamsmart.connectTimeout", default: .seconds(3)),
+            request: r.duration("iamsmart.requestTimeout", default: .seconds(10)),
+            scopes: r.stringList("iamsmart.scopes", default: ["eidapi_auth", "eidapi_profiles"]))
+        guard let baseURL, let clientID, let clientSecret, let privateKey, let padding else { return nil }
+        return .init(
+            baseURL: baseURL, clientID: clientID, clientSecret: clientSecret, privateKey: privateKey,
+            cekPadding: padding, connectTimeout: settings.connect, requestTimeout: settings.request,
+            redirectPath: redirectPath, scopes: settings.scopes, lang: lang)
+    }
+
+    static func readReviewers(_ r: ConfigurationReader) -> [BridgeConfiguration.Reviewer] {
+        var reviewers: [BridgeConfiguration.Reviewer] = []
+        for index in 0..<r.sequenceCount("reviewers") {
+            let prefix = "reviewers[\(index)]"
+            guard let mapping = r.element("reviewers", index)?.mapping else {
+                r.fail(prefix, "expected username and passwordHash")
+                continue
+            }
+            let username = mapping["username"]?.scalar?.string
+            let hash = mapping["passwordHash"]?.scalar?.string
+            for key in mapping.keys.compactMap({ $0.scalar?.string }) where key != "username" && key != "passwordHash" {
+                r.fail("\(prefix).\(key)", "unknown key")
+            }
+            guard let username, !username.isEmpty else {
+                r.fail("\(prefix).username", "required")
+                continue
+            }
+            guard let hash, ["$2a$", "$2b$", "$2y$"].contains(where: { hash.hasPrefix($0) }), hash.count == 60 else {
+                r.fail("\(prefix).passwordHash", "expected a bcrypt hash ($2b$…, 60 characters)")
+                continue
+            }
+            if reviewers.contains(where: { $0.username == username }) {
+                r.fail("\(prefix).username", "duplicate username \"\(username)\"")
+                continue
+            }
+            reviewers.append(.init(username: username, passwordHash: hash))
+        }
+        return reviewers
+    }
+
+    static func readMapping(_ r: ConfigurationReader, entityID: String?, baseURL: URL?) -> BridgeConfiguration.Mapping? {
+        let secret = symmetricKey(r, "mapping.pseudonymSecret", minimumBytes: 32)
+        let defaultScope = baseURL?.host ?? "bridge.invalid"
+        let scope = r.string("mapping.pairwiseScope", default: defaultScope) ?? defaultScope
+        if scope.isEmpty || scope.contains("@") || scope.contains(" ") {
+            r.fail("mapping.pairwiseScope", "expected a domain name such as bridge.example.hk")
+        }
+        let realType = r.string("mapping.realtype", default: "IAMSMART") ?? "IAMSMART"
+        let levels = r.table("mapping.creditableLevelOfAccount", default: ["basic": "L2", "plus": "L3"])
+        for level in AssuranceLevelKey.required where levels[level] == nil {
+            r.fail("mapping.creditableLevelOfAccount", "needs an entry for \(level)")
+        }
+        for key in levels.keys where !AssuranceLevelKey.allowed.contains(key) {
+            r.fail("mapping.creditableLevelOfAccount.\(key)", "unknown assurance level; use basic, plus, basic+fr or plus+fr")
+        }
+        let idCardTypes = r.table("mapping.idcardtype", default: [:])
+        guard let secret else { return nil }
+        return .init(
+            pseudonymSecret: secret, pairwiseScope: scope, realTypeCode: realType,
+            creditableLevels: levels, idCardTypeCodes: idCardTypes)
+    }
+
+    private enum AssuranceLevelKey {
+        static let required = ["basic", "plus"]
+        static let allowed: Set<String> = ["basic", "plus", "basic+fr", "plus+fr"]
+    }
+
+    /// A base64 secret (after `env:` resolution) of the given size.
+    static func symmetricKey(_ r: ConfigurationReader, _ keyPath: String, exactBytes: Int? = nil, minimumBytes: Int = 32) -> SymmetricKey? {
+        guard let text = r.string(keyPath) else { return nil }
+        guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)) else {
+            r.fail(keyPath, "expected base64 (e.g. from `openssl rand -base64 32`)")
+            return nil
+        }
+        if let exactBytes, data.count != exactBytes {
+            r.fail(keyPath, "expected exactly \(exactBytes) bytes, got \(data.count)")
+            return nil
+        }
+        if data.count < minimumBytes {
+            r.fail(keyPath, "expected at least \(minimumBytes) bytes, got \(data.count)")
+            return nil
+        }
+        return SymmetricKey(data: data)
+    }
+}

@@ -1,0 +1,114 @@
+import Crypto
+import Foundation
+import Hummingbird
+import Mustache
+
+/// Renders resident pages to HTML and to responses with strict headers.
+public struct PageRenderer: Sendable {
+    private let library: MustacheLibrary
+    /// CSP source for the one inline style element.
+    private let styleHash: String
+
+    public init() throws {
+        var library = MustacheLibrary()
+        try library.register(PageTemplates.layout, named: "layout")
+        try library.register(PageTemplates.start, named: "start")
+        try library.register(PageTemplates.handoff, named: "handoff")
+        try library.register(PageTemplates.consent, named: "consent")
+        try library.register(PageTemplates.result, named: "result")
+        try library.register(PageTemplates.error, named: "error")
+        try library.register(PageTemplates.samlPost, named: "samlPost")
+        self.library = library
+        let digest = SHA256.hash(data: Data(PageTemplates.css.utf8))
+        self.styleHash = "'sha256-\(Data(digest).base64EncodedString())'"
+    }
+
+    /// - Parameter path: the current path, for the language switch links.
+    public func html(_ page: ResidentPage, language: Language, path: String = "") -> String {
+        let strings = PageStrings.table(for: language)
+        func t(_ key: String) -> String { strings[key] ?? key }
+        var context: [String: Any] = [
+            "lang": language.rawValue,
+            "css": PageTemplates.css,
+            // Dots would be read as nested lookups by Mustache.
+            "t": Dictionary(uniqueKeysWithValues: strings.map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) }),
+            "languages": Language.allCases.map { candidate -> [String: Any] in
+                ["code": candidate.rawValue, "name": candidate.endonym, "current": candidate == language,
+                 "href": "\(path)?lang=\(candidate.rawValue)"]
+            },
+        ]
+        let template: String
+        switch page {
+        case .start(let recipientName, let purpose, let continueURL):
+            template = "start"
+            context["title"] = t("start.title")
+            context["recipientName"] = recipientName
+            context["purpose"] = purpose
+            context["continueURL"] = continueURL
+        case .handoff(let appURL, let qrPageURL):
+            template = "handoff"
+            context["title"] = t("handoff.title")
+            context["appURL"] = appURL
+            context["qrPageURL"] = qrPageURL
+        case .consent(let consent):
+            template = "consent"
+            context["title"] = t("consent.title")
+            context["recipient"] = ["name": consent.recipient.name, "city": consent.recipient.city, "contact": consent.recipient.contact]
+            context["purpose"] = consent.purpose
+            context["legalBasis"] = consent.legalBasis
+            context["retention"] = consent.retention
+            context["attributes"] = consent.attributes.map { ["label": $0.label, "name": $0.name, "values": $0.values] as [String: Any] }
+            context["action"] = consent.action
+            context["csrf"] = consent.csrfToken
+            context["reference"] = consent.reference
+        case .result(let result):
+            template = "result"
+            let key = result.outcome == .sent ? "sent" : "declined"
+            context["title"] = t("result.\(key).title")
+            context["heading"] = t("result.\(key).title")
+            context["lead"] = t("result.\(key).lead")
+            if let name = result.recipientName { context["recipientName"] = name }
+            if let url = result.returnURL { context["returnURL"] = url }
+        case .error(let error):
+            template = "error"
+            context["title"] = t("error.title")
+            context["what"] = t("error.\(error.kind.rawValue).what")
+            context["todo"] = t("error.\(error.kind.rawValue).todo")
+            context["reference"] = error.reference
+        case .samlPost(let action, let fields):
+            template = "samlPost"
+            context["title"] = t("post.title")
+            context["action"] = action
+            context["fields"] = fields.map { ["name": $0.name, "value": $0.value] }
+        }
+        return library.render(context, withTemplate: template) ?? ""
+    }
+
+    /// A complete response: no caching (pages can hold personal data), a CSP
+    /// that allows only the inline style and forms to `formTargets`, and
+    /// `Content-Language`.
+    public func response(
+        _ page: ResidentPage, language: Language, path: String = "", status: HTTPResponse.Status = .ok
+    ) -> Response {
+        let body = html(page, language: language, path: path)
+        var formTargets = "'self'"
+        if case .samlPost(let action, _) = page, let origin = Self.origin(of: action) {
+            formTargets += " \(origin)"
+        }
+        var headers = HTTPFields()
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[.contentLanguage] = language.rawValue
+        headers[.contentSecurityPolicy] =
+            "default-src 'none'; style-src \(styleHash); img-src 'self'; form-action \(formTargets); frame-ancestors 'none'; base-uri 'none'"
+        headers[.xContentTypeOptions] = "nosniff"
+        if let referrerPolicy = HTTPField.Name("Referrer-Policy") { headers[referrerPolicy] = "no-referrer" }
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+
+    static func origin(of url: String) -> String? {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return nil }
+        let port = components.port.map { ":\($0)" } ?? ""
+        return "\(scheme)://\(host)\(port)"
+    }
+}

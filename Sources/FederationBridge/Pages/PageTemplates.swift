@@ -1,0 +1,145 @@
+/// Mustache templates of the resident pages, compiled once at start.
+///
+/// Plain HTML with one inline style element and no script: every page works
+/// without JavaScript, loads nothing from elsewhere, and uses landmarks,
+/// headings and labelled controls for screen readers. `{{…}}` is
+/// HTML-escaped; the only unescaped value is the constant style sheet.
+enum PageTemplates {
+    static let layout = """
+        <!DOCTYPE html>
+        <html lang="{{lang}}">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="referrer" content="no-referrer">
+        <title>{{title}} · {{t.site_name}}</title>
+        <style>{{{css}}}</style>
+        </head>
+        <body>
+        <a class="skip" href="#main">{{t.nav_skip}}</a>
+        <header class="top"><div class="wrap bar">
+        <p class="brand">{{t.site_name}}</p>
+        <nav aria-label="{{t.nav_language}}"><ul class="langs">{{#languages}}<li>{{#current}}<span aria-current="true" lang="{{code}}">{{name}}</span>{{/current}}{{^current}}<a href="{{href}}" lang="{{code}}" hreflang="{{code}}">{{name}}</a>{{/current}}</li>{{/languages}}</ul></nav>
+        </div></header>
+        <main id="main" class="wrap">
+        {{$main}}{{/main}}
+        </main>
+        <footer class="wrap foot"><p>{{t.site_tagline}}</p></footer>
+        </body>
+        </html>
+        """
+
+    static let start = """
+        {{<layout}}{{$main}}
+        <h1>{{t.start_title}}</h1>
+        <p>{{t.start_lead}}</p>
+        <dl class="facts">
+        <dt>{{t.consent_recipient}}</dt><dd>{{recipientName}}</dd>
+        <dt>{{t.start_purpose}}</dt><dd>{{purpose}}</dd>
+        </dl>
+        <p><a class="button primary" href="{{continueURL}}">{{t.start_continue}}</a></p>
+        <p class="note">{{t.start_note}}</p>
+        {{/main}}{{/layout}}
+        """
+
+    static let handoff = """
+        {{<layout}}{{$main}}
+        <h1>{{t.handoff_title}}</h1>
+        <p>{{t.handoff_lead}}</p>
+        <p><a class="button primary" href="{{appURL}}">{{t.handoff_open}}</a></p>
+        <p><a href="{{qrPageURL}}">{{t.handoff_qr}}</a></p>
+        <p class="note">{{t.handoff_after}}</p>
+        {{/main}}{{/layout}}
+        """
+
+    static let consent = """
+        {{<layout}}{{$main}}
+        <h1>{{t.consent_title}}</h1>
+        <p>{{t.consent_lead}}</p>
+        <dl class="facts">
+        <dt>{{t.consent_recipient}}</dt><dd>{{recipient.name}}</dd>
+        <dt>{{t.consent_city}}</dt><dd>{{recipient.city}}</dd>
+        <dt>{{t.consent_contact}}</dt><dd>{{recipient.contact}}</dd>
+        <dt>{{t.consent_purpose}}</dt><dd>{{purpose}}</dd>
+        <dt>{{t.consent_legal_basis}}</dt><dd>{{legalBasis}}</dd>
+        <dt>{{t.consent_retention}}</dt><dd>{{retention}}</dd>
+        </dl>
+        <h2 id="sent">{{t.consent_attributes}}</h2>
+        <table aria-labelledby="sent">
+        <thead><tr><th scope="col">{{t.consent_attribute}}</th><th scope="col">{{t.consent_code}}</th><th scope="col">{{t.consent_value}}</th></tr></thead>
+        <tbody>
+        {{#attributes}}<tr><th scope="row">{{label}}</th><td><code>{{name}}</code></td><td>{{#values}}<code class="value">{{.}}</code> {{/values}}</td></tr>
+        {{/attributes}}</tbody>
+        </table>
+        <p>{{t.consent_rights}}</p>
+        <form method="post" action="{{action}}" class="choices">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit" name="decision" value="agree">{{t.consent_agree}}</button>
+        <button type="submit" name="decision" value="decline">{{t.consent_decline}}</button>
+        </form>
+        <p class="note">{{t.consent_reference}}: <code>{{reference}}</code></p>
+        {{/main}}{{/layout}}
+        """
+
+    static let result = """
+        {{<layout}}{{$main}}
+        <h1>{{heading}}</h1>
+        <p>{{lead}}</p>
+        {{#recipientName}}<p>{{t.consent_recipient}}: {{recipientName}}</p>{{/recipientName}}
+        {{#returnURL}}<p><a class="button primary" href="{{returnURL}}">{{t.result_continue}}</a></p>{{/returnURL}}
+        {{/main}}{{/layout}}
+        """
+
+    static let error = """
+        {{<layout}}{{$main}}
+        <h1>{{t.error_title}}</h1>
+        <h2>{{t.error_what}}</h2>
+        <p>{{what}}</p>
+        <h2>{{t.error_todo}}</h2>
+        <p>{{todo}}</p>
+        <p class="note">{{t.error_reference}}: <code>{{reference}}</code></p>
+        {{/main}}{{/layout}}
+        """
+
+    /// SAML HTTP-POST binding: a form the resident submits with a visible
+    /// button (no script), so delivery works without JavaScript.
+    static let samlPost = """
+        {{<layout}}{{$main}}
+        <h1>{{t.post_title}}</h1>
+        <p>{{t.post_lead}}</p>
+        <form method="post" action="{{action}}">
+        {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">
+        {{/fields}}<button type="submit" class="primary">{{t.post_continue}}</button>
+        </form>
+        {{/main}}{{/layout}}
+        """
+
+    /// Calm, readable, high-contrast; equal weight for the two consent buttons.
+    static let css = """
+        :root{color-scheme:light;--ink:#1b1f24;--muted:#4a5562;--line:#d5dbe1;--accent:#0b5cad;--bg:#f6f8fa}\
+        *{box-sizing:border-box}\
+        body{margin:0;font:17px/1.6 system-ui,"Noto Sans CJK TC","Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;color:var(--ink);background:var(--bg)}\
+        .wrap{max-width:44rem;margin:0 auto;padding:0 1rem}\
+        .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#fff;padding:.5rem}\
+        .top{background:#fff;border-bottom:1px solid var(--line)}\
+        .bar{display:flex;flex-wrap:wrap;justify-content:space-between;align-items:center;gap:.5rem}\
+        .brand{font-weight:600;margin:.75rem 0}\
+        .langs{list-style:none;display:flex;gap:.75rem;margin:0;padding:0}\
+        .langs span{font-weight:600}\
+        main{background:#fff;margin-top:1.5rem;padding-top:.5rem;padding-bottom:1.5rem;border:1px solid var(--line);border-radius:8px}\
+        h1{font-size:1.6rem;line-height:1.3}h2{font-size:1.15rem;margin-top:1.5rem}\
+        a{color:var(--accent)}\
+        .facts{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}\
+        .facts dt{color:var(--muted)}.facts dd{margin:0}\
+        table{width:100%;border-collapse:collapse}\
+        th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid var(--line)}\
+        td code{word-break:break-all}\
+        .choices{display:grid;grid-template-columns:1fr 1fr;gap:1rem;margin:1.5rem 0}\
+        button,.button{display:inline-block;font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:6px;border:2px solid var(--accent);background:#fff;color:var(--accent);text-align:center;text-decoration:none;cursor:pointer}\
+        .choices button{width:100%}\
+        .primary{background:var(--accent);color:#fff}\
+        button:focus,.button:focus,a:focus{outline:3px solid #f2b705;outline-offset:2px}\
+        .note{color:var(--muted);font-size:.95rem}\
+        .foot{color:var(--muted);font-size:.9rem;padding:1rem}
+        """
+}

@@ -1,0 +1,31 @@
+import Logging
+import ServiceLifecycle
+import Foundation
+
+/// Periodically deletes expired flow state, replay entries and artifacts, so
+/// personal data in abandoned flows does not outlive the flow lifetime.
+struct StateSweeper: Service {
+    let store: any StateStore
+    let interval: Duration
+    let metrics: BridgeMetrics
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                try await Task.sleep(for: interval)
+                do {
+                    let count = try await store.sweep(now: Date())
+                    metrics.recordSweep(count)
+                    if count.flows + count.replayEntries + count.artifacts > 0 {
+                        logger.debug("swept expired state", metadata: [
+                            "flows": "\(count.flows)", "replay": "\(count.replayEntries)", "artifacts": "\(count.artifacts)",
+                        ])
+                    }
+                } catch {
+                    logger.warning("state sweep failed", metadata: ["error.type": "\(type(of: error))"])
+                }
+            }
+        }
+    }
+}

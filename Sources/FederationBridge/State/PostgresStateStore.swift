@@ -1,0 +1,128 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+
+/// `StateStore` in PostgreSQL, shared by any number of bridge instances.
+///
+/// The client's connection pool must be running: add the store to the
+/// application's services (it is a `Service`) or call `run()` in a task
+/// for as long as the store is used.
+public struct PostgresStateStore: StateStore, Service {
+    private let client: PostgresClient
+    private let schema: String
+    private let logger: Logger
+
+    /// - Parameter schema: a plain identifier; the tables live in it.
+    public init(location: BridgeConfiguration.PostgresLocation, logger: Logger) throws {
+        guard ConfigurationLoader.isSQLIdentifier(location.schema) else {
+            throw StateStoreError.cannotOpen(location: location.host, reason: "schema must be a plain identifier")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: location.host, port: location.port, username: location.username,
+            password: location.password, database: location.database,
+            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        configuration.options.connectTimeout = .seconds(5)
+        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.schema = location.schema
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        await client.run()
+    }
+
+    private var flowTable: String { "\"\(schema)\".flow_state" }
+    private var replayTable: String { "\"\(schema)\".replay_cache" }
+    private var artifactTable: String { "\"\(schema)\".artifact" }
+
+    public func prepare() async throws {
+        try await client.withConnection { connection in
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(unescaped: flowTable) (
+                    id TEXT PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)
+                """, logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(unescaped: replayTable) (
+                    id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)
+                """, logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(unescaped: artifactTable) (
+                    handle TEXT PRIMARY KEY, payload BYTEA NOT NULL, expires_at BIGINT NOT NULL)
+                """, logger: logger)
+        }
+    }
+
+    public func ping() async throws {
+        try await client.query("SELECT 1", logger: logger)
+    }
+
+    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+        try await client.query("""
+            INSERT INTO \(unescaped: flowTable) (id, sealed, expires_at) VALUES (\(id), \(sealed), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at
+            """, logger: logger)
+    }
+
+    public func flow(id: String, now: Date) async throws -> Data? {
+        let rows = try await client.query("""
+            SELECT sealed FROM \(unescaped: flowTable) WHERE id = \(id) AND expires_at > \(now.storeMilliseconds)
+            """, logger: logger)
+        for try await sealed in rows.decode(Data.self) { return sealed }
+        return nil
+    }
+
+    public func deleteFlow(id: String) async throws {
+        try await client.query("DELETE FROM \(unescaped: flowTable) WHERE id = \(id)", logger: logger)
+    }
+
+    public func insertIfAbsent(replayID: String, expiresAt: Date, now: Date) async throws -> Bool {
+        // One statement: a fresh row, or an expired row taken over; RETURNING
+        // yields a row only in those two cases.
+        let rows = try await client.query("""
+            INSERT INTO \(unescaped: replayTable) AS r (id, expires_at) VALUES (\(replayID), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE r.expires_at <= \(now.storeMilliseconds)
+            RETURNING id
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows.decode(String.self) { inserted = true }
+        return inserted
+    }
+
+    public func putArtifact(handle: String, payload: Data, expiresAt: Date) async throws {
+        let rows = try await client.query("""
+            INSERT INTO \(unescaped: artifactTable) (handle, payload, expires_at) VALUES (\(handle), \(payload), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (handle) DO NOTHING RETURNING handle
+            """, logger: logger)
+        var inserted = false
+        for try await _ in rows.decode(String.self) { inserted = true }
+        if !inserted { throw StateStoreError.duplicateArtifact }
+    }
+
+    public func takeArtifact(handle: String, now: Date) async throws -> Data? {
+        let rows = try await client.query("""
+            DELETE FROM \(unescaped: artifactTable) WHERE handle = \(handle) AND expires_at > \(now.storeMilliseconds)
+            RETURNING payload
+            """, logger: logger)
+        var payload: Data?
+        for try await value in rows.decode(Data.self) { payload = value }
+        return payload
+    }
+
+    public func sweep(now: Date) async throws -> SweepCount {
+        let cutoff = now.storeMilliseconds
+        func delete(_ table: String) async throws -> Int {
+            let rows = try await client.query(
+                "WITH gone AS (DELETE FROM \(unescaped: table) WHERE expires_at <= \(cutoff) RETURNING 1) SELECT count(*) FROM gone",
+                logger: logger)
+            var count = 0
+            for try await value in rows.decode(Int.self) { count = value }
+            return count
+        }
+        return SweepCount(
+            flows: try await delete(flowTable),
+            replayEntries: try await delete(replayTable),
+            artifacts: try await delete(artifactTable))
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+
+/// `StateStore` in one SQLite file (WAL), for a single bridge instance and the demo.
+public struct SQLiteStateStore: StateStore {
+    private let pool: DatabasePool
+
+    /// Opens (creating if needed) the database file and its folder.
+    public init(path: URL) throws {
+        do {
+            try FileManager.default.createDirectory(
+                at: path.deletingLastPathComponent(), withIntermediateDirectories: true)
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(5)
+            configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+            pool = try DatabasePool(path: path.path, configuration: configuration)
+        } catch {
+            throw StateStoreError.cannotOpen(location: "sqlite:\(path.path)", reason: "\(error)")
+        }
+    }
+
+    public func prepare() async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                CREATE TABLE IF NOT EXISTS flow_state (
+                    id TEXT PRIMARY KEY, sealed BLOB NOT NULL, expires_at INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS flow_state_expiry ON flow_state(expires_at);
+                CREATE TABLE IF NOT EXISTS replay_cache (
+                    id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS replay_cache_expiry ON replay_cache(expires_at);
+                CREATE TABLE IF NOT EXISTS artifact (
+                    handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
+                """)
+        }
+    }
+
+    public func ping() async throws {
+        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO flow_state (id, sealed, expires_at) VALUES (?, ?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at",
+                arguments: [id, sealed, expiresAt.storeMilliseconds])
+        }
+    }
+
+    public func flow(id: String, now: Date) async throws -> Data? {
+        try await pool.read { db in
+            try Data.fetchOne(
+                db, sql: "SELECT sealed FROM flow_state WHERE id = ? AND expires_at > ?",
+                arguments: [id, now.storeMilliseconds])
+        }
+    }
+
+    public func deleteFlow(id: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM flow_state WHERE id = ?", arguments: [id])
+        }
+    }
+
+    public func insertIfAbsent(replayID: String, expiresAt: Date, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            // One statement: a fresh row, or an expired row taken over; a live row is left alone.
+            try db.execute(
+                sql: "INSERT INTO replay_cache (id, expires_at) VALUES (?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at "
+                    + "WHERE replay_cache.expires_at <= ?",
+                arguments: [replayID, expiresAt.storeMilliseconds, now.storeMilliseconds])
+            return db.changesCount == 1
+        }
+    }
+
+    public func putArtifact(handle: String, payload: Data, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO artifact (handle, payload, expires_at) VALUES (?, ?, ?) ON CONFLICT(handle) DO NOTHING",
+                arguments: [handle, payload, expiresAt.storeMilliseconds])
+            if db.changesCount == 0 { throw StateStoreError.duplicateArtifact }
+        }
+    }
+
+    public func takeArtifact(handle: String, now: Date) async throws -> Data? {
+        try await pool.write { db in
+            try Data.fetchOne(
+                db, sql: "DELETE FROM artifact WHERE handle = ? AND expires_at > ? RETURNING payload",
+                arguments: [handle, now.storeMilliseconds])
+        }
+    }
+
+    public func sweep(now: Date) async throws -> SweepCount {
+        try await pool.write { db in
+            let cutoff = now.storeMilliseconds
+            var count = SweepCount()
+            try db.execute(sql: "DELETE FROM flow_state WHERE expires_at <= ?", arguments: [cutoff])
+            count.flows = db.changesCount
+            try db.execute(sql: "DELETE FROM replay_cache WHERE expires_at <= ?", arguments: [cutoff])
+            count.replayEntries = db.changesCount
+            try db.execute(sql: "DELETE FROM artifact WHERE expires_at <= ?", arguments: [cutoff])
+            count.artifacts = db.changesCount
+            return count
+        }
+    }
+}

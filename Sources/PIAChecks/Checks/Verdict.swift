@@ -1,0 +1,27 @@
+/// All check results for one request; transfer only when every one passed.
+public struct Verdict: Sendable, Hashable, Codable {
+    public var results: [CheckResult]
+
+    public init(results: [CheckResult]) {
+        self.results = results
+    }
+
+    /// True only if there was at least one check and all passed.
+    public var allowsTransfer: Bool {
+        !results.isEmpty && results.allSatisfy(\.passed)
+    }
+
+    public var decision: TransferDecision {
+        allowsTransfer ? .transfer : .refused
+    }
+
+    public var failures: [CheckResult] {
+        results.filter { !$0.passed }
+    }
+}
+
+/// What the bridge did with a request.
+public enum TransferDecision: String, Sendable, Hashable, Codable, CaseIterable {
+    case transfer
+    case refused
+}

@@ -1,1 +1,0 @@
-// PIAChecks module.

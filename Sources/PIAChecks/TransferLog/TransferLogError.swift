@@ -1,0 +1,41 @@
+/// Failures of the transfer log. Any of them on append means: do not transfer.
+public enum TransferLogError: Error, CustomStringConvertible, Sendable, Equatable {
+    case badStoreURL(String)
+    case storeUnavailable(String)
+    case corrupt(String)
+    case noSuchEntry(Int)
+    case noTreeHead(String)
+    case badKey(String)
+    case badCheckpoint(String)
+    case badProof(String)
+
+    public var description: String {
+        switch self {
+        case .badStoreURL(let why): "bad store URL: \(why) (use sqlite:PATH or postgres://user@host:port/db?schema=NAME)"
+        case .storeUnavailable(let why): "transfer log store unavailable: \(why)"
+        case .corrupt(let why): "transfer log is inconsistent: \(why)"
+        case .noSuchEntry(let seq): "no entry \(seq) in the transfer log"
+        case .noTreeHead(let why): "no signed tree head: \(why)"
+        case .badKey(let why): "bad tree-head key: \(why)"
+        case .badCheckpoint(let why): "bad checkpoint: \(why)"
+        case .badProof(let why): "proof does not verify: \(why)"
+        }
+    }
+}
+
+/// The first place where the stored log and its recomputation disagree.
+public struct LogVerificationError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Sequence number of the first entry that does not match, when one can be named.
+    public var entry: Int?
+    public var problem: String
+
+    public init(entry: Int?, problem: String) {
+        self.entry = entry
+        self.problem = problem
+    }
+
+    public var description: String {
+        if let entry { return "entry \(entry): \(problem)" }
+        return problem
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// Durable storage for the transfer log.
+///
+/// Two implementations: SQLite for one instance, PostgreSQL for several
+/// instances sharing one sequence. `append` must return only after the batch
+/// is durable and must assign contiguous sequence numbers under a lock that
+/// every writer of the same log respects.
+public protocol TransferLogStore: Sendable {
+    /// Appends entries in order in one transaction, together with the signed
+    /// tree head of the new size; returns after commit.
+    func append(_ entries: [TransferLogEntry], signer: TreeHeadSigner) async throws -> [SequencedEntry]
+    /// Stored rows in sequence order, `[from, from+limit)`.
+    func records(from: Int, limit: Int?) async throws -> [StoredRecord]
+    /// All stored signed tree heads, smallest first.
+    func treeHeads() async throws -> [StoredTreeHead]
+    /// Times of `transfer` decisions to `recipient` at or after `since`.
+    func transferTimes(recipient: String, since: Date) async throws -> [Date]
+    /// Removes bodies of entries older than `before`, keeping leaf hashes.
+    func redact(before: Date) async throws -> Int
+    func close() async throws
+}
+
+/// One row as stored.
+public struct StoredRecord: Sendable, Hashable {
+    public var seq: Int
+    public var timeMillis: Int64
+    public var recipient: String
+    public var purpose: String
+    public var decision: String
+    public var body: Data?
+    public var leafHash: Data
+    /// Root of the tree whose last leaf is this entry.
+    public var treeRoot: Data
+
+    public init(seq: Int, timeMillis: Int64, recipient: String, purpose: String, decision: String, body: Data?, leafHash: Data, treeRoot: Data) {
+        self.seq = seq
+        self.timeMillis = timeMillis
+        self.recipient = recipient
+        self.purpose = purpose
+        self.decision = decision
+        self.body = body
+        self.leafHash = leafHash
+        self.treeRoot = treeRoot
+    }
+}
+
+/// A stored signed tree head.
+public struct StoredTreeHead: Sendable, Hashable {
+    public var size: Int
+    /// The C2SP signed note text.
+    public var note: String
+
+    public init(size: Int, note: String) {
+        self.size = size
+        self.note = note
+    }
+}
+
+/// Opens stores by URL: `sqlite:PATH` or
+/// `postgres://user[:password]@host:port/db[?schema=NAME]`.
+public enum TransferLogStores {
+    public static func open(url: String) async throws -> any TransferLogStore {
+        if url.hasPrefix("sqlite:") {
+            let path = String(url.dropFirst("sqlite:".count))
+            guard !path.isEmpty else { throw TransferLogError.badStoreURL("sqlite: needs a file path") }
+            return try SQLiteTransferLogStore(path: path)
+        }
+        if url.hasPrefix("postgres://") || url.hasPrefix("postgresql://") {
+            return try await PostgresTransferLogStore.connect(url: url)
+        }
+        throw TransferLogError.badStoreURL("unknown scheme")
+    }
+}
+
+/// The rows, tree head and new tree state for one batch, computed once for
+/// both stores so they cannot disagree on what an append means.
+struct AppendPlan {
+    var records: [StoredRecord]
+    var sequenced: [SequencedEntry]
+    var range: CompactRange
+    var head: StoredTreeHead
+
+    init(entries: [TransferLogEntry], range start: CompactRange, signer: TreeHeadSigner) throws {
+        var range = start
+        records = []
+        sequenced = []
+        for entry in entries {
+            let seq = range.size
+            let body = try EntryBody.encode(seq: seq, entry: entry)
+            let leaf = MerkleTree.leafHash(body)
+            range.append(leaf)
+            records.append(StoredRecord(
+                seq: seq, timeMillis: Int64((entry.time.timeIntervalSince1970 * 1000).rounded()),
+                recipient: entry.recipient, purpose: entry.purpose, decision: entry.decision.rawValue,
+                body: body, leafHash: leaf, treeRoot: range.root))
+            sequenced.append(SequencedEntry(seq: seq, entry: entry, body: body, leafHash: leaf))
+        }
+        self.range = range
+        let checkpoint = Checkpoint(origin: signer.name, size: range.size, rootHash: range.root)
+        head = StoredTreeHead(size: range.size, note: try signer.sign(checkpoint))
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// What the bridge needs from a relying party's SAML metadata.
+public struct ServiceProviderMetadata: Sendable, Hashable {
+    public struct RequestedAttribute: Sendable, Hashable {
+        public var name: String
+        public var nameFormat: String?
+        public var friendlyName: String?
+        public var isRequired: Bool
+    }
+
+    public var entityID: String
+    public var validUntil: Date?
+    public var authnRequestsSigned: Bool
+    public var wantAssertionsSigned: Bool
+    public var assertionConsumerServices: [MetadataEndpoint]
+    public var singleLogoutServices: [MetadataEndpoint]
+    /// DER certificates usable for signing (KeyDescriptor use="signing" or no use).
+    public var signingCertificates: [Data]
+    /// DER certificates usable for encryption (use="encryption" or no use).
+    public var encryptionCertificates: [Data]
+    public var nameIDFormats: [String]
+    public var requestedAttributes: [RequestedAttribute]
+
+    /// Reads an EntityDescriptor element. It does not check the signature; use `load`.
+    public init(element: XMLElement) throws {
+        try element.expect("EntityDescriptor", XMLNamespaces.md)
+        entityID = try element.required("entityID")
+        validUntil = try element.optionalDate("validUntil")
+        guard let sp = element.children("SPSSODescriptor", in: XMLNamespaces.md).first(where: {
+            ($0.attribute("protocolSupportEnumeration") ?? "").split(separator: " ").contains(Substring(XMLNamespaces.samlp))
+        }) else { throw MetadataError.notSPMetadata }
+        if let spValid = try sp.optionalDate("validUntil") { validUntil = min(validUntil ?? spValid, spValid) }
+        authnRequestsSigned = sp.attribute("AuthnRequestsSigned") == "true" || sp.attribute("AuthnRequestsSigned") == "1"
+        wantAssertionsSigned = sp.attribute("WantAssertionsSigned") == "true" || sp.attribute("WantAssertionsSigned") == "1"
+        func endpoints(_ name: String) throws -> [MetadataEndpoint] {
+            try sp.children(name, in: XMLNamespaces.md).map { e in
+                var index: Int?
+                if let i = e.attribute("index") {
+                    guard let v = Int(i), v >= 0 else { throw SAMLProtocolError.invalid("\(name)@index") }
+                    index = v
+                }
+                return MetadataEndpoint(
+                    binding: try e.required("Binding"), location: try e.required("Location"), index: index,
+                    isDefault: e.attribute("isDefault").map { $0 == "true" || $0 == "1" })
+            }
+        }
+        assertionConsumerServices = try endpoints("AssertionConsumerService")
+        singleLogoutServices = try endpoints("SingleLogoutService")
+        var signing: [Data] = [], encryption: [Data] = []
+        for kd in sp.children("KeyDescriptor", in: XMLNamespaces.md) {
+            let certs = try kd.firstChild("KeyInfo", in: XMLNamespaces.ds)?.children("X509Data", in: XMLNamespaces.ds)
+                .flatMap { $0.children("X509Certificate", in: XMLNamespaces.ds) }
+                .map { e -> Data in
+                    guard let der = SignatureVerifier.base64(try e.text()) else { throw MetadataError.invalidCertificate }
+                    return der
+                } ?? []
+            let use = kd.attribute("use")
+            if use == nil || use == "signing" { signing += certs }
+            if use == nil || use == "encryption" { encryption += certs }
+        }
+        signingCertificates = signing
+        encryptionCertificates = encryption
+        nameIDFormats = try sp.children("NameIDFormat", in: XMLNamespaces.md).map { try $0.trimmedText() }
+        requestedAttributes = try sp.children("AttributeConsumingService", in: XMLNamespaces.md)
+            .flatMap { $0.children("RequestedAttribute", in: XMLNamespaces.md) }
+            .map { a in
+                RequestedAttribute(
+                    name: try a.required("Name"), nameFormat: a.attribute("NameFormat"), friendlyName: a.attribute("FriendlyName"),
+                    isRequired: a.attribute("isRequired") == "true" || a.attribute("isRequired") == "1")
+            }
+    }
+
+    /// Parses metadata, checks its signature against the federation's keys and
+    /// refuses it once `validUntil` has passed.
+    public static func load(
+        _ xml: Data, federationKeys: [SigningPublicKey], policy: SignaturePolicy = .default, now: Date = Date(),
+        requireSignature: Bool = true, requireValidUntil: Bool = true, limits: XMLLimits = .default
+    ) throws -> ServiceProviderMetadata {
+        let document = try XMLDocument(parsing: xml, limits: limits)
+        var root = document.root
+        if requireSignature || !root.children("Signature", in: XMLNamespaces.ds).isEmpty {
+            guard !root.children("Signature", in: XMLNamespaces.ds).isEmpty else { throw MetadataError.unsigned }
+            root = try SignatureVerifier(trustedKeys: federationKeys, policy: policy).verify(root)
+        }
+        let metadata = try ServiceProviderMetadata(element: root)
+        if let validUntil = metadata.validUntil {
+            guard now < validUntil else { throw MetadataError.expired(validUntil: validUntil) }
+        } else if requireValidUntil {
+            throw MetadataError.noValidUntil
+        }
+        return metadata
+    }
+
+    /// The SP's signing keys, for AuthnRequest and LogoutRequest checks.
+    public func signingKeys() throws -> [SigningPublicKey] {
+        try signingCertificates.map { try SigningPublicKey(certificateDER: Array($0)) }
+    }
+
+    /// The ACS the SP marked default (or the first with no isDefault="false"), per SAML metadata §2.2.3.
+    public var defaultAssertionConsumerService: MetadataEndpoint? {
+        assertionConsumerServices.first { $0.isDefault == true }
+            ?? assertionConsumerServices.first { $0.isDefault == nil }
+            ?? assertionConsumerServices.first
+    }
+}

@@ -1,0 +1,96 @@
+import CLibXML2
+import Foundation
+
+/// Produces enveloped signatures in the shape OpenSAML and `xmlsec1` expect:
+/// the Signature right after the element's Issuer (or first), one Reference
+/// to `#ID`, enveloped-signature + exc-c14n, SHA-256 digest by default.
+public struct EnvelopedSigner: Sendable {
+    public var key: SigningKey
+    public var algorithm: SignatureAlgorithm
+    public var digest: DigestAlgorithm
+    /// DER certificate written into KeyInfo for the peer's convenience; peers
+    /// must not trust it, they pin our key from metadata.
+    public var certificateDER: [UInt8]?
+
+    public init(key: SigningKey, algorithm: SignatureAlgorithm? = nil, digest: DigestAlgorithm = .sha256, certificateDER: [UInt8]? = nil) {
+        self.key = key
+        self.algorithm = algorithm ?? key.defaultAlgorithm
+        self.digest = digest
+        self.certificateDER = certificateDER
+    }
+
+    /// Signs `element` (which must carry an `ID`) in place.
+    /// - Parameter inclusivePrefixes: the exc-c14n PrefixList, e.g. `["xs"]` when
+    ///   `xsi:type="xs:string"` values must keep their namespace in canonical form.
+    public func sign(_ element: XMLElement, inclusivePrefixes: [String] = []) throws {
+        guard let id = element.id ?? element.attribute("Id") else {
+            throw SignatureError.signedElementHasNoID(element: element.qualifiedName)
+        }
+        let c14n = CanonicalizationMethod.exclusive(withComments: false, inclusivePrefixes: inclusivePrefixes)
+        let digestValue = digest.digest(try element.canonicalized(c14n)).base64EncodedString()
+
+        var transform = XMLBuilder("Transform", .ds, attributes: [("Algorithm", c14n.algorithmURI)])
+        if !inclusivePrefixes.isEmpty {
+            transform.append(XMLBuilder("InclusiveNamespaces", .ec, attributes: [("PrefixList", inclusivePrefixes.joined(separator: " "))]))
+        }
+        let signedInfo = XMLBuilder("SignedInfo", .ds, children: [
+            .element(XMLBuilder("CanonicalizationMethod", .ds, attributes: [("Algorithm", CanonicalizationMethod.exclusiveURI)])),
+            .element(XMLBuilder("SignatureMethod", .ds, attributes: [("Algorithm", algorithm.uri)])),
+            .element(XMLBuilder("Reference", .ds, attributes: [("URI", "#" + id)], children: [
+                .element(XMLBuilder("Transforms", .ds, children: [
+                    .element(XMLBuilder("Transform", .ds, attributes: [("Algorithm", TransformURI.envelopedSignature)])),
+                    .element(transform),
+                ])),
+                .element(XMLBuilder("DigestMethod", .ds, attributes: [("Algorithm", digest.uri)])),
+                .element(XMLBuilder("DigestValue", .ds, text: digestValue)),
+            ])),
+        ])
+        var signature = XMLBuilder("Signature", .ds, children: [.element(signedInfo), .element(XMLBuilder("SignatureValue", .ds))])
+        if let certificateDER {
+            signature.append(XMLBuilder("KeyInfo", .ds, children: [
+                .element(XMLBuilder("X509Data", .ds, children: [
+                    .element(XMLBuilder("X509Certificate", .ds, text: Data(certificateDER).base64EncodedString())),
+                ])),
+            ]))
+        }
+        let template = try XMLDocument(parsing: signature.xmlString())
+        let inserted = try element.insertSignatureCopy(of: template.root)
+        let insertedSignedInfo = inserted.childElements[0]
+        let value = try key.sign(try insertedSignedInfo.canonicalized(.exclusive()), algorithm: algorithm)
+        inserted.childElements[1].setText(value.base64EncodedString())
+    }
+
+    /// Parses `xml`, signs its document element and returns the signed document.
+    public func signedXML(_ xml: Data, inclusivePrefixes: [String] = [], limits: XMLLimits = .default) throws -> Data {
+        let document = try XMLDocument(parsing: xml, limits: limits)
+        try sign(document.root, inclusivePrefixes: inclusivePrefixes)
+        return try document.serialized()
+    }
+
+    public func signedXML(_ xml: String, inclusivePrefixes: [String] = [], limits: XMLLimits = .default) throws -> Data {
+        try signedXML(Data(xml.utf8), inclusivePrefixes: inclusivePrefixes, limits: limits)
+    }
+}
+
+extension XMLElement {
+    /// Copies `signature` (from another document) into this element at the
+    /// SAML schema position: after a leading `saml:Issuer`, else first.
+    func insertSignatureCopy(of signature: XMLElement) throws -> XMLElement {
+        guard let copy = xmlDocCopyNode(signature.node, document.doc, 1) else { throw XMLSecurityError.serializationFailed }
+        let first = childElements.first
+        if let first, first.isNamed("Issuer", in: XMLNamespaces.saml) {
+            xmlAddNextSibling(first.node, copy)
+        } else if let firstChild = node.pointee.children {
+            xmlAddPrevSibling(firstChild, copy)
+        } else {
+            xmlAddChild(node, copy)
+        }
+        return XMLElement(node: copy, document: document)
+    }
+
+    /// Replaces the element's content with text (escaped by libxml2).
+    func setText(_ text: String) {
+        xmlNodeSetContent(node, nil)
+        xmlNodeAddContent(node, text)
+    }
+}

@@ -1,0 +1,75 @@
+import Crypto
+import Foundation
+import X509
+import _CryptoExtras
+
+/// A private key the bridge signs with.
+public enum SigningKey: Sendable {
+    case rsa(_RSA.Signing.PrivateKey)
+    case p256(P256.Signing.PrivateKey)
+    case sm2(SM2Key)
+
+    /// Loads a PEM private key (PKCS#8, or PKCS#1/SEC1 for RSA/P-256).
+    public init(pem: String) throws {
+        if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
+            self = .rsa(key)
+        } else if let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) {
+            self = .p256(key)
+        } else if let key = SM2Key.privateKey(pem: pem) {
+            self = .sm2(key)
+        } else {
+            throw SigningKeyError.unsupportedKey("private key PEM not recognised")
+        }
+    }
+
+    /// The signature method this key uses unless told otherwise.
+    public var defaultAlgorithm: SignatureAlgorithm {
+        switch self {
+        case .rsa: return .rsaSHA256
+        case .p256: return .ecdsaSHA256
+        case .sm2: return .sm2SM3
+        }
+    }
+
+    public var publicKey: SigningPublicKey {
+        switch self {
+        case .rsa(let k): return .rsa(k.publicKey)
+        case .p256(let k): return .p256(k.publicKey)
+        case .sm2(let k): return .sm2(k)
+        }
+    }
+
+    /// PKCS#8 PEM of the private key.
+    public func pkcs8PEM() throws -> String {
+        switch self {
+        case .rsa(let k): return k.pkcs8PEMRepresentation
+        case .p256(let k): return k.pemRepresentation
+        case .sm2(let k): return try k.privateKeyPEM()
+        }
+    }
+
+    /// Signs `data` with `algorithm`; the output is the XML-DSig SignatureValue bytes
+    /// (raw r||s for ECDSA, DER for SM2 as GM/T 0009 defines it).
+    public func sign(_ data: Data, algorithm: SignatureAlgorithm) throws -> Data {
+        switch (self, algorithm) {
+        case (.rsa(let k), .rsaSHA256):
+            return try k.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+        case (.rsa(let k), .rsaSHA384):
+            return try k.signature(for: SHA384.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+        case (.rsa(let k), .rsaSHA512):
+            return try k.signature(for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+        case (.rsa(let k), .rsaPSSSHA256):
+            return try k.signature(for: SHA256.hash(data: data), padding: .PSS).rawRepresentation
+        case (.rsa(let k), .rsaSHA1):
+            return try k.signature(for: Insecure.SHA1.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+        case (.p256(let k), .ecdsaSHA256):
+            return try k.signature(for: SHA256.hash(data: data)).rawRepresentation
+        case (.sm2(let k), .sm2SM3):
+            return try k.sign(data)
+        default:
+            throw SigningKeyError.algorithmMismatch(key: kindName, algorithm: algorithm.uri)
+        }
+    }
+
+    var kindName: String { publicKey.kindName }
+}

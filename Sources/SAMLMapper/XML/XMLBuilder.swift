@@ -1,0 +1,155 @@
+/// A namespace URI with the prefix we prefer to write it with.
+public struct XMLNamespace: Sendable, Hashable {
+    public var prefix: String?
+    public var uri: String
+
+    public init(prefix: String?, uri: String) {
+        self.prefix = prefix
+        self.uri = uri
+    }
+
+    public static let saml = XMLNamespace(prefix: "saml", uri: XMLNamespaces.saml)
+    public static let samlp = XMLNamespace(prefix: "samlp", uri: XMLNamespaces.samlp)
+    public static let md = XMLNamespace(prefix: "md", uri: XMLNamespaces.md)
+    public static let ds = XMLNamespace(prefix: "ds", uri: XMLNamespaces.ds)
+    public static let xenc = XMLNamespace(prefix: "xenc", uri: XMLNamespaces.xenc)
+    public static let xenc11 = XMLNamespace(prefix: "xenc11", uri: XMLNamespaces.xenc11)
+    public static let xsi = XMLNamespace(prefix: "xsi", uri: XMLNamespaces.xsi)
+    public static let xs = XMLNamespace(prefix: "xs", uri: XMLNamespaces.xs)
+    public static let soap = XMLNamespace(prefix: "soap11", uri: XMLNamespaces.soap11)
+    public static let ec = XMLNamespace(prefix: "ec", uri: XMLNamespaces.excC14N)
+}
+
+/// An element to be written: the small, namespace-correct writer the protocol
+/// and metadata layers use to produce documents.
+///
+/// Text and attribute values are always escaped; namespace declarations are
+/// emitted where a prefix is first needed, so output is always
+/// namespace-well-formed.
+public struct XMLBuilder: Sendable {
+    public indirect enum Child: Sendable {
+        case element(XMLBuilder)
+        case text(String)
+        /// Already-serialized, self-contained XML (e.g. a signed or encrypted assertion).
+        case raw(String)
+    }
+
+    public struct Attribute: Sendable {
+        public var namespace: XMLNamespace?
+        public var name: String
+        public var value: String
+    }
+
+    public var namespace: XMLNamespace
+    public var name: String
+    public var attributes: [Attribute] = []
+    public var children: [Child] = []
+    /// Extra declarations to write even when no element or attribute name uses them.
+    public var declarations: [XMLNamespace] = []
+
+    public init(_ name: String, _ namespace: XMLNamespace, attributes: [(String, String?)] = [], children: [Child] = []) {
+        self.name = name
+        self.namespace = namespace
+        for (n, v) in attributes { if let v { self.attributes.append(Attribute(namespace: nil, name: n, value: v)) } }
+        self.children = children
+    }
+
+    public init(_ name: String, _ namespace: XMLNamespace, text: String, attributes: [(String, String?)] = []) {
+        self.init(name, namespace, attributes: attributes, children: [.text(text)])
+    }
+
+    public mutating func attribute(_ name: String, _ value: String?, namespace: XMLNamespace? = nil) {
+        if let value { attributes.append(Attribute(namespace: namespace, name: name, value: value)) }
+    }
+
+    public mutating func append(_ element: XMLBuilder) { children.append(.element(element)) }
+
+    public mutating func append(_ elements: [XMLBuilder]) { children += elements.map { .element($0) } }
+
+    public mutating func appendRaw(_ xml: String) { children.append(.raw(xml)) }
+
+    /// The serialized element, optionally preceded by an XML declaration.
+    public func xmlString(declaration: Bool = false) -> String {
+        var out = declaration ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" : ""
+        write(into: &out, scope: ["xml": "http://www.w3.org/XML/1998/namespace"])
+        return out
+    }
+
+    private func write(into out: inout String, scope inherited: [String: String]) {
+        var scope = inherited
+        var decls: [XMLNamespace] = []
+        func need(_ ns: XMLNamespace) {
+            let key = ns.prefix ?? ""
+            if scope[key] != ns.uri {
+                scope[key] = ns.uri
+                decls.append(ns)
+            }
+        }
+        need(namespace)
+        for a in attributes { if let ns = a.namespace { need(ns) } }
+        for ns in declarations { need(ns) }
+        let qname = namespace.prefix.map { "\($0):\(name)" } ?? name
+        out += "<" + qname
+        for ns in decls {
+            out += ns.prefix.map { " xmlns:\($0)=\"" } ?? " xmlns=\""
+            out += Self.escapeAttribute(ns.uri) + "\""
+        }
+        for a in attributes {
+            let an = a.namespace.flatMap { $0.prefix }.map { "\($0):\(a.name)" } ?? a.name
+            out += " \(an)=\"\(Self.escapeAttribute(a.value))\""
+        }
+        if children.isEmpty {
+            out += "/>"
+            return
+        }
+        out += ">"
+        for child in children {
+            switch child {
+            case .element(let e): e.write(into: &out, scope: scope)
+            case .text(let t): out += Self.escapeText(t)
+            case .raw(let xml): out += xml
+            }
+        }
+        out += "</\(qname)>"
+    }
+
+    /// XML 1.0 forbids most control characters even when escaped; they are replaced.
+    static func isXMLChar(_ c: Unicode.Scalar) -> Bool {
+        switch c.value {
+        case 0x9, 0xA, 0xD, 0x20...0xD7FF, 0xE000...0xFFFD, 0x10000...0x10FFFF: return true
+        default: return false
+        }
+    }
+
+    static func escapeText(_ s: String) -> String {
+        var r = ""
+        r.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": r += "&amp;"
+            case "<": r += "&lt;"
+            case ">": r += "&gt;"
+            case "\r": r += "&#xD;"
+            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
+            }
+        }
+        return r
+    }
+
+    static func escapeAttribute(_ s: String) -> String {
+        var r = ""
+        r.reserveCapacity(s.utf8.count)
+        for ch in s.unicodeScalars {
+            switch ch {
+            case "&": r += "&amp;"
+            case "<": r += "&lt;"
+            case "\"": r += "&quot;"
+            case "\t": r += "&#x9;"
+            case "\n": r += "&#xA;"
+            case "\r": r += "&#xD;"
+            default: r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
+            }
+        }
+        return r
+    }
+}

@@ -1,0 +1,129 @@
+import Crypto
+import Foundation
+import IAMSmart
+
+/// Everything the sandbox remembers between requests: seen nonces, the issued
+/// content key, pending QR sessions, codes, tokens and profile tickets, and the
+/// fault switches. One actor, so every check-and-consume is atomic.
+actor SandboxLedger {
+    struct IssuedKey {
+        var key: SymmetricKey
+        var issueAt: Int64
+        var expiresIn: Int64
+        var expired: Bool
+    }
+
+    struct QRSession {
+        var redirectURI: String
+        var state: String?
+        var scopes: [String]
+        var source: String
+        var createdAt: Int64
+    }
+
+    struct Grant {
+        var residentID: String
+        var scopes: [String]
+        var issuedAt: Int64
+    }
+
+    struct Ticket {
+        var accessToken: String
+        var fields: Set<String>
+    }
+
+    var faults = SandboxFaults.none
+    private var nonces: [String: Int64] = [:]
+    private(set) var contentKey: IssuedKey?
+    private var qrSessions: [String: QRSession] = [:]
+    private var codes: [String: Grant] = [:]
+    private var tokens: [String: Grant] = [:]
+    private var tickets: [String: Ticket] = [:]
+    /// How many CEKs were issued and revoked, for tests.
+    private(set) var keysIssued = 0
+    private(set) var keysRevoked = 0
+
+    func setFaults(_ faults: SandboxFaults) { self.faults = faults }
+
+    /// Records a nonce; false when it was already used inside the window.
+    func useNonce(_ nonce: String, now: Int64, window: Int64) -> Bool {
+        if nonces.count > 10_000 || nonces.count % 100 == 0 {
+            nonces = nonces.filter { now - $0.value <= window }
+        }
+        if let seen = nonces[nonce], now - seen <= window { return false }
+        nonces[nonce] = now
+        return true
+    }
+
+    func issueKey(now: Int64, lifetime: Int64) -> IssuedKey {
+        let issued = IssuedKey(key: SymmetricKey(size: .bits256), issueAt: now, expiresIn: lifetime, expired: false)
+        contentKey = issued
+        keysIssued += 1
+        return issued
+    }
+
+    /// The key if it is usable now.
+    func usableKey(now: Int64) -> SymmetricKey? {
+        guard let contentKey, !contentKey.expired, !faults.rejectContentKeys,
+            now < contentKey.issueAt + contentKey.expiresIn
+        else { return nil }
+        return contentKey.key
+    }
+
+    func expireKey() { contentKey?.expired = true }
+
+    func revokeKey() -> Bool {
+        defer { contentKey = nil }
+        if contentKey != nil { keysRevoked += 1 }
+        return contentKey != nil
+    }
+
+    func openQRSession(_ session: QRSession) -> String {
+        let id = Self.randomToken()
+        qrSessions[id] = session
+        return id
+    }
+
+    func qrSession(_ id: String) -> QRSession? { qrSessions[id] }
+
+    /// Removes the QR session: a decision is made once.
+    func takeQRSession(_ id: String, now: Int64, lifetime: Int64) -> QRSession? {
+        guard let session = qrSessions.removeValue(forKey: id), now - session.createdAt <= lifetime else { return nil }
+        return session
+    }
+
+    func issueCode(_ grant: Grant) -> String {
+        let code = Self.randomToken()
+        codes[code] = grant
+        return code
+    }
+
+    /// Codes are single use: the first exchange removes it.
+    func takeCode(_ code: String, now: Int64, lifetime: Int64) -> Grant? {
+        guard let grant = codes.removeValue(forKey: code), now - grant.issuedAt <= lifetime else { return nil }
+        return grant
+    }
+
+    func issueToken(_ grant: Grant) -> String {
+        let token = Self.randomToken()
+        tokens[token] = grant
+        return token
+    }
+
+    func grant(forToken token: String, now: Int64, lifetime: Int64) -> Grant? {
+        guard let grant = tokens[token], now - grant.issuedAt <= lifetime else { return nil }
+        return grant
+    }
+
+    func openTicket(_ ticket: Ticket) -> String {
+        let id = Self.randomToken()
+        tickets[id] = ticket
+        return id
+    }
+
+    func ticket(_ id: String) -> Ticket? { tickets[id] }
+
+    static func randomToken() -> String {
+        SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+    }
+}

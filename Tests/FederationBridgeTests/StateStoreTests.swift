@@ -1,0 +1,155 @@
+import Crypto
+import Foundation
+import Testing
+@testable import FederationBridge
+
+@Suite struct StateStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test(arguments: StoreKind.allCases)
+    func flowStateRoundTripAndExpiry(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
+            let plaintext = Data("{\"chineseName\":\"陳大文\",\"birthDate\":\"19800101\"}".utf8)
+            try await vault.putFlow(id: "fl-a", state: plaintext, expiresAt: now.addingTimeInterval(600))
+            #expect(try await vault.flow(id: "fl-a", now: now) == plaintext)
+            #expect(try await vault.flow(id: "fl-a", now: now.addingTimeInterval(601)) == nil, "expired flows are not returned")
+            #expect(try await vault.flow(id: "fl-unknown", now: now) == nil)
+
+            // Replace, then delete.
+            try await vault.putFlow(id: "fl-a", state: Data("v2".utf8), expiresAt: now.addingTimeInterval(600))
+            #expect(try await vault.flow(id: "fl-a", now: now) == Data("v2".utf8))
+            try await vault.deleteFlow(id: "fl-a")
+            #expect(try await store.flow(id: "fl-a", now: now) == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func flowStateIsEncryptedAtRestAndTamperingFails(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let key = SymmetricKey(size: .bits256)
+            let vault = StateVault(store: store, key: key)
+            let secret = "陳大文 CHAN Tai Man 19800101"
+            try await vault.putFlow(id: "fl-b", state: Data(secret.utf8), expiresAt: now.addingTimeInterval(600))
+
+            let atRest = try #require(try await store.flow(id: "fl-b", now: now))
+            #expect(atRest.range(of: Data(secret.utf8)) == nil)
+            #expect(atRest.range(of: Data("CHAN".utf8)) == nil)
+            #expect(atRest.range(of: Data("19800101".utf8)) == nil)
+            #expect(atRest.count == secret.utf8.count + 12 + 16, "nonce + ciphertext + tag")
+
+            // One flipped bit.
+            var tampered = atRest
+            tampered[tampered.count / 2] ^= 0x01
+            try await store.putFlow(id: "fl-b", sealed: tampered, expiresAt: now.addingTimeInterval(600))
+            await #expect(throws: StateVaultError.cannotOpen) { try await vault.flow(id: "fl-b", now: now) }
+
+            // The intact blob moved under another flow ID (associated data binds the ID).
+            try await store.putFlow(id: "fl-c", sealed: atRest, expiresAt: now.addingTimeInterval(600))
+            await #expect(throws: StateVaultError.cannotOpen) { try await vault.flow(id: "fl-c", now: now) }
+
+            // A different key.
+            try await store.putFlow(id: "fl-b", sealed: atRest, expiresAt: now.addingTimeInterval(600))
+            let otherVault = StateVault(store: store, key: SymmetricKey(size: .bits256))
+            await #expect(throws: StateVaultError.cannotOpen) { try await otherVault.flow(id: "fl-b", now: now) }
+            #expect(try await vault.flow(id: "fl-b", now: now) == Data(secret.utf8))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func replayCacheAcceptsOnceUntilExpiry(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let expires = now.addingTimeInterval(300)
+            #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now))
+            #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now) == false)
+            #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now.addingTimeInterval(299)) == false)
+            #expect(try await store.insertIfAbsent(replayID: "_req2", expiresAt: expires, now: now))
+            // After expiry the ID may be recorded again.
+            #expect(try await store.insertIfAbsent(
+                replayID: "_req1", expiresAt: now.addingTimeInterval(900), now: now.addingTimeInterval(301)))
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func replayCacheIsAtomicUnderConcurrency(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<16 {
+                    group.addTask {
+                        try await store.insertIfAbsent(replayID: "_race", expiresAt: now.addingTimeInterval(60), now: now)
+                    }
+                }
+                var count = 0
+                for try await won in group where won { count += 1 }
+                return count
+            }
+            #expect(winners == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func artifactResolvesOnceWithinLifetime(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
+            let response = Data("<samlp:Response>…</samlp:Response>".utf8)
+            try await vault.putArtifact(handle: "art-1", payload: response, expiresAt: now.addingTimeInterval(60))
+            await #expect(throws: StateStoreError.self) {
+                try await vault.putArtifact(handle: "art-1", payload: Data("other".utf8), expiresAt: now.addingTimeInterval(60))
+            }
+            #expect(try await vault.takeArtifact(handle: "art-1", now: now) == response)
+            #expect(try await vault.takeArtifact(handle: "art-1", now: now) == nil, "an artifact resolves once")
+
+            try await vault.putArtifact(handle: "art-2", payload: response, expiresAt: now.addingTimeInterval(60))
+            #expect(try await vault.takeArtifact(handle: "art-2", now: now.addingTimeInterval(61)) == nil, "expired")
+
+            // Concurrent takes: exactly one wins.
+            try await vault.putArtifact(handle: "art-3", payload: response, expiresAt: now.addingTimeInterval(60))
+            let taken = try await withThrowingTaskGroup(of: Bool.self) { group in
+                for _ in 0..<8 {
+                    group.addTask { try await vault.takeArtifact(handle: "art-3", now: now) != nil }
+                }
+                var count = 0
+                for try await got in group where got { count += 1 }
+                return count
+            }
+            #expect(taken == 1)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func sweepDeletesOnlyExpiredRecords(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            try await store.putFlow(id: "old", sealed: Data([1]), expiresAt: now.addingTimeInterval(-1))
+            try await store.putFlow(id: "live", sealed: Data([2]), expiresAt: now.addingTimeInterval(60))
+            _ = try await store.insertIfAbsent(replayID: "old", expiresAt: now.addingTimeInterval(-1), now: now.addingTimeInterval(-10))
+            _ = try await store.insertIfAbsent(replayID: "live", expiresAt: now.addingTimeInterval(60), now: now)
+            try await store.putArtifact(handle: "old", payload: Data([3]), expiresAt: now)
+            try await store.putArtifact(handle: "live", payload: Data([4]), expiresAt: now.addingTimeInterval(60))
+
+            let swept = try await store.sweep(now: now)
+            #expect(swept == SweepCount(flows: 1, replayEntries: 1, artifacts: 1))
+            #expect(try await store.flow(id: "live", now: now) == Data([2]))
+            #expect(try await store.insertIfAbsent(replayID: "live", expiresAt: now.addingTimeInterval(60), now: now) == false)
+            #expect(try await store.takeArtifact(handle: "live", now: now) == Data([4]))
+            #expect(try await store.sweep(now: now) == SweepCount())
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func hostileIdentifiersAreJustData(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { store in
+            let hostile = "x'); DROP TABLE flow_state; --"
+            try await store.putFlow(id: hostile, sealed: Data([9]), expiresAt: now.addingTimeInterval(60))
+            #expect(try await store.flow(id: hostile, now: now) == Data([9]))
+            #expect(try await store.insertIfAbsent(replayID: hostile, expiresAt: now.addingTimeInterval(60), now: now))
+            try await store.ping()
+        }
+    }
+}
