@@ -1,6 +1,6 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 /// Opens `saml:EncryptedAssertion` (or any element wrapping one
 /// `xenc:EncryptedData` of type Element) with our RSA private key.

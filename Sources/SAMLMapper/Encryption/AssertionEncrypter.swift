@@ -1,7 +1,7 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import X509
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 /// Wraps a serialized (usually signed) Assertion into `saml:EncryptedAssertion`
 /// for one relying party, whose RSA key comes from its metadata.

@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 
 /// A SAML 2.0 type 0x0004 artifact: TypeCode, EndpointIndex, SourceID, MessageHandle.

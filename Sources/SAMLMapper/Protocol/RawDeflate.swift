@@ -192,6 +192,7 @@ public enum RawDeflate {
                     var l = 0
                     while l < 258, i + l < input.count, input[candidate + l] == input[i + l] { l += 1 }
                     if l > bestLength { bestLength = l; bestDistance = i - candidate }
+                    if l == 258 { break }
                     candidate = prev[candidate]
                     chain -= 1
                 }

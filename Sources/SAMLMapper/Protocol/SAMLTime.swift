@@ -43,8 +43,8 @@ extension XMLElement {
         }
     }
 
-    func required(_ attribute: String) throws -> String {
-        guard let v = attribute(attribute) else { throw SAMLProtocolError.missing("\(localName)@\(attribute)") }
+    func required(_ name: String) throws -> String {
+        guard let v = attribute(name) else { throw SAMLProtocolError.missing("\(localName)@\(name)") }
         return v
     }
 

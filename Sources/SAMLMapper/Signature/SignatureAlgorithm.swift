@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 
 /// XML-DSig signature methods the bridge knows, by URI.

@@ -1,7 +1,7 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import X509
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 /// A private key the bridge signs with.
 public enum SigningKey: Sendable {

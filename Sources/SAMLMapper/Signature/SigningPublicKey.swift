@@ -1,8 +1,8 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import SwiftASN1
 import X509
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 /// A public key the bridge trusts for checking signatures, always supplied by
 /// configuration or verified metadata, never taken from the message itself.
