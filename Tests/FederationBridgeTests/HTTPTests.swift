@@ -101,7 +101,7 @@ import Testing
             // The switch overrides the header and is remembered in a cookie.
             var headers = HTTPFields()
             headers[.acceptLanguage] = "zh-HK"
-            let cookie = try await client.execute(uri: "/preview/start?lang=en", method: .get, headers: headers) { response in
+            let cookie = try await client.execute(uri: "/preview/start?lang=en", method: .get, headers: headers) { response -> String in
                 let html = String(buffer: response.body)
                 #expect(html.contains("<html lang=\"en\">"))
                 #expect(html.contains("Sign in with iAM Smart"))
@@ -124,10 +124,10 @@ import Testing
 
     @Test func consentPageShowsMappedAttributesExactlyAsSent() async throws {
         let harness = try Harness()
+        let release = PreviewRoutes.sampleRelease(harness.bridge.services)
         try await harness.test { client in
             try await client.execute(uri: "/preview/consent?lang=en", method: .get) { response in
                 let html = String(buffer: response.body)
-                let release = PreviewRoutes.sampleRelease(harness.bridge.services)
                 #expect(release.attributes.count >= 8)
                 for attribute in release.samlAttributes {
                     #expect(html.contains("<code>\(attribute.name)</code>"))
@@ -170,7 +170,7 @@ import Testing
         let harness = try Harness()
         try await harness.test { client in
             // A first visit gets a session and a form bound to it.
-            let (sessionCookie, token) = try await client.execute(uri: "/preview/consent?lang=en", method: .get) { response in
+            let (sessionCookie, token) = try await client.execute(uri: "/preview/consent?lang=en", method: .get) { response -> (String, String) in
                 let cookie = try #require(Self.setCookies(response).first { $0.hasPrefix("fb_session=") })
                 let html = String(buffer: response.body)
                 let marker = "name=\"csrf\" value=\""

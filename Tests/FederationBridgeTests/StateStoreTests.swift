@@ -9,7 +9,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func flowStateRoundTripAndExpiry(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
             let plaintext = Data("{\"chineseName\":\"陳大文\",\"birthDate\":\"19800101\"}".utf8)
             try await vault.putFlow(id: "fl-a", state: plaintext, expiresAt: now.addingTimeInterval(600))
@@ -28,7 +28,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func flowStateIsEncryptedAtRestAndTamperingFails(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let key = SymmetricKey(size: .bits256)
             let vault = StateVault(store: store, key: key)
             let secret = "陳大文 CHAN Tai Man 19800101"
@@ -61,7 +61,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func replayCacheAcceptsOnceUntilExpiry(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let expires = now.addingTimeInterval(300)
             #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now))
             #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now) == false)
@@ -76,7 +76,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func replayCacheIsAtomicUnderConcurrency(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
                 for _ in 0..<16 {
                     group.addTask {
@@ -94,7 +94,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func artifactResolvesOnceWithinLifetime(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
             let response = Data("<samlp:Response>…</samlp:Response>".utf8)
             try await vault.putArtifact(handle: "art-1", payload: response, expiresAt: now.addingTimeInterval(60))
@@ -124,7 +124,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func sweepDeletesOnlyExpiredRecords(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             try await store.putFlow(id: "old", sealed: Data([1]), expiresAt: now.addingTimeInterval(-1))
             try await store.putFlow(id: "live", sealed: Data([2]), expiresAt: now.addingTimeInterval(60))
             _ = try await store.insertIfAbsent(replayID: "old", expiresAt: now.addingTimeInterval(-1), now: now.addingTimeInterval(-10))
@@ -144,7 +144,7 @@ import Testing
     @Test(arguments: StoreKind.allCases)
     func hostileIdentifiersAreJustData(kind: StoreKind) async throws {
         let now = self.now
-        try await kind.withStore { store in
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
             let hostile = "x'); DROP TABLE flow_state; --"
             try await store.putFlow(id: hostile, sealed: Data([9]), expiresAt: now.addingTimeInterval(60))
             #expect(try await store.flow(id: hostile, now: now) == Data([9]))

@@ -1,7 +1,7 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import Testing
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 @testable import SAMLMapper
 
@@ -86,7 +86,8 @@ import _CryptoExtras
         let signature = try #require(doc.root.firstChild("Signature", in: XMLNamespaces.ds))
         let signedInfo = try #require(signature.firstChild("SignedInfo", in: XMLNamespaces.ds))
         let canonical = try signedInfo.canonicalized(.exclusive())
-        let value = try #require(SignatureVerifier.base64(try #require(signature.firstChild("SignatureValue", in: XMLNamespaces.ds)).text()))
+        let valueElement = try #require(signature.firstChild("SignatureValue", in: XMLNamespaces.ds))
+        let value = try #require(SignatureVerifier.base64(try valueElement.text()))
         let data = dir.appendingPathComponent("signedinfo.bin"), sig = dir.appendingPathComponent("sig.der")
         let pub = dir.appendingPathComponent("pub.pem"), priv = dir.appendingPathComponent("priv.pem")
         try canonical.write(to: data)
@@ -144,7 +145,8 @@ import _CryptoExtras
         let doc = try XMLDocument(parsing: element)
         let encryptedData = try #require(doc.root.firstChild("EncryptedData", in: XMLNamespaces.xenc))
         let encryptedKey = try #require(encryptedData.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("EncryptedKey", in: XMLNamespaces.xenc))
-        let wrapped = try #require(SignatureVerifier.base64(try #require(encryptedKey.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc)).text()))
+        let wrappedElement = try #require(encryptedKey.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
+        let wrapped = try #require(SignatureVerifier.base64(try wrappedElement.text()))
         let ek = dir.appendingPathComponent("ek.bin"), k = dir.appendingPathComponent("k.bin")
         try wrapped.write(to: ek)
         let r = try runTool("openssl", ["pkeyutl", "-decrypt", "-inkey", files.key.path, "-in", ek.path, "-out", k.path,
@@ -152,7 +154,8 @@ import _CryptoExtras
         #expect(r.status == 0, "openssl could not unwrap: \(r.stderr)")
         let contentKey = try Data(contentsOf: k)
         #expect(contentKey.count == 32)
-        let cipher = try #require(SignatureVerifier.base64(try #require(encryptedData.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc)).text()))
+        let cipherElement = try #require(encryptedData.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
+        let cipher = try #require(SignatureVerifier.base64(try cipherElement.text()))
         let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: cipher.prefix(12)), ciphertext: cipher.dropFirst(12).dropLast(16), tag: cipher.suffix(16))
         #expect(try AES.GCM.open(box, using: SymmetricKey(data: contentKey)) == plaintext)
 

@@ -89,6 +89,21 @@ import Testing
         #expect(abs(a.issueInstant.timeIntervalSince(assertion.issueInstant)) < 0.01)
     }
 
+    @Test func encryptedUnsignedAssertionNeedsSignedResponse() throws {
+        let spCert = try SelfSignedCertificate(key: .rsa(Fixtures.otherRSAKey), commonName: "sp")
+        let encrypter = try AssertionEncrypter(recipientCertificatePEM: spCert.pem)
+        let decrypter = try AssertionDecrypter(privateKeyPEM: Fixtures.otherRSAKey.pemRepresentation)
+        let verifier = SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey])
+        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let signed = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: true, encrypter: encrypter))
+        let read = try Response.readVerified(try XMLDocument(parsing: signed), verifier: verifier, decrypter: decrypter)
+        #expect(read.assertions.first?.nameID.value == "pseudonym-1")
+        let unsigned = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: false, encrypter: encrypter))
+        #expect(throws: SignatureError.notSigned(element: "saml:Assertion")) {
+            _ = try Response.readVerified(try XMLDocument(parsing: unsigned), verifier: verifier, decrypter: decrypter)
+        }
+    }
+
     @Test func logoutRoundTrip() throws {
         let request = LogoutRequest(destination: "https://sp.example.org/slo", issuer: "https://idp.example.org", nameID: NameID(value: "p-1"), sessionIndexes: ["_s1"])
         let signed = try EnvelopedSigner(key: Fixtures.p256).signedXML(request.builder.xmlString())

@@ -1,7 +1,7 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import Testing
-import _CryptoExtras
+@preconcurrency import _CryptoExtras
 
 @testable import SAMLMapper
 

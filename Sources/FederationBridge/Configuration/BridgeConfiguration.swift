@@ -111,9 +111,10 @@ public struct BridgeConfiguration: Sendable {
     }
 
     public struct Flow: Sendable {
-        /// AES-256-GCM key for flow state at rest.
-        public var stateKey: SymmetricKey
+        /// AES-256-GCM key for flow state at rest (bytes: `SymmetricKey` is not `Sendable` here).
+        public var stateKeyBytes: Data
         public var lifetime: Duration
+        public var stateKey: SymmetricKey { SymmetricKey(data: stateKeyBytes) }
     }
 
     public struct SAML: Sendable, Hashable {
@@ -137,12 +138,13 @@ public struct BridgeConfiguration: Sendable {
     }
 
     public struct Mapping: Sendable {
-        public var pseudonymSecret: SymmetricKey
+        public var pseudonymSecretBytes: Data
         public var pairwiseScope: String
         public var realTypeCode: String
         /// `creditable_level_of_account` by assurance (`basic`, `plus`, optional `basic+fr`, `plus+fr`).
         public var creditableLevels: [String: String]
         /// `idcardtype` codes by document (`hkid`, `hrp`, …).
         public var idCardTypeCodes: [String: String]
+        public var pseudonymSecret: SymmetricKey { SymmetricKey(data: pseudonymSecretBytes) }
     }
 }

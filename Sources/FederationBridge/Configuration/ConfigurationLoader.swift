@@ -114,7 +114,7 @@ public struct ConfigurationLoader: Sendable {
             policyFile: policyFile,
             transferLog: .init(treeHeadKey: treeHeadKey),
             iamSmart: iamSmart,
-            flow: .init(stateKey: flowKey, lifetime: flowLifetime),
+            flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
             saml: saml,
             session: .init(cookieName: cookieName, lifetime: sessionLifetime, secureCookie: !isPlainLoopback(baseURL)),
             reviewers: reviewers,
@@ -248,7 +248,7 @@ public struct ConfigurationLoader: Sendable {
         let idCardTypes = r.table("mapping.idcardtype", default: [:])
         guard let secret else { return nil }
         return .init(
-            pseudonymSecret: secret, pairwiseScope: scope, realTypeCode: realType,
+            pseudonymSecretBytes: secret, pairwiseScope: scope, realTypeCode: realType,
             creditableLevels: levels, idCardTypeCodes: idCardTypes)
     }
 
@@ -258,7 +258,7 @@ public struct ConfigurationLoader: Sendable {
     }
 
     /// A base64 secret (after `env:` resolution) of the given size.
-    static func symmetricKey(_ r: ConfigurationReader, _ keyPath: String, exactBytes: Int? = nil, minimumBytes: Int = 32) -> SymmetricKey? {
+    static func symmetricKey(_ r: ConfigurationReader, _ keyPath: String, exactBytes: Int? = nil, minimumBytes: Int = 32) -> Data? {
         guard let text = r.string(keyPath) else { return nil }
         guard let data = Data(base64Encoded: text.trimmingCharacters(in: .whitespaces)) else {
             r.fail(keyPath, "expected base64 (e.g. from `openssl rand -base64 32`)")
@@ -272,6 +272,6 @@ public struct ConfigurationLoader: Sendable {
             r.fail(keyPath, "expected at least \(minimumBytes) bytes, got \(data.count)")
             return nil
         }
-        return SymmetricKey(data: data)
+        return data
     }
 }

@@ -102,7 +102,7 @@ public struct PageRenderer: Sendable {
         headers[.contentSecurityPolicy] =
             "default-src 'none'; style-src \(styleHash); img-src 'self'; form-action \(formTargets); frame-ancestors 'none'; base-uri 'none'"
         headers[.xContentTypeOptions] = "nosniff"
-        if let referrerPolicy = HTTPField.Name("Referrer-Policy") { headers[referrerPolicy] = "no-referrer" }
+        if let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy") { headers[referrerPolicy] = "no-referrer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
     }
 

@@ -44,7 +44,7 @@ public struct BridgeApplication {
             realTypeCode: configuration.mapping.realTypeCode,
             creditableLevels: configuration.mapping.creditableLevels,
             idCardTypeCodes: configuration.mapping.idCardTypeCodes))
-        self.services = BridgeServices(
+        let services = BridgeServices(
             configuration: configuration, store: opened.store,
             vault: StateVault(store: opened.store, key: configuration.flow.stateKey),
             sessions: sessions, renderer: renderer, metrics: metrics, readiness: readiness, mapper: mapper,
@@ -53,11 +53,13 @@ public struct BridgeApplication {
         let router = Router(context: BridgeRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         OperationalRoutes.install(on: router, readiness: readiness, metrics: metrics)
-        self.router = router
-        self.residentRoutes = router.group().add(middleware: ResidentMiddleware(sessions: sessions, renderer: renderer))
+        let residentRoutes = router.group().add(middleware: ResidentMiddleware(sessions: sessions, renderer: renderer))
         if previewPages {
             PreviewRoutes.install(on: residentRoutes, services: services)
         }
+        self.services = services
+        self.router = router
+        self.residentRoutes = residentRoutes
         self.lifecycleServices = opened.services + [
             StateSweeper(store: opened.store, interval: .seconds(60), metrics: metrics, logger: logger),
         ]

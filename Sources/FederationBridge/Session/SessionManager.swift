@@ -14,13 +14,15 @@ public struct SessionManager: Sendable {
     /// `Secure` flag; off only for a plain-http loopback base URL.
     public var secure: Bool
     public var lifetime: Duration
-    private let csrfKey: SymmetricKey
+    /// Bytes, because `SymmetricKey` is not `Sendable` in this swift-crypto release.
+    private let csrfKeyBytes: Data
+    private var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
 
     public init(cookieName: String, secure: Bool, lifetime: Duration, csrfKey: SymmetricKey) {
         self.cookieName = cookieName
         self.secure = secure
         self.lifetime = lifetime
-        self.csrfKey = csrfKey
+        self.csrfKeyBytes = csrfKey.withUnsafeBytes { Data($0) }
     }
 
     /// CSRF key derived from the flow-state key, so operators manage one secret fewer.

@@ -9,11 +9,13 @@ import Foundation
 /// any bit, fails to open instead of yielding someone else's state.
 public struct StateVault: Sendable {
     public let store: any StateStore
-    private let key: SymmetricKey
+    /// Bytes, because `SymmetricKey` is not `Sendable` in this swift-crypto release.
+    private let keyBytes: Data
+    private var key: SymmetricKey { SymmetricKey(data: keyBytes) }
 
     public init(store: any StateStore, key: SymmetricKey) {
         self.store = store
-        self.key = key
+        self.keyBytes = key.withUnsafeBytes { Data($0) }
     }
 
     public func putFlow(id: String, state: Data, expiresAt: Date) async throws {

@@ -67,7 +67,7 @@ public struct Policy: Sendable, Hashable {
         } catch let error as PolicyError {
             throw error
         } catch {
-            throw PolicyError(line: (error as? YamlError).flatMap(Self.line), key: "", problem: "not valid YAML")
+            throw PolicyError(line: (error as? YamlError).flatMap { Self.line(of: $0) }, key: "", problem: "not valid YAML")
         }
         let doc = PolicyReader(node: root, path: "")
         try doc.allowOnly(["version", "consent", "sensitiveAttributes", "volume", "recipients", "purposes"])

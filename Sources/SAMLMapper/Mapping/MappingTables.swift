@@ -1,10 +1,16 @@
 import Crypto
+import Foundation
 
 /// Operator-configured inputs of the mapping: code tables whose values the
 /// Guangdong platform has not published, and the pseudonym secret.
 public struct MappingTables: Sendable {
-    /// Secret for the pairwise identifier; at least 32 bytes.
-    public var pseudonymSecret: SymmetricKey
+    /// Secret for the pairwise identifier; at least 32 bytes. Kept as bytes
+    /// because `SymmetricKey` is not `Sendable` in this swift-crypto release.
+    private var pseudonymSecretBytes: Data
+    public var pseudonymSecret: SymmetricKey {
+        get { SymmetricKey(data: pseudonymSecretBytes) }
+        set { pseudonymSecretBytes = newValue.withUnsafeBytes { Data($0) } }
+    }
     /// Scope of the `pairwise-id` attribute, e.g. `bridge.example.hk`.
     public var pairwiseScope: String
     /// `realtype` code naming iAM Smart as the real-name verification source.
@@ -23,7 +29,7 @@ public struct MappingTables: Sendable {
         creditableLevels: [String: String],
         idCardTypeCodes: [String: String] = [:]
     ) {
-        self.pseudonymSecret = pseudonymSecret
+        self.pseudonymSecretBytes = pseudonymSecret.withUnsafeBytes { Data($0) }
         self.pairwiseScope = pairwiseScope
         self.realTypeCode = realTypeCode
         self.creditableLevels = creditableLevels

@@ -4,7 +4,7 @@ import SAMLMapper
 import Testing
 
 @Suite struct AttributeMapperTests {
-    static let secret = SymmetricKey(data: Data(repeating: 0x42, count: 32))
+    static var secret: SymmetricKey { SymmetricKey(data: Data(repeating: 0x42, count: 32)) }
     static let tables = MappingTables(
         pseudonymSecret: secret, pairwiseScope: "bridge.example.hk", realTypeCode: "IAMSMART",
         creditableLevels: ["basic": "L2", "basic+fr": "L3", "plus": "L3"], idCardTypeCodes: ["hkid": "40"])
