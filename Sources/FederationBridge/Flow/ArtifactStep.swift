@@ -7,14 +7,14 @@ extension FederationFlow {
     /// request must be signed with the key in that party's metadata; an
     /// artifact resolves once, within its short lifetime, and only for the
     /// party it was issued to.
-    func resolveArtifact(_ request: Request, _ context: BridgeRequestContext) async -> Response {
+    func resolveArtifact(_ request: Request, _ context: BridgeRequestContext) async -> Hummingbird.Response {
         var inResponseTo = "_unknown"
         do {
             let body = try await request.body.collect(upTo: 256 * 1024)
             let document: XMLDocument
             let element: XMLElement
             do {
-                document = try XMLDocument(parsing: Data(buffer: body))
+                document = try XMLDocument(parsing: Data(body.readableBytesView))
                 element = try SOAPEnvelope.bodyElement(of: document)
                 guard element.isNamed("ArtifactResolve", in: XMLNamespaces.samlp) else {
                     throw SAMLProtocolError.invalid("expected samlp:ArtifactResolve in the SOAP Body")
@@ -82,22 +82,22 @@ extension FederationFlow {
         }
     }
 
-    static func soap(_ xml: Data, status: HTTPResponse.Status) -> Response {
+    static func soap(_ xml: Data, status: HTTPResponse.Status) -> Hummingbird.Response {
         let envelope = SOAPEnvelope.wrap(String(decoding: xml, as: UTF8.self))
-        return Response(
+        return Hummingbird.Response(
             status: status, headers: [.contentType: "text/xml; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: envelope)))
     }
 
     /// `GET /saml/metadata`: our signed IdP metadata, valid for a week.
-    func metadataResponse() throws -> Response {
+    func metadataResponse() throws -> Hummingbird.Response {
         let endpoints = IdPMetadata.endpoints(baseURL: base)
         let metadata = IdPMetadata(
             entityID: configuration.entityID, signingCertificate: keys.signingCertificateDER,
             nextSigningCertificate: keys.nextSigningCertificateDER, encryptionCertificate: keys.encryptionCertificateDER,
             singleSignOnServices: endpoints.sso, artifactResolutionServices: endpoints.artifact, singleLogoutServices: [],
             nameIDFormats: [NameID.persistent], validUntil: clock.now().addingTimeInterval(7 * 86400), wantAuthnRequestsSigned: true)
-        return Response(
+        return Hummingbird.Response(
             status: .ok, headers: [.contentType: "application/samlmetadata+xml"],
             body: .init(byteBuffer: ByteBuffer(data: try metadata.signedXML(keys.signer))))
     }

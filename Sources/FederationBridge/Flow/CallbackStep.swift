@@ -8,7 +8,7 @@ extension FederationFlow {
     /// `GET /iamsmart/callback`: checks the state binding, exchanges the code,
     /// fetches only the profile fields the release needs, maps them, and
     /// keeps the prepared release (not the profile) for the consent page.
-    func callback(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {
+    func callback(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let (pointer, current) = try await currentFlow(context)
         var state = current
         let log = logger(context, flowID: state.flowID)
@@ -67,7 +67,7 @@ extension FederationFlow {
             "attributes": "\(release.attributes.map(\.name.rawValue).joined(separator: ","))",
             "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
         ])
-        return Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
+        return Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
     }
 
     /// What may be released: allowed by the purpose, requested in the relying

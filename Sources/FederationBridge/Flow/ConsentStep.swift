@@ -7,7 +7,7 @@ import X509
 extension FederationFlow {
     /// `GET /consent`: recipient, purpose, legal basis, retention and each
     /// attribute exactly as it will be sent.
-    func consentPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {
+    func consentPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let (_, state) = try await currentFlow(context)
         guard state.phase == .awaitingConsent, let release = state.release, let sessionID = context.sessionID else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
@@ -31,7 +31,7 @@ extension FederationFlow {
 
     /// `POST /consent`: CSRF, then the decision, the privacy gate (logged
     /// first), and delivery to the relying party.
-    func consentDecision(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {
+    func consentDecision(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let form = try await FormFields.from(request)
         guard services.sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID) else {
             throw FlowError(.csrfInvalid, .forbidden, .formExpired, "consent form without a valid CSRF token for this session; nothing was recorded")
@@ -53,7 +53,7 @@ extension FederationFlow {
     /// The gate and the answer. Order matters: verdict → durable log entry →
     /// only then an Assertion is built; the flow's personal data is deleted
     /// whatever the outcome.
-    func conclude(_ state: FlowState, release: PreparedRelease, agreed: Bool, context: BridgeRequestContext, request: Request) async throws -> Response {
+    func conclude(_ state: FlowState, release: PreparedRelease, agreed: Bool, context: BridgeRequestContext, request: Request) async throws -> Hummingbird.Response {
         let now = clock.now()
         let log = logger(context, flowID: state.flowID)
         let route = state.route

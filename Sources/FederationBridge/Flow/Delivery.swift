@@ -26,7 +26,7 @@ extension FederationFlow {
     func deliver(
         status: SAMLStatus, route: FlowRoute, notice: DeliveryNotice, context: BridgeRequestContext, request: Request,
         httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
-    ) async throws -> Response {
+    ) async throws -> Hummingbird.Response {
         try await deliver(
             responseXML: try statusResponse(status, route: route), route: route, notice: notice, context: context, request: request,
             httpStatus: httpStatus, operatorNote: operatorNote)
@@ -39,7 +39,7 @@ extension FederationFlow {
     func deliver(
         responseXML: Data, route: FlowRoute, notice: DeliveryNotice?, context: BridgeRequestContext, request: Request,
         httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
-    ) async throws -> Response {
+    ) async throws -> Hummingbird.Response {
         var fields: [(name: String, value: String)]
         if route.binding == MetadataEndpoint.artifactBinding {
             let artifact = SAMLArtifact(entityID: configuration.entityID, endpointIndex: 0)
@@ -52,7 +52,7 @@ extension FederationFlow {
                 components?.queryItems = (components?.queryItems ?? []) + [URLQueryItem(name: "SAMLart", value: artifact.encoded)]
                     + (route.relayState.map { [URLQueryItem(name: "RelayState", value: $0)] } ?? [])
                 components?.percentEncodedQuery = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-                return Response(status: .seeOther, headers: [.location: components?.string ?? route.acsURL, .cacheControl: "no-store"])
+                return Hummingbird.Response(status: .seeOther, headers: [.location: components?.string ?? route.acsURL, .cacheControl: "no-store"])
             }
         } else {
             fields = [("SAMLResponse", POSTBinding.encode(responseXML))]
@@ -106,10 +106,10 @@ extension FederationFlow {
     /// The error page: what happened and what to do for the resident, the
     /// code and operator detail in a note and the `FB-Error` header, and,
     /// when the relying party is known, a signed SAML status to take back.
-    func errorResponse(_ error: FlowError, request: Request, context: BridgeRequestContext) async -> Response {
+    func errorResponse(_ error: FlowError, request: Request, context: BridgeRequestContext) async -> Hummingbird.Response {
         let reference = error.route.map(\.requestID) ?? context.id
         let note = "<p class=\"note\" id=\"operator-detail\">\(Self.escape(PageStrings.table(for: context.language)["error.reference"] ?? "")): <code>\(Self.escape(error.code.rawValue))</code> \(Self.escape(error.detail))</p>"
-        var response: Response
+        var response: Hummingbird.Response
         if let route = error.route, let status = error.samlStatus,
            let delivered = try? await deliver(
                status: status, route: route, notice: .failed(error.residentKind), context: context, request: request,

@@ -1,4 +1,4 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
 import Hummingbird
 import IAMSmart
@@ -75,7 +75,7 @@ public final class FederationFlow: Sendable {
 
     /// Runs a resident step, turning a `FlowError` into its page (and, when
     /// the relying party can be told, a SAML status on the way back).
-    func handle(_ request: Request, _ context: BridgeRequestContext, _ body: () async throws -> Response) async -> Response {
+    func handle(_ request: Request, _ context: BridgeRequestContext, _ body: () async throws -> Hummingbird.Response) async -> Hummingbird.Response {
         do {
             return try await body()
         } catch let error as FlowError {

@@ -23,18 +23,18 @@ extension FederationFlow {
             authnStatement: AuthnStatement(
                 authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: route.authnContextClassRef),
             attributes: release.attributes.map(\.attribute))
-        let response = Response(
+        let response = SAMLMapper.Response(
             inResponseTo: route.requestID, destination: route.acsURL, issueInstant: now, issuer: configuration.entityID,
             assertions: [assertion])
         return try response.signedXML(
-            keys.signer, protection: Response.Protection(signAssertions: true, signResponse: true, encrypter: encrypter))
+            keys.signer, protection: SAMLMapper.Response.Protection(signAssertions: true, signResponse: true, encrypter: encrypter))
     }
 
     /// A signed Response carrying only a status (refusal, decline, error).
     func statusResponse(_ status: SAMLStatus, route: FlowRoute) throws -> Data {
-        let response = Response(
+        let response = SAMLMapper.Response(
             inResponseTo: route.requestID, destination: route.acsURL, issueInstant: clock.now(), issuer: configuration.entityID,
             status: status, assertions: [])
-        return try response.signedXML(keys.signer, protection: Response.Protection(signAssertions: false, signResponse: true))
+        return try response.signedXML(keys.signer, protection: SAMLMapper.Response.Protection(signAssertions: false, signResponse: true))
     }
 }

@@ -8,7 +8,7 @@ extension FederationFlow {
     /// `GET|POST /saml/sso`: validates the AuthnRequest (issuer from metadata,
     /// signature, Destination, IssueInstant, ACS from metadata, replay),
     /// opens a flow and shows the start page that hands over to iAM Smart.
-    func singleSignOn(_ request: Request, _ context: BridgeRequestContext, post: Bool) async throws -> Response {
+    func singleSignOn(_ request: Request, _ context: BridgeRequestContext, post: Bool) async throws -> Hummingbird.Response {
         let now = clock.now()
         let validator = AuthnRequestValidator(
             ssoEndpoints: [ssoURL], serviceProviders: registry.serviceProviders(now: now),
@@ -89,11 +89,11 @@ extension FederationFlow {
             "rp": "\(issuer)", "binding": "\(route.binding)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
             "claims": "\(route.claimMode)",
         ])
-        return Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
+        return Hummingbird.Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
     }
 
     /// `GET /start`: who asks, for what, and the hand-off to iAM Smart.
-    func startPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Response {
+    func startPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let (_, state) = try await currentFlow(context)
         guard state.phase == .awaitingIAMSmart, let pending = state.pending else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is past the iAM Smart step")

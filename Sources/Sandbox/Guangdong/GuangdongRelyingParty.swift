@@ -158,7 +158,7 @@ public final class GuangdongRelyingParty: Sendable {
             let encrypted = root.children("EncryptedAssertion", in: XMLNamespaces.saml)
             outcome.encrypted = !encrypted.isEmpty
             outcome.decryptedAssertions = try encrypted.map { try decrypter.decryptedBytes($0) }
-            let response = try Response.readVerified(document, verifier: verifier, decrypter: decrypter)
+            let response = try SAMLMapper.Response.readVerified(document, verifier: verifier, decrypter: decrypter)
             outcome.statusCode = response.status.code
             outcome.subStatusCode = response.status.subCode
             outcome.statusMessage = response.status.message
@@ -228,7 +228,7 @@ public final class GuangdongRelyingParty: Sendable {
         request.body = .bytes(ByteBuffer(string: envelope))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
-        let document = try XMLDocument(parsing: Data(buffer: body))
+        let document = try XMLDocument(parsing: Data(body.readableBytesView))
         let element = try SOAPEnvelope.bodyElement(of: document)
         guard element.isNamed("ArtifactResponse", in: XMLNamespaces.samlp) else {
             throw GuangdongSandboxError.check("the artifact service answered with \(element.qualifiedName), HTTP \(response.status.code)")

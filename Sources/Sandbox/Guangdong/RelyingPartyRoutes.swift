@@ -19,13 +19,13 @@ struct RelyingPartyRoutes: Sendable {
         }
         router.get("/metadata") { _, _ in
             let base = try await party.baseURL()
-            return Response(
+            return Hummingbird.Response(
                 status: .ok, headers: [.contentType: "application/samlmetadata+xml"],
                 body: .init(byteBuffer: ByteBuffer(data: party.metadataWriter(baseURL: base).unsignedXML())))
         }
     }
 
-    private func startPage() -> Response {
+    private func startPage() -> Hummingbird.Response {
         Self.page(title: "Guangdong platform (sandbox): sign in", body: """
             <p>Open a real-name account on the Guangdong Unified Identity Authentication Platform with iAM Smart.</p>
             <form method="post" action="/login">
@@ -40,7 +40,7 @@ struct RelyingPartyRoutes: Sendable {
             """)
     }
 
-    private func login(_ request: Request) async throws -> Response {
+    private func login(_ request: Request) async throws -> Hummingbird.Response {
         let form = try await Self.form(request)
         let binding: RelyingPartyOutcome.Binding = form["binding"] == "artifact" ? .artifact : .post
         var claims: GuangdongRelyingParty.Claims?
@@ -48,10 +48,10 @@ struct RelyingPartyRoutes: Sendable {
             claims = .init(name: form["claimedName"], birthDate: form["claimedBirthDate"])
         }
         let (url, _) = try await party.authnRequestURL(binding: binding, claims: claims, relayState: "gd-" + SAMLIdentifier.make())
-        return Response(status: .seeOther, headers: [.location: url])
+        return Hummingbird.Response(status: .seeOther, headers: [.location: url])
     }
 
-    private func acsPost(_ request: Request) async throws -> Response {
+    private func acsPost(_ request: Request) async throws -> Hummingbird.Response {
         let form = try await Self.form(request)
         guard let encoded = form["SAMLResponse"], let xml = try? POSTBinding.decode(encoded) else {
             return Self.page(title: "Guangdong platform (sandbox): nothing received", status: .badRequest, body: "<p>No SAMLResponse in the form.</p>")
@@ -59,7 +59,7 @@ struct RelyingPartyRoutes: Sendable {
         return Self.resultPage(await party.accept(responseXML: xml, binding: .post))
     }
 
-    private func acsArtifact(_ artifact: String?) async -> Response {
+    private func acsArtifact(_ artifact: String?) async -> Hummingbird.Response {
         guard let artifact, !artifact.isEmpty else {
             return Self.page(title: "Guangdong platform (sandbox): nothing received", status: .badRequest, body: "<p>No SAMLart.</p>")
         }
@@ -73,7 +73,7 @@ struct RelyingPartyRoutes: Sendable {
         }
     }
 
-    static func resultPage(_ outcome: RelyingPartyOutcome) -> Response {
+    static func resultPage(_ outcome: RelyingPartyOutcome) -> Hummingbird.Response {
         let checks = outcome.verified
             ? "<p id=\"verification\">Verification passed: Response signature, Assertion signature\(outcome.encrypted ? ", decryption" : ""), audience, recipient, times and InResponseTo.</p>"
             : "<p id=\"verification\">Verification FAILED: \(escape(outcome.problem ?? "unknown"))</p>"
@@ -119,7 +119,7 @@ struct RelyingPartyRoutes: Sendable {
         return values
     }
 
-    static func page(title: String, status: HTTPResponse.Status = .ok, body: String) -> Response {
+    static func page(title: String, status: HTTPResponse.Status = .ok, body: String) -> Hummingbird.Response {
         let html = """
             <!doctype html>
             <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -129,7 +129,7 @@ struct RelyingPartyRoutes: Sendable {
             \(body)
             </body></html>
             """
-        return Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Hummingbird.Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func escape(_ text: String) -> String {
