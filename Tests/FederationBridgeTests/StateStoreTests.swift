@@ -101,6 +101,11 @@ import Testing
             await #expect(throws: StateStoreError.self) {
                 try await vault.putArtifact(handle: "art-1", payload: Data("other".utf8), expiresAt: now.addingTimeInterval(60))
             }
+            let sealedArtifact = try #require(try await store.takeArtifact(handle: "art-1", now: now))
+            #expect(sealedArtifact.range(of: Data("samlp:Response".utf8)) == nil, "artifacts are encrypted at rest too")
+            try await store.putArtifact(handle: "art-1b", payload: sealedArtifact, expiresAt: now.addingTimeInterval(60))
+            await #expect(throws: StateVaultError.cannotOpen) { try await vault.takeArtifact(handle: "art-1b", now: now) }
+            try await vault.putArtifact(handle: "art-1", payload: response, expiresAt: now.addingTimeInterval(60))
             #expect(try await vault.takeArtifact(handle: "art-1", now: now) == response)
             #expect(try await vault.takeArtifact(handle: "art-1", now: now) == nil, "an artifact resolves once")
 

@@ -31,9 +31,10 @@ struct ModelTests {
     }
 
     @Test func minorIsSeventeenOnAnyDay() throws {
-        for offset in [0.0, 86_400 * 100, 86_400 * 365 * 3] {
+        let offsets: [Double] = [0, 86_400 * 100, 86_400 * 365 * 3]
+        for offset in offsets {
             let today = Date(timeIntervalSince1970: 1_767_225_600 + offset)
-            let minor = try #require(SandboxResident.standard(today: today).first { $0.id == "minor-17" })
+            let minor = try #require(SandboxResident.standard(today: today).first(where: { $0.id == "minor-17" }))
             let profile = try IAMSmartProfile(json: .object(minor.profile), keeping: [.birthDate])
             let birth = try #require(profile.birthDate)
             var calendar = Calendar(identifier: .gregorian)
@@ -67,21 +68,23 @@ struct ModelTests {
             (.enName, .array([])),
         ]
         for (field, value) in cases {
-            do {
-                _ = try IAMSmartProfile(json: .object([field.rawValue: value]), keeping: [field])
-                Issue.record("\(field) accepted a malformed value")
-            } catch let error as ProfileDecodingError {
-                #expect(error.field == field.rawValue)
-                #expect(!error.description.contains("secret-person-value"))
-                #expect(!error.description.contains("2000-02-29"))
+            let result = Result { () throws -> IAMSmartProfile in
+                try IAMSmartProfile(json: .object([field.rawValue: value]), keeping: [field])
             }
+            guard case .failure(let failure) = result, let error = failure as? ProfileDecodingError else {
+                Issue.record("\(field) accepted a malformed value")
+                continue
+            }
+            #expect(error.field == field.rawValue)
+            #expect(!error.description.contains("secret-person-value"))
+            #expect(!error.description.contains("2000-02-29"))
         }
         #expect(throws: ProfileDecodingError.self) { try IAMSmartProfile(json: .string("x"), keeping: [.enName]) }
     }
 
     @Test func addressesInAllThreeShapes() throws {
         let residents = SandboxResident.standard()
-        let basic = try IAMSmartProfile(json: .object(try #require(residents.first { $0.id == "adult-basic" }).profile), keeping: [.residentialAddress])
+        let basic = try IAMSmartProfile(json: .object(try #require(residents.first(where: { $0.id == "adult-basic" })).profile), keeping: [.residentialAddress])
         guard case .structured(let chinese, let english) = try #require(basic.residentialAddress) else {
             Issue.record("expected a structured address")
             return
@@ -92,7 +95,7 @@ struct ModelTests {
         #expect(english?.block == "BLOCK 2")
         #expect(english?.district == "SANDBOX DISTRICT")
 
-        let plus = try IAMSmartProfile(json: .object(try #require(residents.first { $0.id == "adult-plus" }).profile), keeping: [.residentialAddress, .postalAddress])
+        let plus = try IAMSmartProfile(json: .object(try #require(residents.first(where: { $0.id == "adult-plus" })).profile), keeping: [.residentialAddress, .postalAddress])
         #expect(plus.residentialAddress == .freeFormat(lines: ["FLAT 1, 1/F, SANDBOX MANSION", "99 EXAMPLE STREET", "TEST TOWN, NT"]))
         #expect(plus.postalAddress == .postOfficeBox(PostOfficeBox(boxNumber: "9999", postOffice: "SANDBOX POST OFFICE", region: "HK")))
     }
@@ -133,14 +136,21 @@ struct ModelTests {
             try pending.accept(good, flowID: "flow-1", now: Date().addingTimeInterval(3600))
         }
         #expect(throws: IAMSmartError.declinedByUser(reason: "access_denied")) {
-            try pending.accept(CallbackParameters(code: nil, state: pending.state, error: "access_denied<script>"), flowID: "flow-1")
+            try pending.accept(CallbackParameters(code: nil, state: pending.state, error: "access_denied"), flowID: "flow-1")
         }
+        // Markup and control characters in the error parameter are stripped before it reaches a message.
+        let hostile = CallbackParameters(code: nil, state: pending.state, error: "<script>x</script>\n" + String(repeating: "a", count: 500))
+        #expect(hostile.error?.contains("<") == false)
+        #expect(hostile.error?.contains("\n") == false)
+        #expect((hostile.error?.count ?? 0) <= 64)
 
         // Single use with the storage pattern the service follows: remove, then accept.
         var store = [pending.state: pending]
-        let first = try #require(store.removeValue(forKey: pending.state))
+        let taken = store.removeValue(forKey: pending.state)
+        let first = try #require(taken)
         #expect(try first.accept(good, flowID: "flow-1") == "c0de")
-        #expect(store.removeValue(forKey: pending.state) == nil)
+        let takenAgain = store.removeValue(forKey: pending.state)
+        #expect(takenAgain == nil)
     }
 
     @Test func sessionDescriptionHidesOpenID() {

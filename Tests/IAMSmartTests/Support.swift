@@ -141,10 +141,14 @@ func withHarness<T: Sendable>(
     configure: @Sendable (inout IAMSmartConfiguration) -> Void = { _ in },
     _ body: @Sendable (Harness) async throws -> T
 ) async throws -> T {
+    // The server logs cancelled connections at error level when a test stops it; keep test output readable.
+    var sandboxLogger = Logger(label: "sandbox.iamsmart")
+    sandboxLogger.logLevel = .critical
     let sandbox = IAMSmartSandbox(
         configuration: IAMSmartSandboxConfiguration(
             clientID: testClientID, clientSecret: testSecret, clientCertificatePEM: TestKeys.shared.certificatePEM,
-            redirectURIs: [testRedirect], contentKeyPadding: sandboxPadding))
+            redirectURIs: [testRedirect], contentKeyPadding: sandboxPadding),
+        logger: sandboxLogger)
     return try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask {
             try await sandbox.run()
@@ -206,5 +210,15 @@ final class LogCapture: @unchecked Sendable {
             let merged = metadata.merging(event.metadata ?? [:]) { $1 }
             capture.append("\(event.level) \(event.message) \(merged)")
         }
+    }
+}
+
+/// The `IAMSmartError` a call throws, or nil when it succeeds (or throws something else).
+func thrownError(_ body: () async throws -> Void) async -> IAMSmartError? {
+    do {
+        try await body()
+        return nil
+    } catch {
+        return error as? IAMSmartError
     }
 }

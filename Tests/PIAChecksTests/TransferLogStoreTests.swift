@@ -42,7 +42,9 @@ struct TransferLogStoreTests {
             #expect(!text.contains(" \""))
             #expect(!text.contains("\n"))
             #expect(!text.contains("pairwise-1\""))
-            let keys = try #require(try JSONSerialization.jsonObject(with: try #require(stored.body)) as? [String: Any]).keys.sorted()
+            let body = try #require(stored.body)
+            let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
+            let keys = try #require(object).keys.sorted()
             #expect(keys == ["assertionID", "attributes", "checks", "consentDigest", "decision", "legalBasis", "purpose",
                              "recipient", "seq", "subjectDigest", "time", "version"])
         }

@@ -58,6 +58,23 @@ import Testing
         #expect(refusal(xml, verifier: SignatureVerifier(trustedKeys: [other.publicKey])) as? SignatureError == .signatureInvalid)
     }
 
+    @Test func pemLoadingTellsSM2FromP256() throws {
+        let sm2 = try SM2Key.generate()
+        guard case .sm2 = try SigningKey(pem: try sm2.privateKeyPEM()) else {
+            Issue.record("an SM2 private key must load as SM2")
+            return
+        }
+        let cert = try SelfSignedCertificate(key: .sm2(sm2), commonName: "sm2")
+        guard case .sm2 = try SigningPublicKey(pem: cert.pem), case .sm2 = try SigningPublicKey(certificateDER: Array(cert.der)) else {
+            Issue.record("an SM2 certificate must load as SM2")
+            return
+        }
+        guard case .p256 = try SigningKey(pem: try Fixtures.p256.pkcs8PEM()), case .rsa = try SigningKey(pem: try Fixtures.rsa.pkcs8PEM()) else {
+            Issue.record("P-256 and RSA keys must keep their types")
+            return
+        }
+    }
+
     @Test func tamperedContentFailsDigest() throws {
         let xml = try signedAssertion().replacingOccurrences(of: "pseudonym-1", with: "pseudonym-2")
         #expect(refusal(xml) as? SignatureError == .digestMismatch)

@@ -11,9 +11,14 @@ struct StateSweeper: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        // Shutdown cancels the sleep; that ends the loop, not the service group with an error.
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                try await Task.sleep(for: interval)
+                do {
+                    try await Task.sleep(for: interval)
+                } catch {
+                    return
+                }
                 do {
                     let count = try await store.sweep(now: Date())
                     metrics.recordSweep(count)

@@ -40,7 +40,7 @@ struct HTTPTransport: Sendable {
         do {
             let response = try await httpClient.execute(request, timeout: totalTimeout.timeAmount)
             let body = try await response.body.collect(upTo: maximumResponseBytes)
-            return (Int(response.status.code), Data(buffer: body))
+            return (Int(response.status.code), Data(body.readableBytesView))
         } catch {
             throw Self.map(error, endpoint: endpoint, limit: totalTimeout)
         }
@@ -56,7 +56,7 @@ struct HTTPTransport: Sendable {
             throw Self.map(error, endpoint: endpoint, limit: totalTimeout)
         }
         guard response.status == .ok else { throw .httpStatus(endpoint: endpoint, status: Int(response.status.code)) }
-        return Data(buffer: body)
+        return Data(body.readableBytesView)
     }
 
     static func map(_ error: any Error, endpoint: String, limit: Duration) -> IAMSmartError {

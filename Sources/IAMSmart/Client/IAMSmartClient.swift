@@ -110,7 +110,8 @@ public final class IAMSmartClient: Sendable {
             URLQueryItem(name: "brokerPage", value: brokerPage ? "true" : "false"),
         ]
         // `+` is legal in a query but many servers read it as a space.
-        components?.percentEncodedQuery = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        let query = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
+        components?.percentEncodedQuery = query
         return components?.url ?? configuration.baseURL
     }
 
@@ -213,7 +214,7 @@ public final class IAMSmartClient: Sendable {
             )
             return profile
         } catch {
-            throw .malformedResponse(endpoint: APIPath.profiles, reason: error.description)
+            throw .malformedResponse(endpoint: APIPath.profiles, reason: "\(error)")
         }
     }
 
@@ -266,7 +267,7 @@ public final class IAMSmartClient: Sendable {
     private func call<Request: Encodable, Response: Decodable>(
         _ path: String,
         request: Request,
-        as: Response.Type
+        as type: Response.Type
     ) async throws(IAMSmartError) -> Response {
         let plaintext: Data
         do {
@@ -299,7 +300,7 @@ public final class IAMSmartClient: Sendable {
                 let decrypted: Data
                 do {
                     decrypted = try ContentCipher.open(content, key: entry.key)
-                } catch .authenticationFailed {
+                } catch ContentCipher.Failure.authenticationFailed {
                     await keys.invalidate(generation: entry.generation)
                     logger.warning("iAM Smart response failed GCM authentication", metadata: ["endpoint": "\(path)", "txID": "\(envelope.txID ?? "-")"])
                     throw .responseAuthenticationFailed(endpoint: path)
@@ -341,7 +342,7 @@ public final class IAMSmartClient: Sendable {
                 let key = try ContentKeyTransport.unwrap(wrapped, privateKeyPEM: configuration.privateKeyPEM, padding: configuration.contentKeyPadding)
                 let margin = Int64(configuration.contentKeyExpiryMargin.components.seconds * 1000)
                 logger.debug("iAM Smart content key fetched", metadata: ["expiresIn.ms": "\(content.expiresIn)"])
-                return (key, content.issueAt + content.expiresIn - margin)
+                return (key.withUnsafeBytes { Data($0) }, content.issueAt + content.expiresIn - margin)
             }
         } catch let error as IAMSmartError {
             throw error

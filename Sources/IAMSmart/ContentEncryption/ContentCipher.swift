@@ -18,7 +18,7 @@ public enum ContentCipher {
     public static func seal(_ plaintext: some DataProtocol, key: SymmetricKey) throws -> String {
         let box = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce())
         var out = Data([0, 0, 0, 12])
-        out.append(contentsOf: box.nonce)
+        box.nonce.withUnsafeBytes { out.append(contentsOf: $0) }
         out.append(box.ciphertext)
         out.append(box.tag)
         return out.base64EncodedString()

@@ -41,7 +41,7 @@ public struct Assurance: Sendable, Hashable, CustomStringConvertible {
         reauthenticated: Bool
     ) -> Assurance {
         let scopes = Set(grantedScopes)
-        let isPlus = userType.map(plusUserTypes.contains) == true || !scopes.isDisjoint(with: signingScopes)
+        let isPlus = userType.map { plusUserTypes.contains($0) } == true || !scopes.isDisjoint(with: signingScopes)
         return Assurance(
             level: isPlus ? .plus : .basic,
             faceRecognitionUsed: scopes.contains(faceRecognitionScope),

@@ -12,18 +12,19 @@ public struct RequestSigner: Sendable {
     public static let signatureMethod = "HmacSHA256"
 
     public let clientID: String
-    private let key: SymmetricKey
+    /// Raw secret; `SymmetricKey` is not `Sendable` on every platform.
+    private let secret: Data
 
     public init(clientID: String, clientSecret: String) {
         self.clientID = clientID
-        self.key = SymmetricKey(data: Data(clientSecret.utf8))
+        self.secret = Data(clientSecret.utf8)
     }
 
     /// The URL-encoded Base64 signature for one request.
     public func signature(timestamp: String, nonce: String, body: some DataProtocol) -> String {
         var message = Data((clientID + Self.signatureMethod + timestamp + nonce).utf8)
         message.append(contentsOf: body)
-        let mac = HMAC<SHA256>.authenticationCode(for: message, using: key)
+        let mac = HMAC<SHA256>.authenticationCode(for: message, using: SymmetricKey(data: secret))
         return Self.urlEncode(Data(mac).base64EncodedString())
     }
 

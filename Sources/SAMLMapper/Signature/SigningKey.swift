@@ -11,12 +11,14 @@ public enum SigningKey: Sendable {
 
     /// Loads a PEM private key (PKCS#8, or PKCS#1/SEC1 for RSA/P-256).
     public init(pem: String) throws {
-        if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
+        // SM2 first: its keys share the EC key encoding, and only libcrypto
+        // checks the curve OID strictly enough to tell them from P-256.
+        if let key = SM2Key.privateKey(pem: pem) {
+            self = .sm2(key)
+        } else if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
             self = .rsa(key)
         } else if let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) {
             self = .p256(key)
-        } else if let key = SM2Key.privateKey(pem: pem) {
-            self = .sm2(key)
         } else {
             throw SigningKeyError.unsupportedKey("private key PEM not recognised")
         }

@@ -14,14 +14,15 @@ public enum SigningPublicKey: Sendable {
     /// Loads a key from a PEM certificate or a PEM SubjectPublicKeyInfo.
     /// Certificate dates are not checked: trust comes from pinning the key.
     public init(pem: String) throws {
-        if pem.contains("BEGIN CERTIFICATE"), let cert = try? Certificate(pemEncoded: pem), let key = SigningPublicKey(cert.publicKey) {
+        // SM2 first, for the same reason as in `SigningKey(pem:)`.
+        if let key = SM2Key.publicKey(pem: pem) {
+            self = .sm2(key)
+        } else if pem.contains("BEGIN CERTIFICATE"), let cert = try? Certificate(pemEncoded: pem), let key = SigningPublicKey(cert.publicKey) {
             self = key
         } else if let key = try? _RSA.Signing.PublicKey(pemRepresentation: pem) {
             self = .rsa(key)
         } else if let key = try? P256.Signing.PublicKey(pemRepresentation: pem) {
             self = .p256(key)
-        } else if let key = SM2Key.publicKey(pem: pem) {
-            self = .sm2(key)
         } else {
             throw SigningKeyError.unsupportedKey("certificate or public key PEM not recognised")
         }
@@ -29,10 +30,10 @@ public enum SigningPublicKey: Sendable {
 
     /// Loads the key of a DER certificate (e.g. the base64 body of a metadata `X509Certificate`).
     public init(certificateDER der: [UInt8]) throws {
-        if let cert = try? Certificate(derEncoded: der), let key = SigningPublicKey(cert.publicKey) {
-            self = key
-        } else if let key = SM2Key.publicKey(certificateDER: der) {
+        if let key = SM2Key.publicKey(certificateDER: der) {
             self = .sm2(key)
+        } else if let cert = try? Certificate(derEncoded: der), let key = SigningPublicKey(cert.publicKey) {
+            self = key
         } else {
             throw SigningKeyError.unsupportedKey("certificate not recognised")
         }

@@ -58,7 +58,7 @@ public struct IAMSmartSandboxConfiguration: Sendable {
 }
 
 extension Duration {
-    var milliseconds: Int64 {
+    var inMilliseconds: Int64 {
         let (seconds, attoseconds) = components
         return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }

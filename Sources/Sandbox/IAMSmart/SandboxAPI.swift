@@ -62,7 +62,7 @@ struct SandboxAPI: Sendable {
         let envelope: Envelope<JSONValue>
         do {
             let buffer = try await request.body.collect(upTo: 1 << 20)
-            let body = Data(buffer: buffer)
+            let body = Data(buffer.readableBytesView)
             try await verifySignature(request, body: body)
             switch try await handler(body) {
             case .plain(let content):
@@ -90,7 +90,8 @@ struct SandboxAPI: Sendable {
     /// the timestamp is inside the window and the nonce is new.
     private func verifySignature(_ request: Request, body: Data) async throws {
         func header(_ name: String) throws -> String {
-            guard let field = HTTPField.Name(name), let value = request.headers[field], !value.isEmpty else {
+            let lowered = name.lowercased()
+            guard let value = request.headers.first(where: { $0.name.canonicalName == lowered })?.value, !value.isEmpty else {
                 throw Refusal(code: ResultCode.badSignature, message: "missing header \(name)")
             }
             return value
@@ -114,7 +115,7 @@ struct SandboxAPI: Sendable {
             throw Refusal(code: ResultCode.badSignature, message: "signature mismatch")
         }
         let now = Self.now()
-        let window = configuration.timestampWindow.milliseconds
+        let window = configuration.timestampWindow.inMilliseconds
         guard let sent = Int64(timestamp), abs(now - sent) <= window else {
             throw Refusal(code: ResultCode.badSignature, message: "timestamp outside the accepted window")
         }
@@ -126,12 +127,13 @@ struct SandboxAPI: Sendable {
     /// Opens an encrypted request with the current CEK (`D30002` without one,
     /// `D30004` when it does not decrypt) and seals the handler's answer.
     private func encrypted(_ body: Data, handler: (Data) async throws -> Data) async throws -> Reply {
-        guard let key = await ledger.usableKey(now: Self.now()) else {
+        guard let keyBytes = await ledger.usableKey(now: Self.now()) else {
             throw Refusal(code: ResultCode.contentKeyExpired, message: "content key missing or expired; call getKey")
         }
         guard let wrapper = try? JSONDecoder().decode(EncryptedBody.self, from: body) else {
             throw Refusal(code: ResultCode.decryptionFailed, message: "body is not {content}")
         }
+        let key = SymmetricKey(data: keyBytes)
         let plaintext: Data
         do {
             plaintext = try ContentCipher.open(wrapper.content, key: key)
@@ -144,9 +146,9 @@ struct SandboxAPI: Sendable {
     // MARK: Endpoints
 
     private func getKey(_ body: Data) async throws -> Reply {
-        let issued = await ledger.issueKey(now: Self.now(), lifetime: configuration.contentKeyLifetime.milliseconds)
+        let issued = await ledger.issueKey(now: Self.now(), lifetime: configuration.contentKeyLifetime.inMilliseconds)
         let wrapped = try ContentKeyTransport.wrap(
-            issued.key, recipientPEM: configuration.clientCertificatePEM, padding: configuration.contentKeyPadding)
+            SymmetricKey(data: issued.key), recipientPEM: configuration.clientCertificatePEM, padding: configuration.contentKeyPadding)
         return .plain(
             .object([
                 "secretKey": .string(wrapped.base64EncodedString()),
@@ -165,7 +167,7 @@ struct SandboxAPI: Sendable {
             request.grantType == "authorization_code"
         else { throw Refusal(code: "D40000", message: "request must be {code, grantType: authorization_code}") }
         let now = Self.now()
-        guard let grant = await ledger.takeCode(request.code, now: now, lifetime: configuration.codeLifetime.milliseconds)
+        guard let grant = await ledger.takeCode(request.code, now: now, lifetime: configuration.codeLifetime.inMilliseconds)
         else { throw Refusal(code: "D40001", message: "authorization code invalid, expired or already used") }
         guard let resident = configuration.residents.first(where: { $0.id == grant.residentID }) else {
             throw Refusal(code: "D40001", message: "authorization code invalid")
@@ -175,7 +177,7 @@ struct SandboxAPI: Sendable {
         let token = await ledger.issueToken(tokenGrant)
         let content = TokenContent(
             accessToken: token, tokenType: "Bearer", issueAt: now,
-            expiresIn: configuration.accessTokenLifetime.milliseconds,
+            expiresIn: configuration.accessTokenLifetime.inMilliseconds,
             openID: Self.openID(clientID: configuration.clientID, residentID: resident.id),
             lastModifiedDate: 1_700_000_000_000,
             userType: resident.isPlus ? "iAMSmartPlus" : "iAMSmart",
@@ -224,7 +226,7 @@ struct SandboxAPI: Sendable {
     }
 
     private func authorisedGrant(accessToken: String, openID: String) async throws -> SandboxLedger.Grant {
-        guard let grant = await ledger.grant(forToken: accessToken, now: Self.now(), lifetime: configuration.accessTokenLifetime.milliseconds),
+        guard let grant = await ledger.grant(forToken: accessToken, now: Self.now(), lifetime: configuration.accessTokenLifetime.inMilliseconds),
             Self.openID(clientID: configuration.clientID, residentID: grant.residentID) == openID
         else { throw Refusal(code: "D40002", message: "access token invalid or expired, or openID does not match") }
         return grant

@@ -105,7 +105,7 @@ struct SandboxAppPages: Sendable {
         guard let form = try? await URLEncodedFormDecoder().decode(Decision.self, from: request, context: context) else {
             return Self.page(title: "iAM Smart sandbox", status: .badRequest, body: "<p>Incomplete form.</p>")
         }
-        guard let session = await ledger.takeQRSession(form.session, now: SandboxAPI.now(), lifetime: configuration.codeLifetime.milliseconds) else {
+        guard let session = await ledger.takeQRSession(form.session, now: SandboxAPI.now(), lifetime: configuration.codeLifetime.inMilliseconds) else {
             return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown, expired or already decided.</p>")
         }
         var parameters: [(String, String)]

@@ -7,7 +7,8 @@ import IAMSmart
 /// fault switches. One actor, so every check-and-consume is atomic.
 actor SandboxLedger {
     struct IssuedKey {
-        var key: SymmetricKey
+        /// Raw key bytes; `SymmetricKey` is not `Sendable` on every platform.
+        var key: Data
         var issueAt: Int64
         var expiresIn: Int64
         var expired: Bool
@@ -56,14 +57,14 @@ actor SandboxLedger {
     }
 
     func issueKey(now: Int64, lifetime: Int64) -> IssuedKey {
-        let issued = IssuedKey(key: SymmetricKey(size: .bits256), issueAt: now, expiresIn: lifetime, expired: false)
+        let issued = IssuedKey(key: SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }, issueAt: now, expiresIn: lifetime, expired: false)
         contentKey = issued
         keysIssued += 1
         return issued
     }
 
     /// The key if it is usable now.
-    func usableKey(now: Int64) -> SymmetricKey? {
+    func usableKey(now: Int64) -> Data? {
         guard let contentKey, !contentKey.expired, !faults.rejectContentKeys,
             now < contentKey.issueAt + contentKey.expiresIn
         else { return nil }

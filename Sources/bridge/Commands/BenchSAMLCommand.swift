@@ -1,6 +1,9 @@
 import ArgumentParser
 import Crypto
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import SAMLMapper
 import _CryptoExtras
 
@@ -57,20 +60,49 @@ struct BenchSAMLCommand: AsyncParsableCommand {
 
     /// The `rsa 2048 bits` result line of `openssl speed`, or nil without openssl.
     static func opensslRSASignRate() -> String? {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl", "speed", "-seconds", "1", "rsa2048"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return nil }
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { return nil }
+        guard let output = runWithDefaultSignals(["openssl", "speed", "-seconds", "1", "rsa2048"]) else { return nil }
         let lines = output.split(separator: "\n")
-        guard let index = lines.firstIndex(where: { $0.contains("sign/s") }), let result = lines.last(where: { $0.hasPrefix("rsa 2048") || $0.hasPrefix("rsa  2048") }) else {
-            return lines.last(where: { $0.contains("rsa") && $0.contains("2048") }).map(String.init)
+        guard let header = lines.first(where: { $0.contains("sign/s") }), let result = lines.last(where: { $0.hasPrefix("rsa 2048") }) else {
+            return nil
         }
-        return "\(lines[index].trimmingCharacters(in: .whitespaces))\n  \(result)"
+        return "\(header.trimmingCharacters(in: .whitespaces))\n  \(result)"
+    }
+
+    /// Runs a tool with an empty signal mask and default SIGALRM handling:
+    /// `openssl speed` times itself with SIGALRM, which this process's
+    /// runtime blocks and Foundation's `Process` would pass on.
+    static func runWithDefaultSignals(_ arguments: [String]) -> String? {
+        var attr = posix_spawnattr_t()
+        posix_spawnattr_init(&attr)
+        defer { posix_spawnattr_destroy(&attr) }
+        var empty = sigset_t()
+        sigemptyset(&empty)
+        posix_spawnattr_setsigmask(&attr, &empty)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGALRM)
+        posix_spawnattr_setsigdefault(&attr, &defaults)
+        posix_spawnattr_setflags(&attr, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        var fds: [Int32] = [0, 0]
+        guard pipe(&fds) == 0 else { return nil }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for a in argv { free(a) } }
+        var pid = pid_t()
+        let rc = posix_spawnp(&pid, arguments[0], &actions, &attr, argv, environ)
+        close(fds[1])
+        let reader = FileHandle(fileDescriptor: fds[0], closeOnDealloc: true)
+        guard rc == 0 else { return nil }
+        let output = reader.readDataToEndOfFile()
+        var status: Int32 = 0
+        waitpid(pid, &status, 0)
+        guard status == 0 else { return nil }
+        return String(decoding: output, as: UTF8.self)
     }
 }

@@ -343,7 +343,7 @@ struct LogStressAppendCommand: AsyncParsableCommand {
 enum SampleEntries {
     static func entry(task: Int, index: Int) -> TransferLogEntry {
         TransferLogEntry(
-            time: Date(), recipient: "https://rp.example.gd.gov.cn/saml", purpose: "gd-realname-account",
+            time: Date(), recipient: "https://rp.gd.example.cn/saml", purpose: "gd-realname-account",
             legalBasis: "consent",
             attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"])],
             checks: [CheckResult(id: "load", passed: true, reason: "synthetic")],

@@ -67,7 +67,8 @@ struct SandboxIAMSmartCommand: AsyncParsableCommand {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await sandbox.run() }
             let url = try await sandbox.baseURL()
-            print("iAM Smart sandbox listening on \(url.absoluteString) (app pages under /sandbox)")
+            // Written unbuffered so a script reading the port sees it at once.
+            FileHandle.standardOutput.write(Data("iAM Smart sandbox listening on \(url.absoluteString) (app pages under /sandbox)\n".utf8))
             try await group.next()
         }
     }
