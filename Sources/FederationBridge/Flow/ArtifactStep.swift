@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SAMLMapper
 
@@ -14,7 +15,7 @@ extension FederationFlow {
             let document: XMLDocument
             let element: XMLElement
             do {
-                document = try XMLDocument(parsing: Data(body.readableBytesView))
+                document = try XMLDocument(parsing: Data(Array(buffer: body)))
                 element = try SOAPEnvelope.bodyElement(of: document)
                 guard element.isNamed("ArtifactResolve", in: XMLNamespaces.samlp) else {
                     throw SAMLProtocolError.invalid("expected samlp:ArtifactResolve in the SOAP Body")

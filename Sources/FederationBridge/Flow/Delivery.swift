@@ -1,5 +1,6 @@
-import Crypto
+@preconcurrency import Crypto
 import Foundation
+import HTTPTypes
 import Hummingbird
 import SAMLMapper
 
@@ -48,11 +49,13 @@ extension FederationFlow {
                 handle: Self.artifactKey(artifact.messageHandle, relyingParty: route.relyingParty), payload: responseXML, expiresAt: expires)
             fields = [("SAMLart", artifact.encoded)]
             if notice == nil {
-                var components = URLComponents(string: route.acsURL)
-                components?.queryItems = (components?.queryItems ?? []) + [URLQueryItem(name: "SAMLart", value: artifact.encoded)]
+                var components = URLComponents(string: route.acsURL) ?? URLComponents()
+                let existing = components.queryItems ?? []
+                components.queryItems = existing + [URLQueryItem(name: "SAMLart", value: artifact.encoded)]
                     + (route.relayState.map { [URLQueryItem(name: "RelayState", value: $0)] } ?? [])
-                components?.percentEncodedQuery = components?.percentEncodedQuery?.replacingOccurrences(of: "+", with: "%2B")
-                return Hummingbird.Response(status: .seeOther, headers: [.location: components?.string ?? route.acsURL, .cacheControl: "no-store"])
+                let encoded = components.percentEncodedQuery ?? ""
+                components.percentEncodedQuery = encoded.replacingOccurrences(of: "+", with: "%2B")
+                return Hummingbird.Response(status: .seeOther, headers: [.location: components.string ?? route.acsURL, .cacheControl: "no-store"])
             }
         } else {
             fields = [("SAMLResponse", POSTBinding.encode(responseXML))]

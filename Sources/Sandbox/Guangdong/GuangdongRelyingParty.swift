@@ -228,7 +228,7 @@ public final class GuangdongRelyingParty: Sendable {
         request.body = .bytes(ByteBuffer(string: envelope))
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
-        let document = try XMLDocument(parsing: Data(body.readableBytesView))
+        let document = try XMLDocument(parsing: Data(Array(buffer: body)))
         let element = try SOAPEnvelope.bodyElement(of: document)
         guard element.isNamed("ArtifactResponse", in: XMLNamespaces.samlp) else {
             throw GuangdongSandboxError.check("the artifact service answered with \(element.qualifiedName), HTTP \(response.status.code)")
