@@ -7,7 +7,7 @@ import Testing
 /// What the relying party received checks out with independent tools:
 /// `xmlsec1` verifies the decrypted Assertion and the Response with our
 /// signing certificate, and headless Chromium clicks through the demo pages.
-@Suite(.serialized) struct InteropTests {
+@Suite(.serialized) struct ExternalToolTests {
     static func tool(_ name: String) -> String? {
         ["/usr/bin/\(name)", "/usr/local/bin/\(name)", "/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
     }
