@@ -31,6 +31,7 @@ struct SandboxGuangdongCommand: AsyncParsableCommand {
             group.addTask { try await party.run() }
             _ = try await party.baseURL()
             print("Guangdong sandbox relying party on \(ownURL)/ (signed metadata written to \(metadata.path); send the bridge SIGHUP to re-read it)")
+            fflush(stdout)
             try await group.next()
         }
     }
