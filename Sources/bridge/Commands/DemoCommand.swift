@@ -60,7 +60,7 @@ struct DemoCommand: AsyncParsableCommand {
                           sandbox iAM Smart:   \(iamSmartURL)/sandbox
                           transfer log:        bridge log verify --store \(logURL) --public-key \(federation.url("keys/transfer-log.pub").path)
                         """)
-                    fflush(stdout)
+                    fflush(nil)
                 }
             }
             // The bridge ends on SIGINT/SIGTERM; the sandboxes end with it.

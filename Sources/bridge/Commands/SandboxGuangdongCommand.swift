@@ -31,7 +31,7 @@ struct SandboxGuangdongCommand: AsyncParsableCommand {
             group.addTask { try await party.run() }
             _ = try await party.baseURL()
             print("Guangdong sandbox relying party on \(ownURL)/ (signed metadata written to \(metadata.path); send the bridge SIGHUP to re-read it)")
-            fflush(stdout)
+            fflush(nil)
             try await group.next()
         }
     }
