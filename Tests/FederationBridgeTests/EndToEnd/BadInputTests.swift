@@ -107,6 +107,33 @@ import _CryptoExtras
         }
     }
 
+    /// No log record, no transfer: when the transfer log cannot append,
+    /// nothing reaches the relying party and the resident sees an error.
+    @Test func nothingLeavesWhenTheTransferLogFails() async throws {
+        try await FederationHarness.run { harness in
+            let browser = harness.browser
+            let (url, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
+            let start = try await browser.open(try harness.url(url))
+            let qr = try await browser.open(try #require(start.link(containing: "button primary")))
+            let app = try await browser.open(try #require(qr.link(id: "open-app")))
+            let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
+            let consent = try await browser.submit(form, button: "approve")
+            let flowID = try #require(consent.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(consent.body[$0]) })
+            // At rest the flow is sealed: no name in the stored bytes.
+            let sealed = try #require(try await harness.services.store.flow(id: flowID, now: Date()))
+            for clear in ["沙盒基本", "SANDBOX", "Basic Adult"] {
+                #expect(sealed.range(of: Data(clear.utf8)) == nil, "\(clear) stored in clear")
+            }
+            try await harness.flow.transferLog.store.close()
+            let failed = try await browser.submit(try #require(consent.form(action: "/consent")), button: "agree")
+            Self.expectRefusal(failed, 503, .transferLogUnavailable)
+            #expect(!failed.body.contains("SAMLResponse") && !failed.body.contains("SAMLart"))
+            #expect(await harness.relyingParty.outcomes().isEmpty)
+            // The flow's personal data is gone too.
+            #expect(try await harness.services.store.flow(id: flowID, now: Date()) == nil)
+        }
+    }
+
     @Test func anExpiredFlowIsAnsweredAndForgotten() async throws {
         try await FederationHarness.run(flowLifetime: "1m") { harness in
             let browser = harness.browser
