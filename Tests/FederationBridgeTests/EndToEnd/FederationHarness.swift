@@ -31,7 +31,7 @@ struct FederationHarness: Sendable {
         return directory.appendingPathComponent("keys")
     }()
 
-    static func run(flowLifetime: String = "10m", _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+    static func run(flowLifetime: String = "10m", storeURL: String? = nil, _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -54,7 +54,7 @@ struct FederationHarness: Sendable {
             let relyingPartyURL = try await relyingParty.baseURL()
             try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
             let file = try federation.writeBridgeConfiguration(
-                bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, flowLifetime: flowLifetime)
+                bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, storeURL: storeURL, flowLifetime: flowLifetime)
             let configuration = try ConfigurationLoader().load(file: file.path)
             var bridge = try BridgeApplication(configuration: configuration, logger: quiet)
             let flow = try await bridge.installFlow(clock: FlowClock())
