@@ -18,6 +18,7 @@ struct FederationHarness: Sendable {
     let relyingPartyURL: String
     let iamSmartURL: String
     let relyingParty: GuangdongRelyingParty
+    let iamSmart: IAMSmartSandbox
     let flow: FederationFlow
     let services: BridgeServices
     let browser: TestBrowser
@@ -31,7 +32,8 @@ struct FederationHarness: Sendable {
         return directory.appendingPathComponent("keys")
     }()
 
-    static func run(flowLifetime: String = "10m", storeURL: String? = nil, _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+    static func run(
+        flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -56,7 +58,11 @@ struct FederationHarness: Sendable {
             let file = try federation.writeBridgeConfiguration(
                 bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, storeURL: storeURL, flowLifetime: flowLifetime)
             let configuration = try ConfigurationLoader().load(file: file.path)
-            var bridge = try BridgeApplication(configuration: configuration, logger: quiet)
+            var bridgeLogger = quiet
+            if let logs {
+                bridgeLogger = Logger(label: "test.e2e.bridge") { _ in logs.handler() }
+            }
+            var bridge = try BridgeApplication(configuration: configuration, logger: bridgeLogger)
             let flow = try await bridge.installFlow(clock: FlowClock())
             let ready = ReadySignal()
             let application = bridge
@@ -66,7 +72,7 @@ struct FederationHarness: Sendable {
             await ready.wait()
             let harness = FederationHarness(
                 federation: federation, bridgeURL: bridgeURL, relyingPartyURL: relyingPartyURL, iamSmartURL: iamSmartURL,
-                relyingParty: relyingParty, flow: flow, services: application.services, browser: browser)
+                relyingParty: relyingParty, iamSmart: iamSmart, flow: flow, services: application.services, browser: browser)
             do {
                 try await body(harness)
             } catch {
@@ -186,5 +192,40 @@ actor ReadySignal {
     func wait() async {
         if fired { return }
         await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+/// Keeps every log record the bridge writes, to check what logs carry.
+final class LogRecorder: @unchecked Sendable {
+    struct Record {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+
+        var text: String { ([message] + metadata.map { "\($0.key)=\($0.value)" }).joined(separator: " ") }
+    }
+
+    private let lock = NSLock()
+    private var _records: [Record] = []
+    var records: [Record] { lock.withLock { _records } }
+
+    func append(_ record: Record) { lock.withLock { _records.append(record) } }
+
+    func handler() -> Handler { Handler(recorder: self) }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let merged = metadata.merging(explicit ?? [:]) { $1 }
+            recorder.append(Record(level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import PIAChecks
 import SAMLMapper
 import Sandbox
@@ -172,6 +173,30 @@ import Testing
             #expect(minor.outcome?.subStatusCode == SAMLStatus.requestDenied)
             #expect(try await harness.logEntries().map(\.decision) == ["transfer", "transfer", "refused"])
             #expect(try await harness.flow.transferLog.verify().entries == 3)
+        }
+    }
+
+    /// Logs carry the flow ID on the flow's lines and never personal data:
+    /// no names, HKIDs, birth dates, phone numbers or openIDs.
+    @Test func logsCarryTheFlowIDAndNoPersonalData() async throws {
+        let logs = LogRecorder()
+        try await FederationHarness.run(logs: logs) { harness in
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            _ = try await harness.signIn(as: "minor-17", binding: .artifact)
+            let flowID = try #require(run.flowID)
+            let records = logs.records
+            let flowLines = records.filter { $0.metadata[Logger.flowIDKey] == flowID }.map(\.message)
+            for step in ["authn request accepted", "iAM Smart sign-in complete", "privacy verdict logged", "assertion issued"] {
+                #expect(flowLines.contains(step), "no '\(step)' line with the flow ID; lines: \(flowLines)")
+            }
+            let openIDs = ["adult-basic", "minor-17"].map { harness.iamSmart.openID(forResident: $0) }
+            let personal = ["沙盒基本", "沙盒少年", "SANDBOX", "Z900001", "Z900003", "19850312", "55500001", "basic.adult@"] + openIDs
+            for record in records {
+                for value in personal {
+                    #expect(!record.text.contains(value), "log line leaks \(value): \(record.text)")
+                }
+            }
+            #expect(records.count > 10)
         }
     }
 }
