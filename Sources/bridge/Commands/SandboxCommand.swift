@@ -9,7 +9,7 @@ struct SandboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sandbox",
         abstract: "Run a sandbox protocol peer on loopback.",
-        subcommands: [SandboxIAMSmartCommand.self]
+        subcommands: [SandboxIAMSmartCommand.self, SandboxGuangdongCommand.self]
     )
 }
 

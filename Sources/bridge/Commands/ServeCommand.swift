@@ -25,8 +25,9 @@ struct ServeCommand: AsyncParsableCommand {
         logger.logLevel = .info
         let metrics = BridgeMetrics()
         metrics.bootstrapGlobalSystem()
-        let bridge = try BridgeApplication(
+        var bridge = try BridgeApplication(
             configuration: configuration, logger: logger, metrics: metrics, previewPages: previewPages)
+        try await bridge.installFlow()
         let log = logger
         let store = configuration.store.description
         try await bridge.run { port in

@@ -1,0 +1,99 @@
+@preconcurrency import Crypto
+import Foundation
+import IAMSmart
+import Logging
+import PIAChecks
+import SAMLMapper
+import ServiceLifecycle
+
+extension BridgeApplication {
+    /// Composes the sign-in flow into this application from its configuration:
+    /// the privacy policy, the transfer log (next to the state store), the
+    /// iAM Smart client, the partner metadata registry (read now, then on a
+    /// timer and on SIGHUP) and our keys. Fails with a message naming the
+    /// file or key when any of them is unusable.
+    @discardableResult
+    public mutating func installFlow(clock: FlowClock = .system) async throws -> FederationFlow {
+        let configuration = services.configuration
+        let logger = services.logger
+        let policy: Policy
+        do {
+            policy = try Policy.load(from: configuration.policyFile)
+        } catch {
+            throw KeyMaterialError("policy.file (\(configuration.policyFile.path)): \(error)")
+        }
+        let keys = try IdPKeyMaterial(configuration: configuration)
+        let logStore = try await TransferLogStores.open(url: Self.transferLogURL(configuration.store))
+        let transferLog = TransferLog(store: logStore, signer: keys.treeHeadSigner)
+
+        let iam = configuration.iamSmart
+        let digestKey = HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: configuration.mapping.pseudonymSecret, info: Data("federation-bridge openid digest v1".utf8),
+            outputByteCount: 32)
+        let base = configuration.baseURL.absoluteString.hasSuffix("/")
+            ? String(configuration.baseURL.absoluteString.dropLast()) : configuration.baseURL.absoluteString
+        let iamSmart = try IAMSmartClient(
+            configuration: IAMSmartConfiguration(
+                baseURL: iam.baseURL, clientID: iam.clientID, clientSecret: iam.clientSecret, privateKeyPEM: iam.privateKey.pem,
+                contentKeyPadding: iam.cekPadding == .pkcs1v15 ? .pkcs1v15 : .oaepSHA1,
+                timeouts: .init(connect: iam.connectTimeout, total: iam.requestTimeout),
+                redirectURI: base + iam.redirectPath, scopes: iam.scopes, lang: iam.lang,
+                logDigestKey: digestKey.withUnsafeBytes { Data($0) }),
+            logger: logger)
+
+        let registry = try PartnerMetadataRegistry(
+            directory: configuration.metadata.directory, trustCertificatePEM: configuration.metadata.trustCertificate?.pem,
+            logger: logger)
+        registry.reload()
+
+        let flow = FederationFlow(
+            services: services, policy: policy, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
+            clock: clock)
+        flow.install(on: self)
+        addService(MetadataRefresher(registry: registry, interval: configuration.metadata.refreshInterval, logger: logger))
+        addService(ShutdownActions {
+            await iamSmart.shutdown()
+            try? await logStore.close()
+        })
+        logger.info("flow installed", metadata: [
+            "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",
+        ])
+        return flow
+    }
+
+    /// The transfer log lives beside the state store: `transfer-log.sqlite`
+    /// in the same folder, or the same PostgreSQL database and schema.
+    static func transferLogURL(_ store: BridgeConfiguration.StoreLocation) -> String {
+        switch store {
+        case .sqlite(let path):
+            return "sqlite:" + path.deletingLastPathComponent().appendingPathComponent("transfer-log.sqlite").path
+        case .postgres(let p):
+            var components = URLComponents()
+            components.scheme = "postgres"
+            components.user = p.username
+            components.password = p.password
+            components.host = p.host
+            components.port = p.port
+            components.path = "/" + p.database
+            var query = [URLQueryItem(name: "schema", value: p.schema)]
+            if p.requireTLS { query.append(URLQueryItem(name: "sslmode", value: "require")) }
+            components.queryItems = query
+            return components.string ?? ""
+        }
+    }
+}
+
+/// Runs clean-up at graceful shutdown (revoke the iAM Smart content key,
+/// close the transfer log).
+struct ShutdownActions: Service {
+    let actions: @Sendable () async -> Void
+
+    init(_ actions: @escaping @Sendable () async -> Void) {
+        self.actions = actions
+    }
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        await actions()
+    }
+}

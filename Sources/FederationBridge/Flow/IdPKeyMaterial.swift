@@ -1,0 +1,60 @@
+@preconcurrency import Crypto
+import Foundation
+import PIAChecks
+import SAMLMapper
+
+/// Our keys as the flow uses them, read once from the configuration.
+public struct IdPKeyMaterial: Sendable {
+    public let signer: EnvelopedSigner
+    public let signingCertificateDER: Data
+    public let nextSigningCertificateDER: Data?
+    public let encryptionCertificateDER: Data
+    public let treeHeadSigner: TreeHeadSigner
+
+    public init(configuration: BridgeConfiguration) throws {
+        let keys = configuration.keys
+        signingCertificateDER = try Self.der(keys.signing.certificate, label: "CERTIFICATE")
+        nextSigningCertificateDER = try keys.nextSigningCertificate.map { try Self.der($0, label: "CERTIFICATE") }
+        encryptionCertificateDER = try Self.der(keys.encryption.certificate, label: "CERTIFICATE")
+        let key: SigningKey
+        do {
+            key = try SigningKey(pem: keys.signing.key.pem)
+        } catch {
+            throw KeyMaterialError("keys.signing.key (\(keys.signing.key.path.path)): \(error)")
+        }
+        signer = EnvelopedSigner(key: key, certificateDER: Array(signingCertificateDER))
+        treeHeadSigner = try Self.treeHeadSigner(configuration.transferLog.treeHeadKey, name: Self.logName(configuration))
+    }
+
+    /// The checkpoint origin of our transfer log: `<host>/transfer-log`.
+    static func logName(_ configuration: BridgeConfiguration) -> String {
+        "\(configuration.baseURL.host ?? "federation-bridge")/transfer-log"
+    }
+
+    /// Ed25519 PKCS#8 (RFC 8410) PEM → tree-head signer.
+    static func treeHeadSigner(_ file: BridgeConfiguration.PEMFile, name: String) throws -> TreeHeadSigner {
+        let der = try der(file, label: "PRIVATE KEY")
+        let prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
+        guard der.count == 48, Array(der.prefix(16)) == prefix,
+              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
+        else {
+            throw KeyMaterialError("transferLog.treeHeadKey (\(file.path.path)): expected an Ed25519 PKCS#8 key (openssl genpkey -algorithm ed25519)")
+        }
+        return try TreeHeadSigner(name: name, privateKey: key)
+    }
+
+    static func der(_ file: BridgeConfiguration.PEMFile, label: String) throws -> Data {
+        let pem = file.pem
+        guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
+              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex),
+              let der = Data(base64Encoded: String(pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }))
+        else { throw KeyMaterialError("\(file.path.path): no readable PEM block \"\(label)\"") }
+        return der
+    }
+}
+
+/// A key file that the configuration loader accepted but the flow cannot use.
+public struct KeyMaterialError: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import SAMLMapper
+
+/// What the sandbox relying party received at its ACS and what its checks
+/// concluded. Kept in memory so a tester (or a test) can inspect it.
+public struct RelyingPartyOutcome: Sendable {
+    public enum Binding: String, Sendable { case post = "HTTP-POST", artifact = "HTTP-Artifact" }
+
+    public var binding: Binding
+    /// True when every check passed: signatures, decryption, audience, recipient, times, InResponseTo.
+    public var verified: Bool
+    /// The first check that failed, if any.
+    public var problem: String?
+    public var statusCode: String?
+    public var subStatusCode: String?
+    public var statusMessage: String?
+    public var nameID: String?
+    public var nameIDFormat: String?
+    public var attributes: [SAMLAttribute]
+    /// Whether the Response carried its assertion encrypted.
+    public var encrypted: Bool
+    /// The Response exactly as received (after artifact resolution).
+    public var responseXML: Data
+    /// Each EncryptedAssertion, decrypted with our key, as signed by the bridge.
+    public var decryptedAssertions: [Data]
+    public var inResponseTo: String?
+
+    public var isSuccess: Bool { statusCode == SAMLStatus.success }
+
+    public func attribute(_ name: String) -> [String]? {
+        attributes.first { $0.name == name }?.values
+    }
+}
+
+/// Requests the relying party sent and outcomes it saw.
+actor RelyingPartyLedger {
+    struct Pending {
+        var binding: RelyingPartyOutcome.Binding
+        var createdAt: Date
+    }
+
+    private var pending: [String: Pending] = [:]
+    private(set) var outcomes: [RelyingPartyOutcome] = []
+
+    func remember(requestID: String, binding: RelyingPartyOutcome.Binding) {
+        pending[requestID] = Pending(binding: binding, createdAt: Date())
+    }
+
+    /// The pending request, removed: each Response is accepted once.
+    func take(requestID: String) -> Pending? {
+        pending.removeValue(forKey: requestID)
+    }
+
+    func record(_ outcome: RelyingPartyOutcome) {
+        outcomes.append(outcome)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import SAMLMapper
+
+/// Writes a relying party's SAML `EntityDescriptor` (SPSSODescriptor), the
+/// document the bridge reads from its partner metadata folder.
+public struct ServiceProviderMetadataWriter: Sendable {
+    public var entityID: String
+    public var signingCertificateDER: Data
+    public var encryptionCertificateDER: Data?
+    /// `(binding, location)`; the first is the default, indexes count from 0.
+    public var assertionConsumerServices: [(binding: String, location: String)]
+    public var requestedAttributes: [String]
+    public var validUntil: Date
+
+    public init(
+        entityID: String, signingCertificateDER: Data, encryptionCertificateDER: Data?,
+        assertionConsumerServices: [(binding: String, location: String)], requestedAttributes: [String], validUntil: Date
+    ) {
+        self.entityID = entityID
+        self.signingCertificateDER = signingCertificateDER
+        self.encryptionCertificateDER = encryptionCertificateDER
+        self.assertionConsumerServices = assertionConsumerServices
+        self.requestedAttributes = requestedAttributes
+        self.validUntil = validUntil
+    }
+
+    public var builder: XMLBuilder {
+        func key(_ use: String, _ der: Data) -> XMLBuilder {
+            XMLBuilder("KeyDescriptor", .md, attributes: [("use", use)], children: [
+                .element(XMLBuilder("KeyInfo", .ds, children: [
+                    .element(XMLBuilder("X509Data", .ds, children: [
+                        .element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString())),
+                    ])),
+                ])),
+            ])
+        }
+        var sp = XMLBuilder("SPSSODescriptor", .md, attributes: [
+            ("AuthnRequestsSigned", "true"), ("WantAssertionsSigned", "true"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
+        ])
+        sp.append(key("signing", signingCertificateDER))
+        if let encryptionCertificateDER { sp.append(key("encryption", encryptionCertificateDER)) }
+        sp.append(XMLBuilder("NameIDFormat", .md, text: NameID.persistent))
+        for (index, acs) in assertionConsumerServices.enumerated() {
+            sp.append(XMLBuilder("AssertionConsumerService", .md, attributes: [
+                ("Binding", acs.binding), ("Location", acs.location), ("index", String(index)), ("isDefault", index == 0 ? "true" : nil),
+            ]))
+        }
+        if !requestedAttributes.isEmpty {
+            var service = XMLBuilder("AttributeConsumingService", .md, attributes: [("index", "0"), ("isDefault", "true")])
+            var serviceName = XMLBuilder("ServiceName", .md, text: "Guangdong real-name account (sandbox)")
+            serviceName.attribute("lang", "en", namespace: XMLNamespace(prefix: "xml", uri: "http://www.w3.org/XML/1998/namespace"))
+            service.append(serviceName)
+            for name in requestedAttributes {
+                let format = name.hasPrefix("urn:") ? SAMLAttribute.uriNameFormat : SAMLAttribute.basicNameFormat
+                service.append(XMLBuilder("RequestedAttribute", .md, attributes: [("Name", name), ("NameFormat", format), ("isRequired", "false")]))
+            }
+            sp.append(service)
+        }
+        return XMLBuilder("EntityDescriptor", .md, attributes: [
+            ("ID", SAMLIdentifier.make()), ("entityID", entityID), ("validUntil", SAMLTime.string(validUntil)),
+        ], children: [.element(sp)])
+    }
+
+    /// The metadata signed by the federation key the bridge trusts.
+    public func signedXML(_ signer: EnvelopedSigner) throws -> Data {
+        try signer.signedXML(builder.xmlString(declaration: true))
+    }
+
+    /// Unsigned metadata (only for a bridge that accepts unsigned partner files).
+    public func unsignedXML() -> Data {
+        Data(builder.xmlString(declaration: true).utf8)
+    }
+}
+
+/// PEM helpers shared by the sandbox parties.
+public enum PEMText {
+    /// The DER bytes of the first PEM block labelled `label`.
+    public static func der(_ pem: String, label: String = "CERTIFICATE") -> Data? {
+        guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
+              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex)
+        else { return nil }
+        let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
+        return Data(base64Encoded: String(body))
+    }
+
+    public static func encode(_ der: Data, label: String) -> String {
+        "-----BEGIN \(label)-----\n" + der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
+            + "\n-----END \(label)-----\n"
+    }
+}

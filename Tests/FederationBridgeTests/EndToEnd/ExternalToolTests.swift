@@ -1,0 +1,108 @@
+import Foundation
+import SAMLMapper
+import Sandbox
+import Testing
+@testable import FederationBridge
+
+/// What the relying party received checks out with independent tools:
+/// `xmlsec1` verifies the decrypted Assertion and the Response with our
+/// signing certificate, and headless Chromium clicks through the demo pages.
+@Suite(.serialized) struct ExternalToolTests {
+    static func tool(_ name: String) -> String? {
+        ["/usr/bin/\(name)", "/usr/local/bin/\(name)", "/bin/\(name)"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    @Test(.enabled(if: tool("xmlsec1") != nil, "xmlsec1 is installed by scripts/test.sh"),
+          arguments: [RelyingPartyOutcome.Binding.post, .artifact])
+    func xmlsec1VerifiesTheReceivedAssertionAndResponse(binding: RelyingPartyOutcome.Binding) async throws {
+        let xmlsec = try #require(Self.tool("xmlsec1"))
+        try await FederationHarness.run { harness in
+            let run = try await harness.signIn(as: "adult-basic", binding: binding)
+            let outcome = try #require(run.outcome)
+            #expect(outcome.verified)
+            let assertion = try #require(outcome.decryptedAssertions.first)
+            let cert = harness.federation.url("keys/bridge-signing-cert.pem").path
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-xmlsec-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let assertionFile = folder.appendingPathComponent("assertion.xml")
+            try assertion.write(to: assertionFile)
+            let verified = try Self.run(xmlsec, [
+                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                assertionFile.path,
+            ])
+            #expect(verified.status == 0, "xmlsec1: \(verified.output)")
+            let responseFile = folder.appendingPathComponent("response.xml")
+            try outcome.responseXML.write(to: responseFile)
+            let response = try Self.run(xmlsec, [
+                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response", responseFile.path,
+            ])
+            #expect(response.status == 0, "xmlsec1: \(response.output)")
+            // Decryption with the relying party's key by xmlsec1 itself.
+            let decrypted = try Self.run(xmlsec, [
+                "--decrypt", "--privkey-pem", harness.federation.url("keys/rp-encryption-key.pem").path, "--id-attr:ID",
+                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", responseFile.path,
+            ])
+            #expect(decrypted.status == 0 && decrypted.output.contains("age_over_18"), "xmlsec1 --decrypt: \(decrypted.output.prefix(300))")
+            // A tampered assertion fails.
+            try Data(String(decoding: assertion, as: UTF8.self).replacingOccurrences(of: ">L2<", with: ">L3<").utf8).write(to: assertionFile)
+            #expect(try Self.run(xmlsec, [
+                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", assertionFile.path,
+            ]).status != 0)
+        }
+    }
+
+    @Test(.enabled(if: tool("chromium") != nil && tool("python3") != nil, "chromium is installed by scripts/test.sh"))
+    func headlessChromiumClicksThroughTheDemo() async throws {
+        let python = try #require(Self.tool("python3"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("Tests/browser/click_through.py").path
+        let artifacts = ProcessInfo.processInfo.environment["FB_ARTIFACTS_DIR"].map { URL(fileURLWithPath: $0) }
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("fb-artifacts-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+        let consentShot = artifacts.appendingPathComponent("consent.png")
+        let resultShot = artifacts.appendingPathComponent("result.png")
+        try? FileManager.default.removeItem(at: consentShot)
+        try? FileManager.default.removeItem(at: resultShot)
+        try await FederationHarness.run { harness in
+            let steps: [[String: String]] = [
+                ["goto": harness.relyingPartyURL + "/"],
+                ["click": "#login-post"],
+                ["waitText": "广东省政务服务和数据管理局（沙盒）"],
+                ["click": "a.button.primary"],
+                ["click": "#open-app"],
+                ["click": "form button[value=approve]"],
+                ["waitText": "GBA-SC-SANDBOX-0001"],
+                ["screenshot": consentShot.path],
+                ["click": "button[value=agree]"],
+                ["click": "main form button[type=submit]"],
+                ["waitText": "Verification passed"],
+                ["screenshot": resultShot.path],
+            ]
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+            let result = try await Task.detached { try Self.run(python, [script, json]) }.value
+            #expect(result.status == 0, "click_through.py: \(result.output)")
+            #expect(result.output.contains("\"screenshot\""))
+            for shot in [consentShot, resultShot] {
+                let data = try Data(contentsOf: shot)
+                #expect(data.count > 5000 && data.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(shot.lastPathComponent) is not a PNG")
+            }
+            #expect(await harness.relyingParty.outcomes().last?.verified == true)
+            #expect(try await harness.logEntries().count == 1)
+        }
+    }
+}

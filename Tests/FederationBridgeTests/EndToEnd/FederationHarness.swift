@@ -1,0 +1,231 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PIAChecks
+import Sandbox
+@testable import FederationBridge
+
+/// The bridge, the sandbox iAM Smart and the sandbox Guangdong relying party,
+/// in-process on loopback, with a fresh SQLite store and transfer log in a
+/// scratch folder. The sandboxes bind port 0; the bridge gets a free port
+/// found just before start, because its base URL (in the configuration, the
+/// sandbox's registered callback and the relying party's settings) must be
+/// known before anything starts.
+struct FederationHarness: Sendable {
+    let federation: SandboxFederation
+    let bridgeURL: String
+    let relyingPartyURL: String
+    let iamSmartURL: String
+    let relyingParty: GuangdongRelyingParty
+    let iamSmart: IAMSmartSandbox
+    let flow: FederationFlow
+    let services: BridgeServices
+    let browser: TestBrowser
+
+    var clock: FlowClock { flow.clock }
+
+    /// Keys take a moment to make: one set per test process, copied per harness.
+    static let sharedKeys: URL = {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-keys-\(UUID().uuidString)")
+        _ = try? SandboxFederation(directory: directory)
+        return directory.appendingPathComponent("keys")
+    }()
+
+    static func run(
+        flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try FileManager.default.copyItem(at: sharedKeys, to: directory.appendingPathComponent("keys"))
+        let federation = try SandboxFederation(directory: directory)
+
+        let port = try await reservePort()
+        let bridgeURL = "http://127.0.0.1:\(port)"
+        var quiet = Logger(label: "test.e2e")
+        quiet.logLevel = .critical
+        let iamSmart = IAMSmartSandbox(configuration: try federation.iamSmartSandboxConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
+        let relyingParty = try GuangdongRelyingParty(
+            configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
+        let browser = TestBrowser()
+
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await iamSmart.run() }
+            group.addTask { try await relyingParty.run() }
+            let iamSmartURL = try await iamSmart.baseURL().absoluteString
+            let relyingPartyURL = try await relyingParty.baseURL()
+            try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
+            let file = try federation.writeBridgeConfiguration(
+                bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, storeURL: storeURL, flowLifetime: flowLifetime)
+            let configuration = try ConfigurationLoader().load(file: file.path)
+            var bridgeLogger = quiet
+            if let logs {
+                bridgeLogger = Logger(label: "test.e2e.bridge") { _ in logs.handler() }
+            }
+            var bridge = try BridgeApplication(configuration: configuration, logger: bridgeLogger)
+            let flow = try await bridge.installFlow(clock: FlowClock())
+            let ready = ReadySignal()
+            let application = bridge
+            group.addTask {
+                try await application.makeApplication(onServerRunning: { _ in await ready.fire() }).run()
+            }
+            await ready.wait()
+            let harness = FederationHarness(
+                federation: federation, bridgeURL: bridgeURL, relyingPartyURL: relyingPartyURL, iamSmartURL: iamSmartURL,
+                relyingParty: relyingParty, iamSmart: iamSmart, flow: flow, services: application.services, browser: browser)
+            do {
+                try await body(harness)
+            } catch {
+                await browser.shutdown()
+                group.cancelAll()
+                throw error
+            }
+            await browser.shutdown()
+            group.cancelAll()
+        }
+    }
+
+    /// A free loopback port: bound, read and released.
+    static func reservePort() async throws -> Int {
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .bind(host: "127.0.0.1", port: 0).get()
+        let port = channel.localAddress?.port ?? 0
+        try await channel.close()
+        return port
+    }
+
+    // MARK: Driving a sign-in like a resident
+
+    struct SignIn {
+        var startPage: TestBrowser.Page
+        var consentPage: TestBrowser.Page?
+        /// The bridge's page that returns the resident to the relying party (POST binding or refusal).
+        var deliveryPage: TestBrowser.Page?
+        var relyingPartyPage: TestBrowser.Page
+        var outcome: RelyingPartyOutcome?
+        var flowID: String?
+    }
+
+    enum Decision: String { case agree, decline }
+
+    /// RP start → bridge /saml/sso → start page → iAM Smart sandbox approve
+    /// page → /iamsmart/callback → consent → decision → back to the RP.
+    func signIn(
+        as resident: String, binding: RelyingPartyOutcome.Binding, decision: Decision = .agree, claims: (name: String, birthDate: String)? = nil
+    ) async throws -> SignIn {
+        let before = await relyingParty.outcomes().count
+        let rpStart = try await browser.open(try url(relyingPartyURL + "/"))
+        guard let login = rpStart.form(action: "/login") else { throw BrowserError("RP start page has no login form") }
+        var overriding: [String: String] = [:]
+        if let claims {
+            overriding = ["claimCheck": "1", "claimedName": claims.name, "claimedBirthDate": claims.birthDate]
+        }
+        let start = try await browser.submit(login, button: binding == .post ? "post" : "artifact", overriding: overriding)
+        guard start.status == 200, start.url.path == "/start", let handoff = start.link(containing: "button primary") else {
+            throw BrowserError("expected the bridge start page, got \(start.status) \(start.url) \(start.errorCode ?? "")")
+        }
+        let qrPage = try await browser.open(handoff)
+        guard let appLink = qrPage.link(id: "open-app") else { throw BrowserError("no sandbox app link on \(qrPage.url)") }
+        let app = try await browser.open(appLink)
+        guard let form = app.forms.first(where: { $0.fields.contains { $0.name == "resident" && $0.value == resident } }) else {
+            throw BrowserError("resident \(resident) not offered by the sandbox app")
+        }
+        let consent = try await browser.submit(form, button: "approve")
+        guard consent.status == 200, consent.url.path == "/consent", let consentForm = consent.form(action: "/consent") else {
+            throw BrowserError("expected the consent page, got \(consent.status) \(consent.url) \(consent.errorCode ?? "") \(consent.body.prefix(400))")
+        }
+        let flowID = consent.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(consent.body[$0]) }
+        var page = try await browser.submit(consentForm, button: decision.rawValue)
+        var delivery: TestBrowser.Page?
+        if page.url.absoluteString.hasPrefix(bridgeURL) {
+            delivery = page
+            guard let back = page.forms.first(where: { $0.action.absoluteString.hasPrefix(relyingPartyURL) }) else {
+                throw BrowserError("delivery page without a form to the RP: \(page.status) \(page.body.prefix(400))")
+            }
+            page = try await browser.submit(back)
+        }
+        let outcomes = await relyingParty.outcomes()
+        return SignIn(
+            startPage: start, consentPage: consent, deliveryPage: delivery, relyingPartyPage: page,
+            outcome: outcomes.count > before ? outcomes.last : nil, flowID: flowID)
+    }
+
+    func url(_ text: String) throws -> URL {
+        guard let url = URL(string: text) else { throw BrowserError("bad URL \(text)") }
+        return url
+    }
+
+    /// Entries in the transfer log, decoded.
+    func logEntries() async throws -> [PIAChecksEntry] {
+        try await flow.transferLog.entries(filter: .init()).compactMap(\.entry).map(PIAChecksEntry.init)
+    }
+}
+
+/// What the tests read from a transfer log entry.
+struct PIAChecksEntry {
+    var decision: String
+    var recipient: String
+    var failed: [String]
+    var attributes: [String]
+    var consentDigest: String
+
+    init(_ entry: TransferLogEntry) {
+        decision = entry.decision.rawValue
+        recipient = entry.recipient
+        failed = entry.checks.filter { !$0.passed }.map(\.id)
+        attributes = entry.attributes.map(\.name)
+        consentDigest = entry.consentDigest
+    }
+}
+
+/// Fires once the server listens.
+actor ReadySignal {
+    private var fired = false
+    private var waiters: [CheckedContinuation<Void, Never>] = []
+
+    func fire() {
+        fired = true
+        for waiter in waiters { waiter.resume() }
+        waiters = []
+    }
+
+    func wait() async {
+        if fired { return }
+        await withCheckedContinuation { waiters.append($0) }
+    }
+}
+
+/// Keeps every log record the bridge writes, to check what logs carry.
+final class LogRecorder: @unchecked Sendable {
+    struct Record {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+
+        var text: String { ([message] + metadata.map { "\($0.key)=\($0.value)" }).joined(separator: " ") }
+    }
+
+    private let lock = NSLock()
+    private var _records: [Record] = []
+    var records: [Record] { lock.withLock { _records } }
+
+    func append(_ record: Record) { lock.withLock { _records.append(record) } }
+
+    func handler() -> Handler { Handler(recorder: self) }
+
+    struct Handler: LogHandler {
+        let recorder: LogRecorder
+        var metadata: Logger.Metadata = [:]
+        var logLevel: Logger.Level = .trace
+
+        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+            get { metadata[key] }
+            set { metadata[key] = newValue }
+        }
+
+        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+            let merged = metadata.merging(explicit ?? [:]) { $1 }
+            recorder.append(Record(level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
+        }
+    }
+}

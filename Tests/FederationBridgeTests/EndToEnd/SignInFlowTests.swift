@@ -1,0 +1,202 @@
+import Foundation
+import Logging
+import PIAChecks
+import SAMLMapper
+import Sandbox
+import Testing
+@testable import FederationBridge
+
+/// The whole sign-in over real HTTP on loopback, as a resident's browser
+/// does it, for both bindings and every sandbox resident.
+@Suite(.serialized) struct SignInFlowTests {
+    static let adults = ["adult-basic", "adult-plus", "chname-unverified", "no-chname"]
+    static let hkids = ["Z900001", "ZA900002", "Z900003", "Z900004", "Z900005"]
+
+    @Test(arguments: [RelyingPartyOutcome.Binding.post, .artifact])
+    func adultsSignInAndTheRelyingPartyVerifiesWhatItReceived(binding: RelyingPartyOutcome.Binding) async throws {
+        try await FederationHarness.run { harness in
+            var nameIDs: Set<String> = []
+            for resident in Self.adults {
+                let run = try await harness.signIn(as: resident, binding: binding)
+                let outcome = try #require(run.outcome, "\(resident): the RP received nothing")
+                #expect(run.relyingPartyPage.text(id: "outcome") == "signed-in", "\(resident): \(run.relyingPartyPage.body.prefix(600))")
+                #expect(outcome.verified, "\(resident): \(outcome.problem ?? "")")
+                #expect(outcome.isSuccess)
+                #expect(outcome.binding == binding)
+                #expect(outcome.encrypted, "the purpose requires encryption and the RP publishes a key")
+                #expect(outcome.nameIDFormat == NameID.persistent)
+                let nameID = try #require(outcome.nameID)
+                #expect(nameID.count == 52 && nameID.allSatisfy { $0.isLowercase || $0.isNumber })
+                nameIDs.insert(nameID)
+                #expect(outcome.attribute(GuangdongAttribute.ageOver18.rawValue) == ["true"])
+                #expect(outcome.attribute(GuangdongAttribute.pairwiseID.rawValue) == ["\(nameID)@bridge.sandbox.invalid"])
+                #expect(outcome.attribute(GuangdongAttribute.isReal.rawValue) == ["1"])
+                // Never the HKID, the birth date or contact data, anywhere in what was sent.
+                let received = outcome.decryptedAssertions.map { String(decoding: $0, as: UTF8.self) }.joined()
+                    + String(decoding: outcome.responseXML, as: UTF8.self)
+                for secret in Self.hkids + ["19850312", "19790101", "1985-03-12", "sandbox.invalid\u{0}", "55500001", "TEST ROAD"] {
+                    #expect(!received.contains(secret), "\(resident): \(secret) leaked")
+                }
+                // Flow state ended with the flow.
+                let flowID = try #require(run.flowID)
+                #expect(try await harness.services.vault.flow(id: flowID, now: Date()) == nil)
+            }
+            // Each resident got a different pairwise identifier.
+            #expect(nameIDs.count == Self.adults.count)
+            // Names and script conversion as the consent page showed them.
+            let entries = try await harness.logEntries()
+            #expect(entries.count == Self.adults.count)
+            #expect(entries.allSatisfy { $0.decision == "transfer" && $0.failed.isEmpty })
+            let report = try await harness.flow.transferLog.verify()
+            #expect(report.entries == Self.adults.count)
+        }
+    }
+
+    @Test func theConsentPageShowsExactlyWhatIsSent() async throws {
+        try await FederationHarness.run { harness in
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            let consent = try #require(run.consentPage).body
+            let outcome = try #require(run.outcome)
+            for attribute in outcome.attributes {
+                #expect(consent.contains("<code>\(attribute.name)</code>"), "\(attribute.name) missing from the consent page")
+                for value in attribute.values { #expect(consent.contains(value), "\(attribute.name) value not shown as sent") }
+            }
+            #expect(outcome.attribute("cn") == ["沙盒基本"])
+            #expect(outcome.attribute("sex") == ["1"])
+            #expect(consent.contains("广东省政务服务和数据管理局（沙盒）") && consent.contains("Guangzhou"))
+            #expect(consent.contains("privacy@gd-platform.sandbox.invalid"))
+            #expect(consent.contains("GBA-SC-SANDBOX-0001"))
+            #expect(!consent.contains("<script"))
+            // The POST delivery page works without script: a visible submit button.
+            let delivery = try #require(run.deliveryPage).body
+            #expect(delivery.contains("<button type=\"submit\""))
+            #expect(!delivery.contains("<script"))
+        }
+    }
+
+    @Test(arguments: [RelyingPartyOutcome.Binding.post, .artifact])
+    func theSeventeenYearOldIsRefusedByTheAgeCheck(binding: RelyingPartyOutcome.Binding) async throws {
+        try await FederationHarness.run { harness in
+            let run = try await harness.signIn(as: "minor-17", binding: binding)
+            let outcome = try #require(run.outcome)
+            #expect(outcome.verified, "\(outcome.problem ?? "")")
+            #expect(outcome.statusCode == SAMLStatus.responder)
+            #expect(outcome.subStatusCode == SAMLStatus.requestDenied)
+            #expect(outcome.statusMessage?.contains("age") == true, "\(outcome.statusMessage ?? "")")
+            #expect(outcome.attributes.isEmpty && outcome.decryptedAssertions.isEmpty, "nothing personal may reach the RP")
+            #expect(run.relyingPartyPage.text(id: "outcome") == "not-signed-in")
+            // The resident sees what happened before going back.
+            let page = try #require(run.deliveryPage)
+            #expect(page.body.contains("id=\"outcome\""))
+            #expect(page.body.contains("私隱") || page.body.contains("privacy"))
+            let entries = try await harness.logEntries()
+            #expect(entries.count == 1)
+            #expect(entries.first?.decision == "refused")
+            #expect(entries.first?.failed.contains { $0.contains("age") } == true, "\(entries.first?.failed ?? [])")
+            #expect(try await harness.flow.transferLog.verify().entries == 1)
+        }
+    }
+
+    @Test(arguments: [RelyingPartyOutcome.Binding.post, .artifact])
+    func aDeclineIsLoggedAndAnsweredWithASAMLStatus(binding: RelyingPartyOutcome.Binding) async throws {
+        try await FederationHarness.run { harness in
+            let run = try await harness.signIn(as: "adult-plus", binding: binding, decision: .decline)
+            let outcome = try #require(run.outcome)
+            #expect(outcome.verified, "\(outcome.problem ?? "")")
+            #expect(outcome.statusCode == SAMLStatus.responder)
+            #expect(outcome.subStatusCode == SAMLStatus.requestDenied)
+            #expect(outcome.statusMessage?.contains("declined") == true)
+            #expect(outcome.attributes.isEmpty && outcome.decryptedAssertions.isEmpty)
+            let entries = try await harness.logEntries()
+            #expect(entries.count == 1)
+            #expect(entries.first?.decision == "refused")
+            #expect(entries.first?.failed.contains { $0.contains("consent") } == true)
+            #expect(entries.first?.consentDigest == "")
+            #expect(try await harness.flow.transferLog.verify().entries == 1)
+        }
+    }
+
+    @Test func usableButNotVisibleReleasesOnlyMatchResults() async throws {
+        try await FederationHarness.run { harness in
+            let run = try await harness.signIn(
+                as: "adult-basic", binding: .post, claims: (name: "SANDBOX, Basic Adult", birthDate: "1985-03-12"))
+            let outcome = try #require(run.outcome)
+            #expect(outcome.verified && outcome.isSuccess, "\(outcome.problem ?? "") \(outcome.statusMessage ?? "")")
+            #expect(outcome.attribute(GuangdongAttribute.nameMatches.rawValue) == ["true"])
+            #expect(outcome.attribute(GuangdongAttribute.birthDateMatches.rawValue) == ["true"])
+            for compared in [GuangdongAttribute.chineseName, .chineseNameSimplified, .englishName] {
+                #expect(outcome.attribute(compared.rawValue) == nil, "\(compared.rawValue) must not be released in claim mode")
+            }
+            let wrong = try await harness.signIn(as: "adult-plus", binding: .artifact, claims: (name: "SANDBOX, Basic Adult", birthDate: "1985-03-12"))
+            let mismatch = try #require(wrong.outcome)
+            #expect(mismatch.attribute(GuangdongAttribute.nameMatches.rawValue) == ["false"])
+            #expect(mismatch.attribute(GuangdongAttribute.birthDateMatches.rawValue) == ["false"])
+            #expect(!String(decoding: mismatch.decryptedAssertions.first ?? Data(), as: UTF8.self).contains("SANDBOX"))
+        }
+    }
+
+    @Test func oneLogEntryPerAttemptAndTheLogVerifies() async throws {
+        try await FederationHarness.run { harness in
+            _ = try await harness.signIn(as: "adult-basic", binding: .post)
+            _ = try await harness.signIn(as: "minor-17", binding: .artifact)
+            _ = try await harness.signIn(as: "no-chname", binding: .post, decision: .decline)
+            _ = try await harness.signIn(as: "adult-plus", binding: .artifact)
+            let entries = try await harness.logEntries()
+            #expect(entries.map(\.decision) == ["transfer", "refused", "refused", "transfer"])
+            #expect(entries.allSatisfy { $0.recipient == harness.federation.relyingPartyEntityID })
+            let report = try await harness.flow.transferLog.verify()
+            #expect(report.entries == 4)
+            // The same store opened read-only with only the public key verifies too.
+            let store = try await TransferLogStores.open(url: "sqlite:" + harness.federation.url("var/transfer-log.sqlite").path)
+            let reviewer = TransferLog(store: store, verifier: harness.flow.transferLog.verifier)
+            #expect(try await reviewer.verify().entries == 4)
+            try await store.close()
+            // Metrics saw the verdicts.
+            let metrics = harness.services.metrics.exposition()
+            #expect(metrics.contains(MetricNames.transfers))
+            #expect(metrics.contains("decision=\"declined\""))
+        }
+    }
+
+    /// The same flow with the state store and the transfer log in PostgreSQL
+    /// (several bridge instances share one), in a schema of its own.
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"] != nil, "scripts/test.sh starts PostgreSQL"))
+    func theFlowRunsOnPostgreSQLToo() async throws {
+        let base = try #require(ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"])
+        let schema = "e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await FederationHarness.run(storeURL: "\"\(base)?schema=\(schema)\"") { harness in
+            let post = try await harness.signIn(as: "adult-basic", binding: .post)
+            #expect(post.outcome?.verified == true && post.outcome?.isSuccess == true)
+            let artifact = try await harness.signIn(as: "adult-plus", binding: .artifact)
+            #expect(artifact.outcome?.verified == true && artifact.outcome?.isSuccess == true)
+            let minor = try await harness.signIn(as: "minor-17", binding: .post)
+            #expect(minor.outcome?.subStatusCode == SAMLStatus.requestDenied)
+            #expect(try await harness.logEntries().map(\.decision) == ["transfer", "transfer", "refused"])
+            #expect(try await harness.flow.transferLog.verify().entries == 3)
+        }
+    }
+
+    /// Logs carry the flow ID on the flow's lines and never personal data:
+    /// no names, HKIDs, birth dates, phone numbers or openIDs.
+    @Test func logsCarryTheFlowIDAndNoPersonalData() async throws {
+        let logs = LogRecorder()
+        try await FederationHarness.run(logs: logs) { harness in
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            _ = try await harness.signIn(as: "minor-17", binding: .artifact)
+            let flowID = try #require(run.flowID)
+            let records = logs.records
+            let flowLines = records.filter { $0.metadata[Logger.flowIDKey] == flowID }.map(\.message)
+            for step in ["authn request accepted", "iAM Smart sign-in complete", "privacy verdict logged", "assertion issued"] {
+                #expect(flowLines.contains(step), "no '\(step)' line with the flow ID; lines: \(flowLines)")
+            }
+            let openIDs = ["adult-basic", "minor-17"].map { harness.iamSmart.openID(forResident: $0) }
+            let personal = ["沙盒基本", "沙盒少年", "SANDBOX", "Z900001", "Z900003", "19850312", "55500001", "basic.adult@"] + openIDs
+            for record in records {
+                for value in personal {
+                    #expect(!record.text.contains(value), "log line leaks \(value): \(record.text)")
+                }
+            }
+            #expect(records.count > 10)
+        }
+    }
+}
