@@ -135,6 +135,10 @@ public struct SandboxFederation: Sendable {
                 plus: L3
               idcardtype:
                 hkid: "40"
+            reviewers:
+              - username: reviewer
+                # bcrypt of the sandbox-only password "reviewer-demo".
+                passwordHash: "$2b$12$RDV5naR5g.Rx561A.I0njerlTXs1HusQb6Wz/8LsR9HsnlPZXmMwq"
 
             """
         try write("bridge.yaml", yaml)

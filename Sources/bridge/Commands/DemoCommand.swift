@@ -43,6 +43,7 @@ struct DemoCommand: AsyncParsableCommand {
         logger.logLevel = .info
         var bridge = try BridgeApplication(configuration: configuration, logger: logger)
         let flow = try await bridge.installFlow()
+        try bridge.installReview(flow: flow)
         let verifierKey = flow.transferLog.verifier.verifierKey
         try Data((verifierKey + "\n").utf8).write(to: federation.url("keys/transfer-log.pub"))
         let service = bridge
@@ -58,6 +59,7 @@ struct DemoCommand: AsyncParsableCommand {
                           Open in a browser:   \(relyingPartyURL)/
                           bridge:              \(bridgeURL)  (metadata: \(bridgeURL)/saml/metadata, readiness: \(bridgeURL)/readyz)
                           sandbox iAM Smart:   \(iamSmartURL)/sandbox
+                          reviewer pages:      \(bridgeURL)/review  (user reviewer, password reviewer-demo)
                           transfer log:        bridge log verify --store \(logURL) --public-key \(federation.url("keys/transfer-log.pub").path)
                         """)
                     fflush(nil)

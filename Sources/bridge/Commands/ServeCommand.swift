@@ -27,7 +27,8 @@ struct ServeCommand: AsyncParsableCommand {
         metrics.bootstrapGlobalSystem()
         var bridge = try BridgeApplication(
             configuration: configuration, logger: logger, metrics: metrics, previewPages: previewPages)
-        try await bridge.installFlow()
+        let flow = try await bridge.installFlow()
+        try bridge.installReview(flow: flow)
         let log = logger
         let store = configuration.store.description
         try await bridge.run { port in
