@@ -15,8 +15,8 @@ struct PolicyTests {
             "emailAddress", "residentialAddress", "postalAddress", "phone", "email",
         ]
         #expect(names.isDisjoint(with: forbidden))
-        #expect(names.contains("ageOver18"))
-        #expect(purpose.allowedAttribute(named: "ageOver18")?.requiredTransforms == ["age-over-18"])
+        #expect(names.contains("age_over_18"))
+        #expect(purpose.allowedAttribute(named: "age_over_18")?.requiredTransforms == ["age-over-18"])
         #expect(purpose.sensitiveAttributes.isEmpty)
         #expect(policy.sensitiveAttributes.isSuperset(of: ["idcardnumber", "birthDate"]))
         #expect(purpose.minimumAge == 18)
