@@ -148,3 +148,11 @@ public struct BridgeConfiguration: Sendable {
         public var pseudonymSecret: SymmetricKey { SymmetricKey(data: pseudonymSecretBytes) }
     }
 }
+
+extension BridgeConfiguration {
+    /// The base URL as endpoint paths are appended to it (`…/saml/sso`).
+    public var baseURLWithoutTrailingSlash: String {
+        let text = baseURL.absoluteString
+        return text.hasSuffix("/") ? String(text.dropLast()) : text
+    }
+}

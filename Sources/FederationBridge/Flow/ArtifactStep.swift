@@ -92,14 +92,8 @@ extension FederationFlow {
 
     /// `GET /saml/metadata`: our signed IdP metadata, valid for a week.
     func metadataResponse() throws -> Hummingbird.Response {
-        let endpoints = IdPMetadata.endpoints(baseURL: base)
-        let metadata = IdPMetadata(
-            entityID: configuration.entityID, signingCertificate: keys.signingCertificateDER,
-            nextSigningCertificate: keys.nextSigningCertificateDER, encryptionCertificate: keys.encryptionCertificateDER,
-            singleSignOnServices: endpoints.sso, artifactResolutionServices: endpoints.artifact, singleLogoutServices: [],
-            nameIDFormats: [NameID.persistent], validUntil: clock.now().addingTimeInterval(7 * 86400), wantAuthnRequestsSigned: true)
         return Hummingbird.Response(
             status: .ok, headers: [.contentType: "application/samlmetadata+xml"],
-            body: .init(byteBuffer: ByteBuffer(data: try metadata.signedXML(keys.signer))))
+            body: .init(byteBuffer: ByteBuffer(data: try keys.signedMetadata(configuration: configuration, now: clock.now()))))
     }
 }

@@ -49,10 +49,7 @@ public final class FederationFlow: Sendable {
     }
 
     var configuration: BridgeConfiguration { services.configuration }
-    var base: String {
-        let text = configuration.baseURL.absoluteString
-        return text.hasSuffix("/") ? String(text.dropLast()) : text
-    }
+    var base: String { configuration.baseURLWithoutTrailingSlash }
     var ssoURL: String { base + "/saml/sso" }
     var artifactURL: String { base + "/saml/artifact" }
 

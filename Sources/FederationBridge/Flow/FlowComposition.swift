@@ -30,8 +30,7 @@ extension BridgeApplication {
         let digestKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: configuration.mapping.pseudonymSecret, info: Data("federation-bridge openid digest v1".utf8),
             outputByteCount: 32)
-        let base = configuration.baseURL.absoluteString.hasSuffix("/")
-            ? String(configuration.baseURL.absoluteString.dropLast()) : configuration.baseURL.absoluteString
+        let base = configuration.baseURLWithoutTrailingSlash
         let iamSmart = try IAMSmartClient(
             configuration: IAMSmartConfiguration(
                 baseURL: iam.baseURL, clientID: iam.clientID, clientSecret: iam.clientSecret, privateKeyPEM: iam.privateKey.pem,

@@ -26,6 +26,19 @@ public struct IdPKeyMaterial: Sendable {
         treeHeadSigner = try Self.treeHeadSigner(configuration.transferLog.treeHeadKey, name: Self.logName(configuration))
     }
 
+    /// Our signed IdP metadata as `GET /saml/metadata` and
+    /// `bridge metadata export --config` publish it: current and next signing
+    /// keys, the encryption key, SSO and artifact endpoints under the base URL.
+    public func signedMetadata(configuration: BridgeConfiguration, now: Date, validity: TimeInterval = 7 * 86400) throws -> Data {
+        let endpoints = IdPMetadata.endpoints(baseURL: configuration.baseURLWithoutTrailingSlash)
+        let metadata = IdPMetadata(
+            entityID: configuration.entityID, signingCertificate: signingCertificateDER,
+            nextSigningCertificate: nextSigningCertificateDER, encryptionCertificate: encryptionCertificateDER,
+            singleSignOnServices: endpoints.sso, artifactResolutionServices: endpoints.artifact, singleLogoutServices: [],
+            nameIDFormats: [NameID.persistent], validUntil: now.addingTimeInterval(validity), wantAuthnRequestsSigned: true)
+        return try metadata.signedXML(signer)
+    }
+
     /// The checkpoint origin of our transfer log: `<host>/transfer-log`.
     static func logName(_ configuration: BridgeConfiguration) -> String {
         "\(configuration.baseURL.host ?? "federation-bridge")/transfer-log"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FederationBridge
 import Foundation
 import SAMLMapper
 
@@ -15,17 +16,20 @@ struct MetadataCommand: AsyncParsableCommand {
             abstract: "Print our signed IdP EntityDescriptor on stdout."
         )
 
+        @Option(help: "The bridge's YAML configuration: exports exactly what GET /saml/metadata serves. Or give the key options below.")
+        var config: String?
+
         @Option(help: "Our IdP entityID.")
-        var entityId: String
+        var entityId: String?
 
         @Option(help: "Public base URL; endpoints are /saml/sso, /saml/artifact and /saml/slo under it.")
-        var baseUrl: String
+        var baseUrl: String?
 
         @Option(help: "PEM private key that signs the metadata (the current signing key).")
-        var signingKey: String
+        var signingKey: String?
 
         @Option(help: "PEM certificate of the current signing key.")
-        var signingCert: String
+        var signingCert: String?
 
         @Option(help: "PEM certificate of the next signing key, published ahead of a rollover.")
         var nextSigningCert: String?
@@ -36,7 +40,31 @@ struct MetadataCommand: AsyncParsableCommand {
         @Option(help: "Days until validUntil.")
         var validDays: Int = 7
 
+        func validate() throws {
+            let keyOptions = [entityId, baseUrl, signingKey, signingCert]
+            if config != nil {
+                guard keyOptions.allSatisfy({ $0 == nil }) else {
+                    throw ValidationError("--config takes everything from the configuration; drop the key options")
+                }
+            } else if keyOptions.contains(where: { $0 == nil }) {
+                throw ValidationError("give --config FILE, or all of --entity-id, --base-url, --signing-key and --signing-cert")
+            }
+        }
+
         func run() async throws {
+            if let config {
+                let configuration: BridgeConfiguration
+                do {
+                    configuration = try ConfigurationLoader().load(file: config)
+                } catch {
+                    throw ValidationError(error.description)
+                }
+                let keys = try IdPKeyMaterial(configuration: configuration)
+                FileHandle.standardOutput.write(
+                    try keys.signedMetadata(configuration: configuration, now: Date(), validity: Double(validDays) * 86400))
+                return
+            }
+            guard let entityId, let baseUrl, let signingKey, let signingCert else { return }
             let key = try SigningKey(pem: try String(contentsOfFile: signingKey, encoding: .utf8))
             let endpoints = IdPMetadata.endpoints(baseURL: baseUrl)
             let signingDER = try Self.der(signingCert)

@@ -49,6 +49,25 @@ struct FederationHarness: Sendable {
             configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
         let browser = TestBrowser()
 
+        // The browser's HTTP client must be shut down on every path, set-up
+        // failures included; leaving the group by throwing cancels the servers.
+        do {
+            try await serve(
+                federation: federation, port: port, storeURL: storeURL, flowLifetime: flowLifetime, logs: logs, quiet: quiet,
+                iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
+        } catch {
+            await browser.shutdown()
+            throw error
+        }
+        await browser.shutdown()
+    }
+
+    private static func serve(
+        federation: SandboxFederation, port: Int, storeURL: String?, flowLifetime: String, logs: LogRecorder?, quiet: Logger,
+        iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
+        _ body: @Sendable (FederationHarness) async throws -> Void
+    ) async throws {
+        let bridgeURL = "http://127.0.0.1:\(port)"
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await iamSmart.run() }
             group.addTask { try await relyingParty.run() }
@@ -73,14 +92,7 @@ struct FederationHarness: Sendable {
             let harness = FederationHarness(
                 federation: federation, bridgeURL: bridgeURL, relyingPartyURL: relyingPartyURL, iamSmartURL: iamSmartURL,
                 relyingParty: relyingParty, iamSmart: iamSmart, flow: flow, services: application.services, browser: browser)
-            do {
-                try await body(harness)
-            } catch {
-                await browser.shutdown()
-                group.cancelAll()
-                throw error
-            }
-            await browser.shutdown()
+            try await body(harness)
             group.cancelAll()
         }
     }
