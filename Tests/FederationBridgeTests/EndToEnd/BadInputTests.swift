@@ -62,10 +62,7 @@ import _CryptoExtras
     @Test func callbackAndConsentRefuseWhatDoesNotBelong() async throws {
         try await FederationHarness.run { harness in
             let browser = harness.browser
-            let (url, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
-            let start = try await browser.open(try harness.url(url))
-            let qr = try await browser.open(try #require(start.link(containing: "button primary")))
-            let app = try await browser.open(try #require(qr.link(id: "open-app")))
+            let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.name == "resident" && $0.value == "adult-basic" } })
             let approved = try await browser.request(form.action, method: .POST, form: form.fields + [("decision", "approve")])
             let callback = try #require(approved.headers.first(name: "Location"))
@@ -112,10 +109,7 @@ import _CryptoExtras
     @Test func nothingLeavesWhenTheTransferLogFails() async throws {
         try await FederationHarness.run { harness in
             let browser = harness.browser
-            let (url, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
-            let start = try await browser.open(try harness.url(url))
-            let qr = try await browser.open(try #require(start.link(containing: "button primary")))
-            let app = try await browser.open(try #require(qr.link(id: "open-app")))
+            let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
             let consent = try await browser.submit(form, button: "approve")
             let flowID = try #require(consent.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(consent.body[$0]) })
@@ -137,10 +131,7 @@ import _CryptoExtras
     @Test func anExpiredFlowIsAnsweredAndForgotten() async throws {
         try await FederationHarness.run(flowLifetime: "1m") { harness in
             let browser = harness.browser
-            let (url, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
-            let start = try await browser.open(try harness.url(url))
-            let qr = try await browser.open(try #require(start.link(containing: "button primary")))
-            let app = try await browser.open(try #require(qr.link(id: "open-app")))
+            let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
             let consent = try await browser.submit(form, button: "approve")
             let consentForm = try #require(consent.form(action: "/consent"))
@@ -160,10 +151,7 @@ import _CryptoExtras
     @Test func artifactsResolveOnceForTheirOwnerOnly() async throws {
         try await FederationHarness.run { harness in
             let browser = harness.browser
-            let (url, _) = try await harness.relyingParty.authnRequestURL(binding: .artifact)
-            let start = try await browser.open(try harness.url(url))
-            let qr = try await browser.open(try #require(start.link(containing: "button primary")))
-            let app = try await browser.open(try #require(qr.link(id: "open-app")))
+            let app = try await harness.openIAMSmartApp(binding: .artifact)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-plus" } })
             let consent = try await browser.submit(form, button: "approve")
             let consentForm = try #require(consent.form(action: "/consent"))

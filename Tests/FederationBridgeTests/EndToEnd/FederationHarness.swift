@@ -4,6 +4,7 @@ import NIOCore
 import NIOPosix
 import PIAChecks
 import Sandbox
+import Testing
 @testable import FederationBridge
 
 /// The bridge, the sandbox iAM Smart and the sandbox Guangdong relying party,
@@ -122,6 +123,15 @@ struct FederationHarness: Sendable {
 
     /// RP start → bridge /saml/sso → start page → iAM Smart sandbox approve
     /// page → /iamsmart/callback → consent → decision → back to the RP.
+    /// Follows a fresh AuthnRequest up to the sandbox iAM Smart app page,
+    /// where a resident approves or declines.
+    func openIAMSmartApp(binding: RelyingPartyOutcome.Binding) async throws -> TestBrowser.Page {
+        let (url, _) = try await relyingParty.authnRequestURL(binding: binding)
+        let start = try await browser.open(try self.url(url))
+        let qr = try await browser.open(try #require(start.link(containing: "button primary")))
+        return try await browser.open(try #require(qr.link(id: "open-app")))
+    }
+
     func signIn(
         as resident: String, binding: RelyingPartyOutcome.Binding, decision: Decision = .agree, claims: (name: String, birthDate: String)? = nil
     ) async throws -> SignIn {
