@@ -57,11 +57,9 @@ public struct IdPKeyMaterial: Sendable {
     }
 
     static func der(_ file: BridgeConfiguration.PEMFile, label: String) throws -> Data {
-        let pem = file.pem
-        guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
-              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex),
-              let der = Data(base64Encoded: String(pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }))
-        else { throw KeyMaterialError("\(file.path.path): no readable PEM block \"\(label)\"") }
+        guard let der = PEMText.der(file.pem, label: label) else {
+            throw KeyMaterialError("\(file.path.path): no readable PEM block \"\(label)\"")
+        }
         return der
     }
 }

@@ -71,20 +71,3 @@ public struct ServiceProviderMetadataWriter: Sendable {
         Data(builder.xmlString(declaration: true).utf8)
     }
 }
-
-/// PEM helpers shared by the sandbox parties.
-public enum PEMText {
-    /// The DER bytes of the first PEM block labelled `label`.
-    public static func der(_ pem: String, label: String = "CERTIFICATE") -> Data? {
-        guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
-              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex)
-        else { return nil }
-        let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
-        return Data(base64Encoded: String(body))
-    }
-
-    public static func encode(_ der: Data, label: String) -> String {
-        "-----BEGIN \(label)-----\n" + der.base64EncodedString(options: [.lineLength64Characters, .endLineWithLineFeed])
-            + "\n-----END \(label)-----\n"
-    }
-}

@@ -79,8 +79,7 @@ struct MetadataCommand: AsyncParsableCommand {
 
         static func der(_ path: String) throws -> Data {
             let pem = try String(contentsOfFile: path, encoding: .utf8)
-            let body = pem.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-            guard pem.contains("BEGIN CERTIFICATE"), let der = Data(base64Encoded: body) else {
+            guard let der = PEMText.der(pem) else {
                 throw ValidationError("\(path) is not a PEM certificate")
             }
             return der
