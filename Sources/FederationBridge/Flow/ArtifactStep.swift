@@ -7,11 +7,21 @@ extension FederationFlow {
     /// `POST /saml/artifact`: SOAP ArtifactResolve from a relying party. The
     /// request must be signed with the key in that party's metadata; an
     /// artifact resolves once, within its short lifetime, and only for the
-    /// party it was issued to.
+    /// party it was issued to. Once the message reads as an ArtifactResolve,
+    /// every refusal is a SAML status inside a normal SOAP answer (HTTP 200,
+    /// SAML bindings §3.2.3.3); only an unreadable message gets an HTTP error.
     func resolveArtifact(_ request: Request, _ context: BridgeRequestContext) async -> Hummingbird.Response {
         var inResponseTo = "_unknown"
+        var readable = false
         do {
-            let body = try await request.body.collect(upTo: 256 * 1024)
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: Self.artifactResolveLimit)
+            } catch {
+                throw FlowError(.malformedRequest, .contentTooLarge, .invalidRequest,
+                                "ArtifactResolve body larger than \(Self.artifactResolveLimit / 1024) KiB",
+                                saml: FlowError.requester(SAMLStatus.requestUnsupported, "message too large"))
+            }
             let document: XMLDocument
             let element: XMLElement
             do {
@@ -25,6 +35,7 @@ extension FederationFlow {
                                 saml: FlowError.requester(SAMLStatus.requestUnsupported, "the SOAP message is not a readable ArtifactResolve"))
             }
             inResponseTo = element.id ?? inResponseTo
+            readable = true
             let now = clock.now()
             let issuer = (try? element.firstChild("Issuer", in: XMLNamespaces.saml)?.trimmedText()) ?? ""
             guard let provider = registry.serviceProvider(entityID: issuer, now: now) else {
@@ -71,17 +82,23 @@ extension FederationFlow {
                 inResponseTo: inResponseTo, issueInstant: clock.now(), issuer: configuration.entityID,
                 status: SAMLStatus(code: status.code, subCode: status.subCode, message: "\(error.code.rawValue): \(error.detail)"), message: nil)
             let xml = (try? keys.signer.signedXML(answer.builder.xmlString())) ?? Data(answer.builder.xmlString().utf8)
-            var response = Self.soap(xml, status: error.status)
+            var response = Self.soap(xml, status: readable ? .ok : error.status)
             if let name = HTTPField.Name(FlowError.header) { response.headers[name] = error.code.rawValue }
             return response
         } catch {
             context.logger.error("artifact resolution failed", metadata: ["error.type": "\(type(of: error))"])
             let answer = ArtifactResponse(
                 inResponseTo: inResponseTo, issueInstant: clock.now(), issuer: configuration.entityID,
-                status: SAMLStatus(code: SAMLStatus.responder, message: "internal error"), message: nil)
-            return Self.soap(Data(answer.builder.xmlString().utf8), status: .internalServerError)
+                status: SAMLStatus(code: SAMLStatus.responder, message: "internal error; see the bridge's log"), message: nil)
+            let xml = (try? keys.signer.signedXML(answer.builder.xmlString())) ?? Data(answer.builder.xmlString().utf8)
+            var response = Self.soap(xml, status: .internalServerError)
+            if let name = HTTPField.Name(FlowError.header) { response.headers[name] = FlowError.Code.internalFailure.rawValue }
+            return response
         }
     }
+
+    /// The largest ArtifactResolve read; a signed one is a few KiB.
+    static let artifactResolveLimit = 256 * 1024
 
     static func soap(_ xml: Data, status: HTTPResponse.Status) -> Hummingbird.Response {
         let envelope = SOAPEnvelope.wrap(String(decoding: xml, as: UTF8.self))

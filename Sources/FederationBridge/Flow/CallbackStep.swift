@@ -9,8 +9,7 @@ extension FederationFlow {
     /// fetches only the profile fields the release needs, maps them, and
     /// keeps the prepared release (not the profile) for the consent page.
     func callback(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
-        let (pointer, current) = try await currentFlow(context)
-        var state = current
+        let (pointer, state) = try await currentFlow(context)
         let log = logger(context, flowID: state.flowID)
         guard state.phase == .awaitingIAMSmart, let pending = state.pending else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) already passed the iAM Smart step (callback replayed?)")
@@ -23,6 +22,8 @@ extension FederationFlow {
                 .unknownState, .badRequest, .invalidRequest,
                 "the iAM Smart callback's state does not belong to flow \(state.flowID); the flow is unchanged")
         }
+        // One callback per flow: of two arriving together, one exchanges the code.
+        try await advance(state, from: .awaitingIAMSmart, to: .exchangingCode)
         if parameters.error != nil {
             await end(state, context)
             log.info("resident cancelled at iAM Smart")
@@ -31,10 +32,40 @@ extension FederationFlow {
         }
 
         let now = clock.now()
+        let session: IAMSmartSession
+        do {
+            session = try await iamSmart.completeAuthorization(
+                callback: parameters, pending: pending, flowID: state.flowID, previousSession: state.stepUpFrom)
+        } catch {
+            await end(state, context)
+            throw Self.iamSmartFailure(error, route: pointer.route)
+        }
+        // The asserted class is what iAM Smart delivered, judged against the request only now.
+        let requested = state.route.requestedAuthnContext?.saml
+        guard let asserted = AuthnContextClass.asserted(for: session.assurance, requested: requested) else {
+            var withFace = session.assurance
+            withFace.faceRecognitionUsed = true
+            if state.stepUpFrom == nil, AuthnContextClass.asserted(for: withFace, requested: requested) != nil {
+                // A live face match would meet the request: ask iAM Smart for one (re-authentication with `eidapi_fr`).
+                let (stepUp, url) = iamSmart.beginReauthentication(of: session, flowID: state.flowID, source: pending.source)
+                var next = state
+                next.pending = stepUp
+                next.stepUpFrom = session
+                try await advance(state, from: .exchangingCode, to: .awaitingIAMSmart, saving: next)
+                log.info("stepping up with face re-authentication", metadata: ["obtained": "\(session.assurance)"])
+                return Hummingbird.Response(status: .seeOther, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
+            }
+            await end(state, context)
+            log.info("sign-in assurance below the request", metadata: ["obtained": "\(session.assurance)"])
+            throw FlowError(
+                .authnContextUnavailable, .forbidden, .assuranceNotMet,
+                "the sign-in obtained \(session.assurance), which does not meet the relying party's RequestedAuthnContext; nothing was sent",
+                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "the sign-in does not meet the requested context"),
+                route: pointer.route)
+        }
         let profile: ResidentProfile
         do {
-            let session = try await iamSmart.completeAuthorization(callback: parameters, pending: pending, flowID: state.flowID)
-            let fields = Self.profileFields(for: allowedAttributes(state), minimumAge: policy.purpose(id: state.route.purposeID)?.minimumAge)
+            let fields = planner(state).profileFields
             let ticket = try await iamSmart.initiateProfileRequest(session: session, fields: fields, source: pending.source)
             let fetched = try await iamSmart.fetchProfile(session: session, ticket: ticket)
             profile = ResidentProfile(
@@ -45,64 +76,52 @@ extension FederationFlow {
                 faceRecognitionUsed: session.assurance.faceRecognitionUsed)
         } catch {
             await end(state, context)
-            throw FlowError(
-                .iamSmartFailed, .badGateway, .iamSmartFailed, "iAM Smart step failed: \(error)",
-                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the sign-in with iAM Smart did not complete"),
-                route: pointer.route)
+            throw Self.iamSmartFailure(error, route: pointer.route)
         }
-
         let release = services.mapper.map(
-            profile, recipientEntityID: state.route.relyingParty, allowed: allowedAttributes(state), claims: state.claims, now: now)
+            profile, recipientEntityID: state.route.relyingParty, allowed: planner(state).releasable, claims: state.claims, now: now)
         let age = profile.birthDate.map { $0.age(on: services.mapper.today(now)) }
-        let assurance: PIAChecks.AssuranceLevel = (profile.assurance == .plus || profile.faceRecognitionUsed) ? .high : .substantial
-        state.release = PreparedRelease(
+        let level = ReleasePlanner.assuranceLevel(session.assurance)
+        var next = state
+        next.release = PreparedRelease(
             pairwiseNameID: release.nameID.value,
             attributes: release.attributes.map { StoredAttribute(name: $0.name, attribute: $0.attribute, transforms: $0.transforms) },
-            subjectAgeYears: age, assurance: assurance.rawValue, authnInstant: now)
-        state.phase = .awaitingConsent
-        state.pending = nil
-        state.claims = ClaimedValues()
-        try await save(state)
+            withheld: release.withheld, subjectAgeYears: age, assurance: level.rawValue, authnContextClassRef: asserted.rawValue,
+            authnInstant: now)
+        next.pending = nil
+        next.stepUpFrom = nil
+        next.claims = ClaimedValues()
         log.info("iAM Smart sign-in complete", metadata: [
             "attributes": "\(release.attributes.map(\.name.rawValue).joined(separator: ","))",
             "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
+            "authn.context": "\(asserted.rawValue)",
         ])
-        return Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
+
+        // Ask only when the answer can lead somewhere: checks that do not
+        // depend on the resident's decision run before the consent page.
+        if let prepared = next.release, let refusal = try await refuseIfIneligible(next, release: prepared, context: context, request: request) {
+            return refusal
+        }
+        try await advance(state, from: .exchangingCode, to: .awaitingConsent, saving: next)
+        var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
+        response.setCookie(try await rotateSession(context, pointer: pointer))
+        return response
     }
 
-    /// What may be released: allowed by the purpose, requested in the relying
-    /// party's metadata, and, in "usable but not visible" mode, none of the
-    /// compared values (only the match results).
-    func allowedAttributes(_ state: FlowState) -> Set<String> {
-        guard let purpose = policy.purpose(id: state.route.purposeID),
-              let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: clock.now())
-        else { return [] }
-        var allowed = Set(purpose.allowedAttributes.map(\.name)).intersection(provider.requestedAttributes.map(\.name))
-        let compared: [GuangdongAttribute] = [.chineseName, .chineseNameSimplified, .englishName]
-        let matches: [GuangdongAttribute] = [.nameMatches, .birthDateMatches]
-        if state.route.claimMode {
-            allowed.subtract(compared.map(\.rawValue))
-        } else {
-            allowed.subtract(matches.map(\.rawValue))
-        }
-        return allowed
+    static func iamSmartFailure(_ error: any Error, route: FlowRoute) -> FlowError {
+        FlowError(
+            .iamSmartFailed, .badGateway, .iamSmartFailed, "iAM Smart step failed: \(error)",
+            saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the sign-in with iAM Smart did not complete"),
+            route: route)
     }
 
-    /// The iAM Smart profile fields behind `attributes`, plus the birth date
-    /// when the purpose has a minimum age (the age is checked, never sent).
-    static func profileFields(for attributes: Set<String>, minimumAge: Int?) -> [ProfileField] {
-        var fields: Set<ProfileField> = []
-        for name in attributes.compactMap(GuangdongAttribute.init(rawValue:)) {
-            switch name {
-            case .chineseName, .chineseNameSimplified: fields.formUnion([.chName, .chNameVerified])
-            case .englishName: fields.insert(.enName)
-            case .sex: fields.insert(.gender)
-            case .ageOver18, .birthDateMatches: fields.insert(.birthDate)
-            case .nameMatches: fields.formUnion([.chName, .enName])
-            default: break
-            }
-        }
-        if (minimumAge ?? 0) > 0 { fields.insert(.birthDate) }
-        return ProfileField.allCases.filter(fields.contains)
+    /// The release planner for this flow's purpose and relying party.
+    func planner(_ state: FlowState) -> ReleasePlanner {
+        let purpose = policy.purpose(id: state.route.purposeID)
+        let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: clock.now())
+        return ReleasePlanner(
+            purposeAllows: Set(purpose?.allowedAttributes.map(\.name) ?? []),
+            relyingPartyRequests: Set(provider?.requestedAttributes.map(\.name) ?? []),
+            claimMode: state.route.claimMode, minimumAge: purpose?.minimumAge)
     }
 }

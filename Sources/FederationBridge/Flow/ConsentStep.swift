@@ -12,25 +12,44 @@ extension FederationFlow {
         guard state.phase == .awaitingConsent, let release = state.release, let sessionID = context.sessionID else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
         }
-        let language = context.language
+        let content = consentContent(state, release: release, language: context.language)
+        let page = ConsentPage(
+            recipient: RecipientDisplay(name: content.recipientName, city: content.recipientCity, contact: content.recipientContact),
+            purpose: content.purpose, legalBasis: content.legalBasis, retention: content.retention,
+            attributes: content.rows.map { DisplayedAttribute(label: $0.label, name: $0.name, values: $0.values) },
+            notices: content.notices, action: "/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID),
+            reference: state.flowID, language: content.language, shownDigest: content.digest)
+        // The answer to this form may be a redirect to the relying party's
+        // ACS (artifact delivery), which the form's CSP must allow.
+        return services.renderer.response(
+            .consent(page), language: context.language, path: request.uri.path, extraFormTargets: [state.route.acsURL])
+    }
+
+    /// What the consent page shows for this flow in `language`.
+    func consentContent(_ state: FlowState, release: PreparedRelease, language: Language) -> ConsentContent {
         let recipient = policy.recipient(entityID: state.route.relyingParty)
         let purpose = policy.purpose(id: state.route.purposeID)
-        let rows = release.attributes.map {
-            DisplayedAttribute(label: PageStrings.label(for: $0.name, in: language), name: $0.attribute.name, values: $0.attribute.values)
+        let strings = PageStrings.table(for: language)
+        var notices: [String] = []
+        if release.withheld.contains(where: { $0.value == .notVerified }) {
+            notices.append(strings["consent.withheld_unverified_name"] ?? "")
         }
-        let page = ConsentPage(
-            recipient: RecipientDisplay(
-                name: recipient?.legalEntity ?? state.route.relyingParty, city: recipient?.city ?? "", contact: recipient?.contact ?? ""),
+        return ConsentContent(
+            language: language.rawValue,
+            recipientName: recipient?.legalEntity ?? state.route.relyingParty, recipientCity: recipient?.city ?? "",
+            recipientContact: recipient?.contact ?? "",
             purpose: purpose?.descriptions[language.rawValue] ?? state.route.purposeID,
             legalBasis: Self.legalBasisText(purpose?.legalBasis ?? "", filing: recipient?.contractFilingReference, language: language),
             retention: Self.retentionText(days: recipient?.retentionDays, language: language),
-            attributes: rows, action: "/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID),
-            reference: state.flowID)
-        return services.renderer.response(.consent(page), language: language, path: request.uri.path)
+            rows: release.attributes.map {
+                ConsentContent.Row(label: PageStrings.label(for: $0.name, in: language), name: $0.attribute.name, values: $0.attribute.values)
+            },
+            notices: notices, textVersion: policy.consentTextVersions.last?.id ?? "")
     }
 
-    /// `POST /consent`: CSRF, then the decision, the privacy gate (logged
-    /// first), and delivery to the relying party.
+    /// `POST /consent`: CSRF, the decision, the content it answers, then the
+    /// flow is taken (once), the privacy gate runs (logged first) and the
+    /// answer is delivered to the relying party.
     func consentDecision(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let form = try await FormFields.from(request)
         guard services.sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID) else {
@@ -47,13 +66,75 @@ extension FederationFlow {
         default:
             throw FlowError(.missingDecision, .badRequest, .invalidRequest, "consent form without decision=agree or decision=decline; nothing was recorded")
         }
-        return try await conclude(state, release: release, agreed: agreed, context: context, request: request)
+        // The answer is to what was shown: recompute it and compare.
+        guard let language = form["lang"].flatMap(Language.init(rawValue:)),
+              let shown = form["shown"], shown == consentContent(state, release: release, language: language).digest
+        else {
+            throw FlowError(
+                .consentChanged, .conflict, .formExpired,
+                "the consent form does not match what this flow shows now (edited form or changed policy); nothing was recorded")
+        }
+        try await advance(state, from: .awaitingConsent, to: .deciding)
+        let content = consentContent(state, release: release, language: language)
+        return try await conclude(state, release: release, agreed: agreed, shown: content, context: context, request: request)
+    }
+
+    /// The transfer as the checks see it, without a consent (the answer adds it).
+    func transferRequest(_ state: FlowState, release: PreparedRelease, encrypted: Bool, now: Date) -> TransferRequest {
+        let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: now)
+        return TransferRequest(
+            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
+            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
+            requestedAttributes: Set(provider?.requestedAttributes.map(\.name) ?? []), consent: nil,
+            assurance: PIAChecks.AssuranceLevel(rawValue: release.assurance) ?? .low, subjectAgeYears: release.subjectAgeYears,
+            encryptedToRecipient: encrypted, now: now)
+    }
+
+    /// The consent record an agreement to `content` makes.
+    func consentRecord(_ state: FlowState, release: PreparedRelease, content: ConsentContent?, now: Date) -> ConsentRecord {
+        ConsentRecord(
+            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
+            attributes: Set(release.attributes.map(\.attribute.name)), givenAt: now,
+            textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: content?.digest ?? "")
+    }
+
+    /// Before the consent page: when a check that does not depend on the
+    /// answer fails (age, assurance, recipient, purpose, volume, …), the
+    /// refusal is logged and delivered now, and the resident is told why.
+    /// `nil` when asking can lead somewhere.
+    func refuseIfIneligible(
+        _ state: FlowState, release: PreparedRelease, context: BridgeRequestContext, request: Request
+    ) async throws -> Hummingbird.Response? {
+        let now = clock.now()
+        let encrypted = registry.serviceProvider(entityID: state.route.relyingParty, now: now)?.encryptionCertificates.isEmpty == false
+        let transfer = transferRequest(state, release: release, encrypted: encrypted, now: now)
+        let provisional = consentRecord(state, release: release, content: nil, now: now)
+        let eligibility = await gate.eligibility(transfer, provisionalConsent: provisional)
+        guard !eligibility.allowsTransfer else { return nil }
+        let log = logger(context, flowID: state.flowID)
+        do {
+            _ = try await gate.decide(
+                transfer, answer: .notAsked, provisionalConsent: provisional, pairwiseSubject: release.pairwiseNameID,
+                assertionID: SAMLIdentifier.make(), logger: log)
+        } catch {
+            await end(state, context)
+            throw error
+        }
+        await end(state, context)
+        let failed = eligibility.failures.map(\.id)
+        let kind: ResidentErrorKind = failed == [AgeEligibilityCheck().id] ? .underAge : .refused
+        let status = SAMLStatus(
+            code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied,
+            message: "privacy checks refused the transfer before consent was asked: \(failed.joined(separator: ", "))")
+        return try await deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request)
     }
 
     /// The gate and the answer. Order matters: verdict → durable log entry →
     /// only then an Assertion is built; the flow's personal data is deleted
     /// whatever the outcome.
-    func conclude(_ state: FlowState, release: PreparedRelease, agreed: Bool, context: BridgeRequestContext, request: Request) async throws -> Hummingbird.Response {
+    func conclude(
+        _ state: FlowState, release: PreparedRelease, agreed: Bool, shown: ConsentContent, context: BridgeRequestContext, request: Request
+    ) async throws -> Hummingbird.Response {
         let now = clock.now()
         let log = logger(context, flowID: state.flowID)
         let route = state.route
@@ -74,41 +155,34 @@ extension FederationFlow {
         } else {
             encrypter = nil
         }
-        let names = Set(release.attributes.map(\.attribute.name))
-        let consent = agreed
-            ? ConsentRecord(
-                recipientEntityID: route.relyingParty, purposeID: route.purposeID, attributes: names, givenAt: now,
-                textVersion: policy.consentTextVersions.last?.id ?? "")
-            : nil
-        let transfer = TransferRequest(
-            recipientEntityID: route.relyingParty, purposeID: route.purposeID,
-            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
-            requestedAttributes: Set(provider.requestedAttributes.map(\.name)), consent: consent,
-            assurance: PIAChecks.AssuranceLevel(rawValue: release.assurance) ?? .low, subjectAgeYears: release.subjectAgeYears,
-            encryptedToRecipient: encrypter != nil, now: now)
+        let transfer = transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
+        let consent = consentRecord(state, release: release, content: shown, now: now)
         let assertionID = SAMLIdentifier.make()
+        let decision: TransferDecision
         let verdict: Verdict
         do {
-            verdict = try await gate.decide(
-                transfer, pairwiseSubject: release.pairwiseNameID, assertionID: assertionID, declined: !agreed, logger: log)
+            (verdict, decision) = try await gate.decide(
+                transfer, answer: agreed ? .agreed(consent) : .declined, provisionalConsent: consent,
+                pairwiseSubject: release.pairwiseNameID, assertionID: assertionID, logger: log)
         } catch {
             await end(state, context)
             throw error
         }
         await end(state, context)
-        guard agreed else {
+        switch decision {
+        case .declined:
             log.info("resident declined consent")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
             return try await deliver(status: status, route: route, notice: .declined, context: context, request: request)
-        }
-        guard verdict.allowsTransfer else {
+        case .refused:
             let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
             return try await deliver(status: status, route: route, notice: .refused, context: context, request: request)
+        case .transfer:
+            let response = try issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
+            log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
+            return try await deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
         }
-        let response = try issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
-        log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
-        return try await deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
     }
 
     static func legalBasisText(_ basis: String, filing: String?, language: Language) -> String {

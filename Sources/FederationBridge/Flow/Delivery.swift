@@ -42,7 +42,7 @@ extension FederationFlow {
         httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
     ) async throws -> Hummingbird.Response {
         var fields: [(name: String, value: String)]
-        if route.binding == MetadataEndpoint.artifactBinding {
+        if route.binding == .artifact {
             let artifact = SAMLArtifact(entityID: configuration.entityID, endpointIndex: 0)
             let expires = clock.now().addingTimeInterval(Double(configuration.saml.artifactLifetime.components.seconds))
             try await services.vault.putArtifact(

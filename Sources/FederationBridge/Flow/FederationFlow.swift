@@ -24,12 +24,6 @@ public final class FederationFlow: Sendable {
     public let clock: FlowClock
     let gate: PIAGate
 
-    /// Authentication context classes we can claim, weakest first.
-    public static let authnContextClassRefs = [
-        "urn:federation-bridge:ac:iamsmart",
-        "urn:federation-bridge:ac:iamsmart-plus",
-    ]
-
     public init(
         services: BridgeServices, policy: Policy, transferLog: TransferLog, iamSmart: IAMSmartClient,
         registry: PartnerMetadataRegistry, keys: IdPKeyMaterial, clock: FlowClock = .system
@@ -117,7 +111,14 @@ public final class FederationFlow: Sendable {
             throw FlowError(.noFlow, .badRequest, .sessionExpired, "no sign-in flow belongs to this browser session (cookie missing, or flow finished)")
         }
         let pointer = try decode(FlowPointer.self, sealed)
+        guard pointer.finished != true else {
+            throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(pointer.flowID) has already finished; nothing was changed")
+        }
         guard let data = try await services.vault.flow(id: pointer.flowID, now: now) else {
+            guard now >= pointer.flowExpiresAt else {
+                // Gone before its time: another request for this flow ended it just now.
+                throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(pointer.flowID) was just finished by another request; nothing was changed")
+            }
             throw FlowError(
                 .flowExpired, .gone, .sessionExpired,
                 "flow \(pointer.flowID) expired after \(configuration.flow.lifetime); its data was deleted",
@@ -127,15 +128,51 @@ public final class FederationFlow: Sendable {
         return (pointer, try decode(FlowState.self, data))
     }
 
-    func save(_ state: FlowState) async throws {
-        try await services.vault.putFlow(id: state.flowID, state: try encode(state), expiresAt: state.expiresAt)
+    /// Stores a new flow in its first phase.
+    func create(_ state: FlowState) async throws {
+        try await services.vault.putFlow(
+            id: state.flowID, state: try encode(state), phase: state.phase.rawValue, expiresAt: state.expiresAt)
     }
 
-    /// Ends the flow: its personal data and the session pointer go.
-    func end(_ state: FlowState, _ context: BridgeRequestContext) async {
-        try? await services.vault.deleteFlow(id: state.flowID)
-        if let sessionID = context.sessionID {
-            try? await services.vault.deleteFlow(id: Self.pointerID(sessionID: sessionID))
+    /// Takes the flow from the phase this step expects to `next`, in one
+    /// statement; `unexpectedStep` when another request took it first (or it
+    /// moved on), so that request changes nothing and logs nothing.
+    func advance(_ state: FlowState, from expected: FlowState.Phase, to next: FlowState.Phase, saving newState: FlowState? = nil) async throws {
+        var stored = newState
+        stored?.phase = next
+        let advanced = try await services.vault.advanceFlow(
+            id: state.flowID, from: expected.rawValue, to: next.rawValue, state: try stored.map(encode), now: clock.now())
+        guard advanced else {
+            throw FlowError(
+                .unexpectedStep, .conflict, .sessionExpired,
+                "flow \(state.flowID) is no longer \(expected.rawValue): another request for the same step got there first; nothing was changed")
         }
+    }
+
+    /// Moves the session's flow pointer to a fresh session ID and returns the
+    /// cookie to set: the ID a browser held before signing in is not the one
+    /// it holds after.
+    func rotateSession(_ context: BridgeRequestContext, pointer: FlowPointer) async throws -> Cookie {
+        let fresh = services.sessions.newSessionID()
+        try await services.vault.putFlow(
+            id: Self.pointerID(sessionID: fresh), state: try encode(pointer), expiresAt: pointer.flowExpiresAt.addingTimeInterval(3600))
+        if let old = context.sessionID {
+            try? await services.vault.deleteFlow(id: Self.pointerID(sessionID: old))
+        }
+        return services.sessions.cookie(for: fresh)
+    }
+
+    /// Ends the flow: its personal data goes; the session pointer (no
+    /// personal data) is marked finished, so a late duplicate request is
+    /// told apart from an expiry and never answers the relying party twice.
+    func end(_ state: FlowState, _ context: BridgeRequestContext) async {
+        if let sessionID = context.sessionID {
+            let finished = FlowPointer(flowID: state.flowID, route: state.route, flowExpiresAt: state.expiresAt, finished: true)
+            if let sealed = try? encode(finished) {
+                try? await services.vault.putFlow(
+                    id: Self.pointerID(sessionID: sessionID), state: sealed, expiresAt: state.expiresAt.addingTimeInterval(3600))
+            }
+        }
+        try? await services.vault.deleteFlow(id: state.flowID)
     }
 }

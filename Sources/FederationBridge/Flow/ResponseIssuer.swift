@@ -21,7 +21,7 @@ extension FederationFlow {
             ],
             conditions: Conditions(notBefore: now.addingTimeInterval(-30), notOnOrAfter: until, audiences: [route.relyingParty]),
             authnStatement: AuthnStatement(
-                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: route.authnContextClassRef),
+                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: release.authnContextClassRef),
             attributes: release.attributes.map(\.attribute))
         let response = SAMLMapper.Response(
             inResponseTo: route.requestID, destination: route.acsURL, issueInstant: now, issuer: configuration.entityID,

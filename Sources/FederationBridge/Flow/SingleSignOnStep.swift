@@ -13,7 +13,7 @@ extension FederationFlow {
         let validator = AuthnRequestValidator(
             ssoEndpoints: [ssoURL], serviceProviders: registry.serviceProviders(now: now),
             clockSkew: Double(configuration.saml.clockSkew.components.seconds),
-            supportedNameIDFormats: [NameID.persistent], authnContextClassRefs: Self.authnContextClassRefs)
+            supportedNameIDFormats: [NameID.persistent])
         let accepted: AuthnRequestValidator.Accepted
         let relayState: String?
         do {
@@ -32,30 +32,50 @@ extension FederationFlow {
         }
         let issuer = accepted.serviceProvider.entityID
         let saml = accepted.request
-        if let relayState, relayState.utf8.count > 80 {
-            throw FlowError(.malformedRequest, .badRequest, .invalidRequest, "RelayState is longer than 80 bytes (SAML bindings §3.4.3)")
+        guard let binding = ResponseBinding(metadataBinding: accepted.assertionConsumerService.binding) else {
+            throw FlowError(.unsupportedRequest, .badRequest, .invalidRequest, "ACS binding \(accepted.assertionConsumerService.binding) is not supported")
         }
-        let requestExtension: RequestExtension
-        do {
-            requestExtension = try RequestExtension(saml.extensions)
-        } catch {
-            throw FlowError(.malformedRequest, .badRequest, .invalidRequest, "the fb:Request extension is unreadable: \(error)")
+        // The request is verified and its ACS known: from here on every
+        // refusal is also a signed SAML status Response at that ACS.
+        let requestExtension = try? RequestExtension(saml.extensions)
+        var route = FlowRoute(
+            requestID: saml.id, relyingParty: issuer, acsURL: accepted.assertionConsumerService.location,
+            binding: binding, relayState: relayState, purposeID: requestExtension?.purposeID ?? "",
+            nameIDFormat: accepted.nameIDFormat, requestedAuthnContext: RequestedContext(saml.requestedAuthnContext),
+            claimMode: !(requestExtension?.claims.isEmpty ?? true))
+        if let relayState, relayState.utf8.count > 80 {
+            route.relayState = nil
+            throw FlowError(
+                .malformedRequest, .badRequest, .invalidRequest, "RelayState is longer than 80 bytes (SAML bindings §3.4.3)",
+                saml: FlowError.requester(SAMLStatus.requestUnsupported, "RelayState longer than 80 bytes"), route: route)
+        }
+        guard let requestExtension else {
+            throw FlowError(
+                .malformedRequest, .badRequest, .invalidRequest, "the fb:Request extension is unreadable",
+                saml: FlowError.requester(SAMLStatus.requestUnsupported, "the fb:Request extension is unreadable"), route: route)
         }
         let purposeID = requestExtension.purposeID ?? (policy.purposes.count == 1 ? policy.purposes[0].id : "")
+        route.purposeID = purposeID
         guard let purpose = policy.purpose(id: purposeID) else {
             throw FlowError(
                 .purposeUnknown, .badRequest, .invalidRequest,
-                "purpose '\(purposeID)' requested by \(issuer) is not in the privacy policy; name a registered purpose in fb:Request/fb:Purpose")
+                "purpose '\(purposeID)' requested by \(issuer) is not in the privacy policy; name a registered purpose in fb:Request/fb:Purpose",
+                saml: FlowError.requester(SAMLStatus.requestDenied, "purpose not registered"), route: route)
         }
-        guard let recipient = policy.recipient(entityID: issuer) else {
+        guard policy.recipient(entityID: issuer) != nil else {
             throw FlowError(
                 .recipientNotInPolicy, .forbidden, .unknownPartner,
-                "\(issuer) has metadata but is not a recipient in the privacy policy; register it (with its Standard Contract filing) first")
+                "\(issuer) has metadata but is not a recipient in the privacy policy; register it (with its Standard Contract filing) first",
+                saml: FlowError.requester(SAMLStatus.requestDenied, "not a registered recipient"), route: route)
         }
-        guard accepted.assertionConsumerService.binding == MetadataEndpoint.postBinding
-            || accepted.assertionConsumerService.binding == MetadataEndpoint.artifactBinding
-        else {
-            throw FlowError(.unsupportedRequest, .badRequest, .invalidRequest, "ACS binding \(accepted.assertionConsumerService.binding) is not supported")
+        guard AuthnContextClass.ladder.isSatisfiable(saml.requestedAuthnContext) else {
+            throw FlowError(
+                .authnContextUnavailable, .forbidden, .assuranceNotMet,
+                "RequestedAuthnContext \(saml.requestedAuthnContext?.comparison.rawValue ?? "") "
+                    + "\(saml.requestedAuthnContext?.classRefs.joined(separator: " ") ?? "") cannot be met by any iAM Smart sign-in; "
+                    + "see docs/profile.md for the classes we assert",
+                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "no sign-in here meets the requested context"),
+                route: route)
         }
 
         // Everything checked: from here on the request changes state, once.
@@ -64,32 +84,26 @@ extension FederationFlow {
         guard try await services.store.insertIfAbsent(replayID: replayKey, expiresAt: replayUntil, now: now) else {
             throw FlowError(
                 .replayedRequest, .badRequest, .invalidRequest,
-                "AuthnRequest ID \(saml.id) from \(issuer) was already used; each request must carry a fresh ID")
-        }
-        guard let sessionID = context.sessionID else {
-            throw FlowError(.noFlow, .badRequest, .sessionExpired, "no browser session")
+                "AuthnRequest ID \(saml.id) from \(issuer) was already used; each request must carry a fresh ID",
+                saml: FlowError.requester(SAMLStatus.requestDenied, "AuthnRequest ID already used"), route: route)
         }
         let flowID = FlowID.random()
         let log = logger(context, flowID: flowID.value)
-        let route = FlowRoute(
-            requestID: saml.id, relyingParty: issuer, acsURL: accepted.assertionConsumerService.location,
-            binding: accepted.assertionConsumerService.binding, relayState: relayState, purposeID: purpose.id,
-            nameIDFormat: accepted.nameIDFormat, authnContextClassRef: accepted.authnContextClassRef,
-            claimMode: !requestExtension.claims.isEmpty)
         let (pending, _) = iamSmart.beginAuthorization(flowID: flowID.value, source: .pcBrowser)
         let expiresAt = now.addingTimeInterval(Double(configuration.flow.lifetime.components.seconds))
         let state = FlowState(
             flowID: flowID.value, phase: .awaitingIAMSmart, route: route, claims: requestExtension.claims,
             pending: pending, release: nil, createdAt: now, expiresAt: expiresAt)
-        try await save(state)
-        let pointer = FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt)
-        try await services.vault.putFlow(
-            id: Self.pointerID(sessionID: sessionID), state: try encode(pointer), expiresAt: expiresAt.addingTimeInterval(3600))
+        try await create(state)
+        // A fresh session for the new flow: whatever ID the browser came with is dropped.
+        let sessionCookie = try await rotateSession(context, pointer: FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt))
         log.info("authn request accepted", metadata: [
-            "rp": "\(issuer)", "binding": "\(route.binding)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
+            "rp": "\(issuer)", "binding": "\(route.binding.rawValue)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
             "claims": "\(route.claimMode)",
         ])
-        return Hummingbird.Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
+        var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
+        response.setCookie(sessionCookie)
+        return response
     }
 
     /// `GET /start`: who asks, for what, and the hand-off to iAM Smart.

@@ -43,6 +43,9 @@ public struct PostgresStateStore: StateStore, Service {
                 CREATE TABLE IF NOT EXISTS \(unescaped: flowTable) (
                     id TEXT PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)
                 """, logger: logger)
+            // Stores made before flow steps were guarded by phase get the column.
+            try await connection.query(
+                "ALTER TABLE \(unescaped: flowTable) ADD COLUMN IF NOT EXISTS phase TEXT NOT NULL DEFAULT ''", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: replayTable) (
                     id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)
@@ -58,11 +61,23 @@ public struct PostgresStateStore: StateStore, Service {
         try await client.query("SELECT 1", logger: logger)
     }
 
-    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+    public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
         try await client.query("""
-            INSERT INTO \(unescaped: flowTable) (id, sealed, expires_at) VALUES (\(id), \(sealed), \(expiresAt.storeMilliseconds))
-            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at
+            INSERT INTO \(unescaped: flowTable) (id, sealed, phase, expires_at)
+            VALUES (\(id), \(sealed), \(phase), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at
             """, logger: logger)
+    }
+
+    public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {
+        let rows = try await client.query("""
+            UPDATE \(unescaped: flowTable) SET phase = \(to), sealed = coalesce(\(sealed), sealed)
+            WHERE id = \(id) AND phase = \(from) AND expires_at > \(now.storeMilliseconds)
+            RETURNING id
+            """, logger: logger)
+        var advanced = false
+        for try await _ in rows.decode(String.self) { advanced = true }
+        return advanced
     }
 
     public func flow(id: String, now: Date) async throws -> Data? {

@@ -105,7 +105,7 @@ struct LogShowCommand: AsyncParsableCommand {
 struct LogFilterOptions: ParsableArguments {
     @Option(help: "Recipient entityID.") var recipient: String?
     @Option(help: "Purpose id.") var purpose: String?
-    @Option(help: "transfer or refused.") var decision: String?
+    @Option(help: "transfer, refused or declined.") var decision: String?
     @Option(name: .customLong("failed-check"), help: "Only entries where this check failed.") var failedCheck: String?
     @Option(help: "From this time (RFC 3339), inclusive.") var from: String?
     @Option(help: "Until this time (RFC 3339), exclusive.") var until: String?
@@ -120,7 +120,7 @@ struct LogFilterOptions: ParsableArguments {
         }
         var decisionValue: TransferDecision?
         if let decision {
-            guard let value = TransferDecision(rawValue: decision) else { throw ValidationError("--decision is transfer or refused") }
+            guard let value = TransferDecision(rawValue: decision) else { throw ValidationError("--decision is transfer, refused or declined") }
             decisionValue = value
         }
         return LogFilter(
