@@ -51,6 +51,8 @@
  *                                 (the code before issue 9)
  *   BUG_CALLBACK_READ_THEN_WRITE  the callback likewise
  *   BUG_LOG_FAILURE_IGNORED       a failed log append is ignored (try?)
+ *   BUG_ASSERTION_BEFORE_LOG      the Assertion is built before the verdict
+ *                                 is in the log
  *   BUG_ARTIFACT_READ_THEN_DELETE artifact resolution selects, then deletes
  *   BUG_CONTEXT_FROM_REQUEST      the AuthnContext is chosen from the
  *                                 request, never compared with what iAM
@@ -131,6 +133,8 @@ bool contextMet = false;
 byte flowsOpened = 0;        /* flow rows created for the AuthnRequest */
 bool flowEnded = false;      /* the row existed and has been deleted */
 byte signIns = 0;            /* iAM Smart sign-ins completed for the flow */
+byte consentsTaken = 0;      /* consent requests that took the flow */
+bool expiredWhileDeciding = false;
 byte obtainedContext = 0;    /* what iAM Smart delivered */
 byte assertionsBuilt = 0;
 byte assertedContext = 0;    /* the highest AuthnContext in a built Assertion */
@@ -141,6 +145,19 @@ byte resolved = 0;           /* ArtifactResolve answers that carried a message *
 /* Deletes the flow row (deleteFlow / the final DELETE of each step). */
 inline deleteFlow() {
     atomic { if :: phase != NONE -> phase = NONE; flowEnded = true :: else -> skip fi }
+}
+
+/* ResponseIssuer.issueResponse: builds and signs the Assertion, with the
+ * AuthnContext iAM Smart delivered (read with the take). */
+inline buildAssertion() {
+    atomic {
+        assertionsBuilt++;
+#ifdef BUG_CONTEXT_FROM_REQUEST
+        assertedContext = routeContext
+#else
+        assertedContext = context
+#endif
+    }
 }
 
 /* Delivers a Response without personal data (a SAML status) by the request's binding. */
@@ -254,15 +271,25 @@ end_unexpected_step:
 #ifdef BUG_CONSENT_READ_THEN_WRITE
     atomic { phase == AWAITING_CONSENT -> context = storedAssurance }   /* read the flow, check its phase ... */
     CRASH;
-    phase = DECIDING;                   /* ... and write it in a second statement */
+    atomic { phase = DECIDING; consentsTaken++ }                        /* ... and write it in a second statement */
 #else
     /* StateStore.takeFlow(id:expectedPhase: .awaitingConsent, ...):
      * UPDATE ... SET phase='deciding' WHERE id=? AND phase='awaitingConsent' RETURNING ... */
-    atomic { phase == AWAITING_CONSENT -> phase = DECIDING; context = storedAssurance }
+    atomic { phase == AWAITING_CONSENT -> phase = DECIDING; context = storedAssurance; consentsTaken++ }
 #endif
     CRASH;                              /* stuck in deciding: expires, never resumed */
     if :: passes = true :: passes = false fi;        /* PIAEvaluator.evaluate */
-    atomic {                            /* TransferLog.append: commit + fsync, or an error */
+#ifdef BUG_ASSERTION_BEFORE_LOG
+    if
+    :: agree && passes -> buildAssertion()
+    :: else -> skip
+    fi;
+    CRASH;
+#endif
+    /* PIAGate.decide -> TransferLog.append: the call returns once the
+     * entry's batch is committed and fsynced, or throws; the commit is one
+     * transaction, so the entry is durable exactly when the call succeeds. */
+    atomic {
         if
         :: durable = true;
            if
@@ -279,15 +306,10 @@ end_unexpected_step:
     CRASH;
     if
     :: durable && agree && passes ->
-        atomic {                        /* ResponseIssuer.issueResponse: build and sign */
-            assertionsBuilt++;
-#ifdef BUG_CONTEXT_FROM_REQUEST
-            assertedContext = routeContext
-#else
-            assertedContext = context   /* the level iAM Smart delivered */
-#endif
-        }
+#ifndef BUG_ASSERTION_BEFORE_LOG
+        buildAssertion();
         CRASH;
+#endif
         if                              /* Delivery.deliver */
         :: binding == POST -> released++
         :: binding == ARTIFACT -> atomic { artifactStored = true; artifactHoldsAssertion = true; artifactsIssued++ }
@@ -329,7 +351,8 @@ proctype Sweep()
 {
 end_sweeping:
     do
-    :: deleteFlow()
+    :: atomic { phase == DECIDING -> phase = NONE; flowEnded = true; expiredWhileDeciding = true }
+    :: atomic { phase != NONE && phase != DECIDING -> phase = NONE; flowEnded = true }
     :: atomic { artifactStored -> artifactStored = false }
     od
 }
@@ -372,6 +395,9 @@ ltl context_never_overstated { [] (assertedContext <= obtainedContext) }
 /* A RequestedAuthnContext that the obtained level does not meet gets no Assertion. */
 ltl unmet_context_never_releases { [] (assertionsBuilt > 0 -> contextMet) }
 
+/* Of concurrent consent requests (double submit, two instances) exactly one proceeds. */
+ltl one_consent_proceeds { [] (consentsTaken <= 1) }
+
 /* One iAM Smart sign-in per flow: a duplicate callback does nothing. */
 ltl one_signin_per_flow { [] (signIns <= 1) }
 
@@ -383,3 +409,12 @@ ltl stuck_flow_never_resumes {
     [] ((phase == DECIDING) -> [] (phase == DECIDING || phase == NONE)) &&
     [] (flowEnded -> [] (phase == NONE))
 }
+
+/* ---- Witnesses: states the checks above would be empty without. spin must
+ * find each of these reachable (a "violation"), or the model is vacuous. */
+ltl reachable_release_by_post { [] !(binding == POST && released > 0) }
+ltl reachable_release_by_artifact { [] !(binding == ARTIFACT && resolved > 0 && released > 0) }
+ltl reachable_declined { [] (loggedDeclined == 0) }
+ltl reachable_refused { [] (loggedRefused == 0) }
+ltl reachable_unmet_context_answered { [] !(obtainedContext > 0 && !contextMet && flowEnded) }
+ltl reachable_stuck_flow_expires { [] !expiredWhileDeciding }
