@@ -29,11 +29,21 @@
  * request of the same kind, which may run at any time, also after the
  * first has stopped. A flow left in callbackRunning or deciding by a crash
  * is never resumed: the sweep (Sweep) deletes it when it expires, and the
- * resident starts again.
+ * resident starts again. The `instance` argument of each request names the
+ * instance serving it in counterexample traces; nothing depends on it, as
+ * all shared state is in the store and the log.
+ *
+ * A request that finds the flow (or the artifact, or the replay cache) in
+ * another state than it expects gets an error (unexpected-step,
+ * replayed-request, artifact unknown) and changes nothing. In the model it
+ * simply never proceeds: it waits at an end_ label. For the safety
+ * properties below that is the same as a request that failed, and it keeps
+ * the state space small enough for an exhaustive search in a second.
  *
  * Mapping to the Swift code (Sources/FederationBridge/):
  *   SingleSignOn  Flow/SingleSignOnStep.swift  FederationFlow.singleSignOn
- *                 replay: State/*StateStore.swift insertIfAbsent(replayID:)
+ *                 replay: StateStore.insertIfAbsent(replayID:) in
+ *                 State/SQLiteStateStore.swift, State/PostgresStateStore.swift
  *   Callback      Flow/CallbackStep.swift      FederationFlow.callback
  *   Consent       Flow/ConsentStep.swift       FederationFlow.consentDecision
  *                 and conclude; verdict + log: Flow/PIAGate.swift
@@ -238,7 +248,7 @@ store:
 #endif
     goto done;
 refuse:
-    atomic {                            /* PIAGate.decide: a `refused` entry, or the append fails */
+    atomic {                            /* PIAGate.decide: a `refused` entry (issue 9 item 5), or the append fails */
         if
         :: loggedRefused++
         :: skip
@@ -375,7 +385,7 @@ init {
     }
 }
 
-/* ---- Properties, each checked on its own (pan -N name). */
+/* ---- Properties, each checked on its own (pan -a -N name). */
 
 /* No Assertion is built or reaches the relying party without a durable `transfer` entry. */
 ltl no_assertion_without_entry { [] (assertionsBuilt <= loggedTransfer && released <= loggedTransfer) }
@@ -386,7 +396,7 @@ ltl at_most_one_entry { [] (loggedTransfer + loggedDeclined + loggedRefused <= 1
 /* A declined or refused flow never builds or releases an Assertion. */
 ltl declined_or_refused_never_releases { [] ((loggedDeclined + loggedRefused > 0) -> (assertionsBuilt == 0 && released == 0)) }
 
-/* An artifact resolves at most once. */
+/* An artifact resolves at most once: one ArtifactResolve answer per flow. */
 ltl artifact_resolves_once { [] (resolved <= 1) }
 
 /* The asserted AuthnContext never exceeds the one iAM Smart delivered. */

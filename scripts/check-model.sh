@@ -85,7 +85,7 @@ for property in "${properties[@]}"; do
   elif [ "$errors" = 0 ] && [ "$truncated" = no ]; then
     report ok "$property holds ($states states, ${seconds}s)"
   else
-    report fail "$property: $errors errors, search truncated: $truncated; replay: spin -a Model/flow.pml, cc -o pan pan.c, ./pan -a -N $property, spin -t -p -N $property Model/flow.pml"
+    report fail "$property: $errors errors, search truncated: $truncated; replay in a scratch copy: spin -a flow.pml; cc -o pan pan.c; ./pan -a -N $property; spin -t -p flow.pml"
   fi
 done
 # No request ever deadlocks: each ends or waits at an end_ label.
