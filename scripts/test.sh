@@ -26,5 +26,6 @@ export FB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 mkdir -p artifacts
 export FB_ARTIFACTS_DIR="$PWD/artifacts"
 
+scripts/check-model.sh
 swift build --build-tests
 swift test --skip-build "$@"
