@@ -57,10 +57,13 @@ import Testing
     }
 
     @Test func satisfiabilityBeforeSignIn() {
+        typealias Requested = AuthnRequest.RequestedAuthnContext
+        let betterThanStrongest = Requested(comparison: .better, classRefs: [Self.high])
+        let unknownOnly = Requested(comparison: .exact, classRefs: [Self.unknown])
         #expect(ladder.isSatisfiable(nil))
-        #expect(ladder.isSatisfiable(.init(comparison: .minimum, classRefs: [Self.high])))
-        #expect(!ladder.isSatisfiable(.init(comparison: .better, classRefs: [Self.high])))
-        #expect(!ladder.isSatisfiable(.init(comparison: .exact, classRefs: [Self.unknown])))
-        #expect(ladder.isSatisfiable(.init(comparison: .maximum, classRefs: [Self.low])))
+        #expect(ladder.isSatisfiable(Requested(comparison: .minimum, classRefs: [Self.high])))
+        #expect(ladder.isSatisfiable(betterThanStrongest) == false)
+        #expect(ladder.isSatisfiable(unknownOnly) == false)
+        #expect(ladder.isSatisfiable(Requested(comparison: .maximum, classRefs: [Self.low])))
     }
 }

@@ -69,7 +69,10 @@ import Testing
         #expect(losers.count == 1, "\(pair) round \(round): exactly one request proceeds: \(pages.map { "\($0.status) \($0.errorCode ?? "")" })")
         #expect(losers.first?.status == 409)
         guard let winner = pages.first(where: { $0.errorCode == nil }) else {
-            Issue.record("\(pair) round \(round): no request proceeded: \(pages.map { "\($0.status) \($0.errorCode ?? "")" })")
+            let detail: (TestBrowser.Page) -> String = { page in
+                page.body.range(of: "iAM Smart step failed[^<]*", options: .regularExpression).map { String(page.body[$0]) } ?? ""
+            }
+            Issue.record("\(pair) round \(round): no request proceeded: \(pages.map { "\($0.status) \($0.errorCode ?? "") \(detail($0))" })")
             return
         }
         if pair == .callbackCallback {
