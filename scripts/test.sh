@@ -40,13 +40,17 @@ openssl x509 -req -in "$pg_tls/server.csr" -CA "$pg_tls/ca.pem" -CAkey "$pg_tls/
 chown postgres "$pg_tls/server.key" 2>/dev/null || true
 chmod 0600 "$pg_tls/server.key"
 
+# The server also listens on 127.0.0.2, an address its certificate does not
+# carry, where only the certificate's name (localhost) can match.
+echo "host all all 127.0.0.0/8 trust" >>"$pg_dir/data/pg_hba.conf"
 as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -w -l "$pg_dir/log" \
-  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1 -c fsync=on -c ssl=on \
+  -o "-p $pg_port -k $pg_dir -c listen_addresses=127.0.0.1,127.0.0.2 -c fsync=on -c ssl=on \
       -c ssl_cert_file=$pg_tls/server.pem -c ssl_key_file=$pg_tls/server.key" start >/dev/null
 # Plain connections stay allowed, so tests choose disable, require or verify-full.
 export FB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 export FB_TEST_POSTGRES_CA="$pg_tls/ca.pem"
 export FB_TEST_POSTGRES_OTHER_CA="$pg_tls/other-ca.pem"
+export FB_TEST_POSTGRES_UNNAMED_ADDRESS="127.0.0.2"
 
 mkdir -p artifacts
 export FB_ARTIFACTS_DIR="$PWD/artifacts"

@@ -58,16 +58,22 @@ extension ConfigurationLoader {
         } catch {
             r.fail("\(key).schema", "\(error)")
         }
+        var authority: PostgresConnectionSettings.CertificateAuthority?
+        if let caFile {
+            do {
+                authority = try PostgresConnectionSettings.CertificateAuthority(path: caFile.path.path, pem: caFile.pem)
+            } catch {
+                r.fail("\(key).caFile", "\(error)")
+            }
+        }
         var tls: PostgresConnectionSettings.TLSMode?
-        do {
-            let authority = try caFile.map { file throws(PostgresSettingsError) in
-                try PostgresConnectionSettings.CertificateAuthority(path: file.path.path, pem: file.pem)
+        // A CA file named but unusable is reported above, not again as a missing one.
+        if let tlsName, authority != nil || r.node("\(key).caFile") == nil {
+            do {
+                tls = try PostgresConnectionSettings.TLSMode(name: tlsName, certificateAuthority: authority)
+            } catch {
+                r.fail("\(key).tls", "\(error)")
             }
-            tls = try tlsName.map { name throws(PostgresSettingsError) in
-                try PostgresConnectionSettings.TLSMode(name: name, certificateAuthority: authority)
-            }
-        } catch {
-            r.fail("\(key).tls", "\(error)")
         }
         guard let host, let database, let schema, let user, let tls else { return nil }
         do {

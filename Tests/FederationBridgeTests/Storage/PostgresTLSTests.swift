@@ -70,6 +70,7 @@ struct PostgresTLSTests {
                 // 127.0.0.1 against the certificate's IP address entry.
                 try PostgresTestServer.settings(schema: schema, "sslmode=verify-full", "sslrootcert=\(ca)")
             case .verifyFullByName:
+                // At an address the certificate does not carry: only its name entry can match.
                 try PostgresTestServer.settings(host: "localhost", schema: schema, "sslmode=verify-full", "sslrootcert=\(ca)")
             case .verifyFullWithAnotherCA:
                 try PostgresTestServer.settings(schema: schema, "sslmode=verify-full", "sslrootcert=\(other)")

@@ -5,20 +5,23 @@ import PIAChecks
 /// The PostgreSQL server scripts/test.sh starts on loopback: TLS on, with a
 /// certificate for `localhost` and `127.0.0.1` signed by a CA it generated
 /// (`FB_TEST_POSTGRES_CA`), and a second CA that signed nothing
-/// (`FB_TEST_POSTGRES_OTHER_CA`). Plain connections are allowed too.
+/// (`FB_TEST_POSTGRES_OTHER_CA`). It also listens on an address its
+/// certificate does not carry (`FB_TEST_POSTGRES_UNNAMED_ADDRESS`), where
+/// only a name can match. Plain connections are allowed too.
 enum PostgresTestServer {
     private static let environment = ProcessInfo.processInfo.environment
 
     static let baseURL = environment["FB_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
     static let caFile = environment["FB_TEST_POSTGRES_CA"].flatMap { $0.isEmpty ? nil : $0 }
     static let otherCAFile = environment["FB_TEST_POSTGRES_OTHER_CA"].flatMap { $0.isEmpty ? nil : $0 }
+    static let unnamedAddress = environment["FB_TEST_POSTGRES_UNNAMED_ADDRESS"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// Whether the TLS tests can run; they are skipped without the server.
-    static var hasTLS: Bool { baseURL != nil && caFile != nil && otherCAFile != nil }
+    static var hasTLS: Bool { baseURL != nil && caFile != nil && otherCAFile != nil && unnamedAddress != nil }
 
     struct Missing: Error, CustomStringConvertible {
         var description: String {
-            "FB_TEST_POSTGRES_URL, FB_TEST_POSTGRES_CA or FB_TEST_POSTGRES_OTHER_CA is not set: run scripts/test.sh"
+            "FB_TEST_POSTGRES_URL or another FB_TEST_POSTGRES_… variable is not set: run scripts/test.sh"
         }
     }
 
@@ -28,14 +31,15 @@ enum PostgresTestServer {
         prefix + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(16)
     }
 
-    /// The test server's URL with another host name (connecting to the
-    /// server's address all the same) and extra parameters.
+    /// The test server's URL, optionally under another host name, reached at
+    /// the address the certificate does not carry (so the name decides).
     static func url(host: String? = nil, schema: String, _ parameters: String...) throws -> String {
         guard let baseURL, var components = URLComponents(string: baseURL) else { throw Missing() }
         var items = components.queryItems ?? []
-        if let host, let address = components.host {
+        if let host {
+            guard let unnamedAddress else { throw Missing() }
             components.host = host
-            items.append(URLQueryItem(name: "hostaddr", value: address))
+            items.append(URLQueryItem(name: "hostaddr", value: unnamedAddress))
         }
         items.append(URLQueryItem(name: "schema", value: schema))
         components.queryItems = items
