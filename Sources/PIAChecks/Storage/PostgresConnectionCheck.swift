@@ -16,7 +16,7 @@ extension PostgresConnectionSettings {
         do {
             security = try await readSessionSecurity(logger: logger)
         } catch {
-            throw PostgresConnectError(server: description, reason: Self.reason(for: error, expectedName: expectedCertificateName))
+            throw PostgresConnectError(server: description, reason: Self.reason(for: error, expectedName: host))
         }
         if tls != .disable && !security.encrypted {
             throw PostgresConnectError(server: description, reason: .sessionNotEncrypted)

@@ -180,9 +180,6 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
         hostAddress == nil ? nil : host
     }
 
-    /// The name or address the server's certificate must carry.
-    var expectedCertificateName: String { host }
-
     private func tlsConfiguration() throws -> TLSConfiguration? {
         var configuration = TLSConfiguration.makeClientConfiguration()
         switch tls {
