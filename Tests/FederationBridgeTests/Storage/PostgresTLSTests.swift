@@ -60,6 +60,7 @@ struct PostgresTLSTests {
 
     enum Case: String, CaseIterable, CustomTestStringConvertible, Sendable {
         case verifyFullByAddress, verifyFullByName, verifyFullWithAnotherCA, verifyFullWithWrongName, require, disable
+        case verifyFullToAMissingDatabase
 
         var testDescription: String { rawValue }
 
@@ -81,6 +82,12 @@ struct PostgresTLSTests {
                 try PostgresTestServer.settings(schema: schema, "sslmode=require")
             case .disable:
                 try PostgresTestServer.settings(schema: schema)
+            case .verifyFullToAMissingDatabase:
+                try {
+                    var settings = try PostgresTestServer.settings(schema: schema, "sslmode=verify-full", "sslrootcert=\(ca)")
+                    settings.database = "fb_no_such_database"
+                    return settings
+                }()
             }
         }
 
@@ -90,6 +97,8 @@ struct PostgresTLSTests {
             case .verifyFullWithAnotherCA: .refused(.untrustedCertificate(detail: "CERTIFICATE_VERIFY_FAILED"))
             case .verifyFullWithWrongName: .refused(.hostNameMismatch(expected: "db.example.invalid"))
             case .disable: .session(encrypted: false)
+            case .verifyFullToAMissingDatabase:
+                .refused(.refusedByServer(message: "database \"fb_no_such_database\" does not exist", sqlState: "3D000"))
             }
         }
     }
