@@ -22,6 +22,7 @@ import Testing
     static let structured = """
           postgres:
             host: db.internal
+            hostAddress: 10.0.0.5
             port: 6432
             database: fb
             schema: Bridge_A
@@ -46,6 +47,7 @@ import Testing
             return
         }
         #expect(settings.host == "db.internal" && settings.port == 6432 && settings.database == "fb")
+        #expect(settings.hostAddress == "10.0.0.5")
         #expect(settings.schema.name == "Bridge_A", "upper case is kept: the name is always quoted")
         #expect(settings.user == "bridge")
         #expect(settings.password == "pw from env")
@@ -61,7 +63,7 @@ import Testing
         let (fixture, _) = try Self.fixtureWithCA()
         defer { fixture.remove() }
         let url = "postgres://bridge:pw%20from%20env@db.internal:6432/fb?schema=Bridge_A&sslmode=verify-full"
-            + "&sslrootcert=keys/db-ca.pem&connect_timeout=3&pool_size=4"
+            + "&sslrootcert=keys/db-ca.pem&hostaddr=10.0.0.5&connect_timeout=3&pool_size=4"
         let fromURL = try fixture.load(Self.yaml(store: "  url: \"\(url)\""), environment: Self.environment)
         let structured = try fixture.load(Self.yaml(store: Self.structured), environment: Self.environment)
         #expect(fromURL.store == structured.store)
