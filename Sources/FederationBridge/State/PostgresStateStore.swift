@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PIAChecks
 import PostgresNIO
 import ServiceLifecycle
 
@@ -10,21 +11,12 @@ import ServiceLifecycle
 /// for as long as the store is used.
 public struct PostgresStateStore: StateStore, Service {
     private let client: PostgresClient
-    private let schema: String
+    private let settings: PostgresConnectionSettings
     private let logger: Logger
 
-    /// - Parameter schema: a plain identifier; the tables live in it.
-    public init(location: BridgeConfiguration.PostgresLocation, logger: Logger) throws {
-        guard ConfigurationLoader.isSQLIdentifier(location.schema) else {
-            throw StateStoreError.cannotOpen(location: location.host, reason: "schema must be a plain identifier")
-        }
-        var configuration = PostgresClient.Configuration(
-            host: location.host, port: location.port, username: location.username,
-            password: location.password, database: location.database,
-            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable)
-        configuration.options.connectTimeout = .seconds(5)
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.schema = location.schema
+    public init(settings: PostgresConnectionSettings, logger: Logger) throws {
+        self.client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        self.settings = settings
         self.logger = logger
     }
 
@@ -32,13 +24,17 @@ public struct PostgresStateStore: StateStore, Service {
         await client.run()
     }
 
-    private var flowTable: String { "\"\(schema)\".flow_state" }
-    private var replayTable: String { "\"\(schema)\".replay_cache" }
-    private var artifactTable: String { "\"\(schema)\".artifact" }
+    private var flowTable: String { settings.schema.qualified("flow_state") }
+    private var replayTable: String { settings.schema.qualified("replay_cache") }
+    private var artifactTable: String { settings.schema.qualified("artifact") }
 
+    /// Checks the server on one connection of its own first, so that a
+    /// refused TLS handshake or login fails the start with its reason
+    /// (`PostgresConnectError`) instead of the pool retrying in silence.
     public func prepare() async throws {
+        try await settings.checkConnection(logger: logger)
         try await client.withConnection { connection in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: settings.schema.quoted)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: flowTable) (
                     id TEXT PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)
@@ -59,6 +55,11 @@ public struct PostgresStateStore: StateStore, Service {
 
     public func ping() async throws {
         try await client.query("SELECT 1", logger: logger)
+    }
+
+    /// Session encryption as the server reports it, for one pooled connection.
+    public func sessionSecurity() async throws -> PostgresSessionSecurity {
+        try await PostgresSessionSecurity.read(from: client, logger: logger)
     }
 
     public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {

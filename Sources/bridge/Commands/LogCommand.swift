@@ -17,7 +17,7 @@ struct LogCommand: AsyncParsableCommand {
 
 /// Where the log is and which key speaks for it.
 struct LogStoreOptions: ParsableArguments {
-    @Option(help: "Store URL: sqlite:PATH or postgres://user@host:port/db?schema=NAME (default: $FB_LOG_STORE or sqlite:var/transfer-log.sqlite).")
+    @Option(help: "Store URL: sqlite:PATH or postgres://user@host:port/db?schema=NAME[&sslmode=verify-full&sslrootcert=CA.pem] (default: $FB_LOG_STORE or sqlite:var/transfer-log.sqlite).")
     var store: String?
 
     @Option(name: .customLong("public-key"), help: "Tree-head verifier key (name+keyid+base64) or a file holding it.")

@@ -222,24 +222,6 @@ import Testing
         }
     }
 
-    /// The same flow with the state store and the transfer log in PostgreSQL
-    /// (several bridge instances share one), in a schema of its own.
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"] != nil, "scripts/test.sh starts PostgreSQL"))
-    func theFlowRunsOnPostgreSQLToo() async throws {
-        let base = try #require(ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"])
-        let schema = "e2e_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        try await FederationHarness.run(storeURL: "\"\(base)?schema=\(schema)\"") { harness in
-            let post = try await harness.signIn(as: "adult-basic", binding: .post)
-            #expect(post.outcome?.verified == true && post.outcome?.isSuccess == true)
-            let artifact = try await harness.signIn(as: "adult-plus", binding: .artifact)
-            #expect(artifact.outcome?.verified == true && artifact.outcome?.isSuccess == true)
-            let minor = try await harness.signIn(as: "minor-17", binding: .post)
-            #expect(minor.outcome?.subStatusCode == SAMLStatus.requestDenied)
-            #expect(try await harness.logEntries().map(\.decision) == ["transfer", "transfer", "refused"])
-            #expect(try await harness.flow.transferLog.verify().entries == 3)
-        }
-    }
-
     /// Logs carry the flow ID on the flow's lines and never personal data:
     /// no names, HKIDs, birth dates, phone numbers or openIDs.
     @Test func logsCarryTheFlowIDAndNoPersonalData() async throws {
