@@ -4,7 +4,21 @@ import IAMSmart
 import PIAChecks
 import SAMLMapper
 
-extension FederationFlow {
+/// `GET|POST /saml/sso` and `GET /start`: the AuthnRequest in, a flow opened,
+/// and the hand-off to iAM Smart.
+struct SingleSignOnEndpoint: Sendable {
+    let configuration: BridgeConfiguration
+    let policy: Policy
+    let registry: PartnerMetadataRegistry
+    let iamSmart: IAMSmartClient
+    /// The replay cache lives in the shared store.
+    let replayCache: any StateStore
+    let flows: FlowStore
+    let renderer: PageRenderer
+    let clock: FlowClock
+
+    var ssoURL: String { configuration.baseURLWithoutTrailingSlash + "/saml/sso" }
+
     /// `GET|POST /saml/sso`: validates the AuthnRequest (issuer from metadata,
     /// signature, Destination, IssueInstant, ACS from metadata, replay),
     /// opens a flow and shows the start page that hands over to iAM Smart.
@@ -81,22 +95,22 @@ extension FederationFlow {
         // Everything checked: from here on the request changes state, once.
         let replayKey = "authn:\(issuer):\(saml.id)"
         let replayUntil = saml.issueInstant.addingTimeInterval(2 * Double(configuration.saml.clockSkew.components.seconds) + 60)
-        guard try await services.store.insertIfAbsent(replayID: replayKey, expiresAt: replayUntil, now: now) else {
+        guard try await replayCache.insertIfAbsent(replayID: replayKey, expiresAt: replayUntil, now: now) else {
             throw FlowError(
                 .replayedRequest, .badRequest, .invalidRequest,
                 "AuthnRequest ID \(saml.id) from \(issuer) was already used; each request must carry a fresh ID",
                 saml: FlowError.requester(SAMLStatus.requestDenied, "AuthnRequest ID already used"), route: route)
         }
         let flowID = FlowID.random()
-        let log = logger(context, flowID: flowID.value)
+        let log = context.logger(flowID: flowID.value)
         let (pending, _) = iamSmart.beginAuthorization(flowID: flowID.value, source: .pcBrowser)
         let expiresAt = now.addingTimeInterval(Double(configuration.flow.lifetime.components.seconds))
         let state = FlowState(
             flowID: flowID.value, phase: .awaitingIAMSmart, route: route, claims: requestExtension.claims,
             pending: pending, release: nil, createdAt: now, expiresAt: expiresAt)
-        try await create(state)
+        try await flows.create(state)
         // A fresh session for the new flow: whatever ID the browser came with is dropped.
-        let sessionCookie = try await rotateSession(context, pointer: FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt))
+        let sessionCookie = try await flows.rotateSession(context, pointer: FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt))
         log.info("authn request accepted", metadata: [
             "rp": "\(issuer)", "binding": "\(route.binding.rawValue)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
             "claims": "\(route.claimMode)",
@@ -108,13 +122,13 @@ extension FederationFlow {
 
     /// `GET /start`: who asks, for what, and the hand-off to iAM Smart.
     func startPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
-        let (_, state) = try await currentFlow(context)
+        let (_, state) = try await flows.current(context)
         guard state.phase == .awaitingIAMSmart, let pending = state.pending else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is past the iAM Smart step")
         }
         let recipient = policy.recipient(entityID: state.route.relyingParty)
         let purpose = policy.purpose(id: state.route.purposeID)
-        return services.renderer.response(
+        return renderer.response(
             .start(recipientName: recipient?.legalEntity ?? state.route.relyingParty,
                    purpose: purpose?.descriptions[context.language.rawValue] ?? state.route.purposeID,
                    continueURL: iamSmart.authorizationURL(for: pending).absoluteString),

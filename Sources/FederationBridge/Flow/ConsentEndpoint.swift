@@ -4,11 +4,24 @@ import PIAChecks
 import SAMLMapper
 import X509
 
-extension FederationFlow {
+/// `GET /consent` and `POST /consent`: what will be sent, the resident's
+/// answer to exactly that, the privacy gate (logged first) and the answer
+/// to the relying party.
+struct ConsentEndpoint: Sendable {
+    let policy: Policy
+    let registry: PartnerMetadataRegistry
+    let gate: PIAGate
+    let description: TransferDescription
+    let flows: FlowStore
+    let delivery: ResponseDelivery
+    let sessions: SessionManager
+    let renderer: PageRenderer
+    let clock: FlowClock
+
     /// `GET /consent`: recipient, purpose, legal basis, retention and each
     /// attribute exactly as it will be sent.
     func consentPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
-        let (_, state) = try await currentFlow(context)
+        let (_, state) = try await flows.current(context)
         guard state.phase == .awaitingConsent, let release = state.release, let sessionID = context.sessionID else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
         }
@@ -17,11 +30,11 @@ extension FederationFlow {
             recipient: RecipientDisplay(name: content.recipientName, city: content.recipientCity, contact: content.recipientContact),
             purpose: content.purpose, legalBasis: content.legalBasis, retention: content.retention,
             attributes: content.rows.map { DisplayedAttribute(label: $0.label, name: $0.name, values: $0.values) },
-            notices: content.notices, action: "/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID),
+            notices: content.notices, action: "/consent", csrfToken: sessions.csrfToken(sessionID: sessionID),
             reference: state.flowID, language: content.language, shownDigest: content.digest)
         // The answer to this form may be a redirect to the relying party's
         // ACS (artifact delivery), which the form's CSP must allow.
-        return services.renderer.response(
+        return renderer.response(
             .consent(page), language: context.language, path: request.uri.path, extraFormTargets: [state.route.acsURL])
     }
 
@@ -52,10 +65,10 @@ extension FederationFlow {
     /// answer is delivered to the relying party.
     func consentDecision(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
         let form = try await FormFields.from(request)
-        guard services.sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID) else {
+        guard sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID) else {
             throw FlowError(.csrfInvalid, .forbidden, .formExpired, "consent form without a valid CSRF token for this session; nothing was recorded")
         }
-        let (_, state) = try await currentFlow(context)
+        let (_, state) = try await flows.current(context)
         guard state.phase == .awaitingConsent, let release = state.release else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
         }
@@ -74,59 +87,9 @@ extension FederationFlow {
                 .consentChanged, .conflict, .formExpired,
                 "the consent form does not match what this flow shows now (edited form or changed policy); nothing was recorded")
         }
-        try await advance(state, from: .awaitingConsent, to: .deciding)
+        try await flows.advance(state, from: .awaitingConsent, to: .deciding)
         let content = consentContent(state, release: release, language: language)
         return try await conclude(state, release: release, agreed: agreed, shown: content, context: context, request: request)
-    }
-
-    /// The transfer as the checks see it, without a consent (the answer adds it).
-    func transferRequest(_ state: FlowState, release: PreparedRelease, encrypted: Bool, now: Date) -> TransferRequest {
-        let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: now)
-        return TransferRequest(
-            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
-            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
-            requestedAttributes: Set(provider?.requestedAttributes.map(\.name) ?? []), consent: nil,
-            assurance: PIAChecks.AssuranceLevel(rawValue: release.assurance) ?? .low, subjectAgeYears: release.subjectAgeYears,
-            encryptedToRecipient: encrypted, now: now)
-    }
-
-    /// The consent record an agreement to `content` makes.
-    func consentRecord(_ state: FlowState, release: PreparedRelease, content: ConsentContent?, now: Date) -> ConsentRecord {
-        ConsentRecord(
-            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
-            attributes: Set(release.attributes.map(\.attribute.name)), givenAt: now,
-            textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: content?.digest ?? "")
-    }
-
-    /// Before the consent page: when a check that does not depend on the
-    /// answer fails (age, assurance, recipient, purpose, volume, …), the
-    /// refusal is logged and delivered now, and the resident is told why.
-    /// `nil` when asking can lead somewhere.
-    func refuseIfIneligible(
-        _ state: FlowState, release: PreparedRelease, context: BridgeRequestContext, request: Request
-    ) async throws -> Hummingbird.Response? {
-        let now = clock.now()
-        let encrypted = registry.serviceProvider(entityID: state.route.relyingParty, now: now)?.encryptionCertificates.isEmpty == false
-        let transfer = transferRequest(state, release: release, encrypted: encrypted, now: now)
-        let provisional = consentRecord(state, release: release, content: nil, now: now)
-        let eligibility = await gate.eligibility(transfer, provisionalConsent: provisional)
-        guard !eligibility.allowsTransfer else { return nil }
-        let log = logger(context, flowID: state.flowID)
-        do {
-            _ = try await gate.decide(
-                transfer, answer: .notAsked, provisionalConsent: provisional, pairwiseSubject: release.pairwiseNameID,
-                assertionID: SAMLIdentifier.make(), logger: log)
-        } catch {
-            await end(state, context)
-            throw error
-        }
-        await end(state, context)
-        let failed = eligibility.failures.map(\.id)
-        let kind: ResidentErrorKind = failed == [AgeEligibilityCheck().id] ? .underAge : .refused
-        let status = SAMLStatus(
-            code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied,
-            message: "privacy checks refused the transfer before consent was asked: \(failed.joined(separator: ", "))")
-        return try await deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request)
     }
 
     /// The gate and the answer. Order matters: verdict → durable log entry →
@@ -136,10 +99,10 @@ extension FederationFlow {
         _ state: FlowState, release: PreparedRelease, agreed: Bool, shown: ConsentContent, context: BridgeRequestContext, request: Request
     ) async throws -> Hummingbird.Response {
         let now = clock.now()
-        let log = logger(context, flowID: state.flowID)
+        let log = context.logger(flowID: state.flowID)
         let route = state.route
         guard let provider = registry.serviceProvider(entityID: route.relyingParty, now: now) else {
-            await end(state, context)
+            await flows.end(state, context)
             throw FlowError(
                 .partnerMetadataUnavailable, .serviceUnavailable, .internal,
                 "metadata for \(route.relyingParty) is no longer usable (expired or removed); nothing was sent")
@@ -149,14 +112,14 @@ extension FederationFlow {
             do {
                 encrypter = try AssertionEncrypter(recipientCertificate: try Certificate(derEncoded: Array(der)))
             } catch {
-                await end(state, context)
+                await flows.end(state, context)
                 throw FlowError(.partnerMetadataUnavailable, .serviceUnavailable, .internal, "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
             }
         } else {
             encrypter = nil
         }
-        let transfer = transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
-        let consent = consentRecord(state, release: release, content: shown, now: now)
+        let transfer = description.transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
+        let consent = description.consentRecord(state, release: release, content: shown, now: now)
         let assertionID = SAMLIdentifier.make()
         let decision: TransferDecision
         let verdict: Verdict
@@ -165,23 +128,23 @@ extension FederationFlow {
                 transfer, answer: agreed ? .agreed(consent) : .declined, provisionalConsent: consent,
                 pairwiseSubject: release.pairwiseNameID, assertionID: assertionID, logger: log)
         } catch {
-            await end(state, context)
+            await flows.end(state, context)
             throw error
         }
-        await end(state, context)
+        await flows.end(state, context)
         switch decision {
         case .declined:
             log.info("resident declined consent")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
-            return try await deliver(status: status, route: route, notice: .declined, context: context, request: request)
+            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request)
         case .refused:
             let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
-            return try await deliver(status: status, route: route, notice: .refused, context: context, request: request)
+            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request)
         case .transfer:
-            let response = try issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
+            let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
             log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
-            return try await deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
+            return try await delivery.deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
         }
     }
 

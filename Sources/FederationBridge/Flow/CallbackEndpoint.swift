@@ -4,13 +4,25 @@ import IAMSmart
 import PIAChecks
 import SAMLMapper
 
-extension FederationFlow {
+/// `GET /iamsmart/callback`: the resident back from iAM Smart, the sign-in
+/// judged, the release prepared, and the checks that need no answer run.
+struct CallbackEndpoint: Sendable {
+    let policy: Policy
+    let registry: PartnerMetadataRegistry
+    let iamSmart: IAMSmartClient
+    let mapper: AttributeMapper
+    let gate: PIAGate
+    let description: TransferDescription
+    let flows: FlowStore
+    let delivery: ResponseDelivery
+    let clock: FlowClock
+
     /// `GET /iamsmart/callback`: checks the state binding, exchanges the code,
     /// fetches only the profile fields the release needs, maps them, and
     /// keeps the prepared release (not the profile) for the consent page.
     func callback(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
-        let (pointer, state) = try await currentFlow(context)
-        let log = logger(context, flowID: state.flowID)
+        let (pointer, state) = try await flows.current(context)
+        let log = context.logger(flowID: state.flowID)
         guard state.phase == .awaitingIAMSmart, let pending = state.pending else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) already passed the iAM Smart step (callback replayed?)")
         }
@@ -23,12 +35,12 @@ extension FederationFlow {
                 "the iAM Smart callback's state does not belong to flow \(state.flowID); the flow is unchanged")
         }
         // One callback per flow: of two arriving together, one exchanges the code.
-        try await advance(state, from: .awaitingIAMSmart, to: .exchangingCode)
+        try await flows.advance(state, from: .awaitingIAMSmart, to: .exchangingCode)
         if parameters.error != nil {
-            await end(state, context)
+            await flows.end(state, context)
             log.info("resident cancelled at iAM Smart")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in at iAM Smart")
-            return try await deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
+            return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
         }
 
         let now = clock.now()
@@ -37,7 +49,7 @@ extension FederationFlow {
             session = try await iamSmart.completeAuthorization(
                 callback: parameters, pending: pending, flowID: state.flowID, previousSession: state.stepUpFrom)
         } catch {
-            await end(state, context)
+            await flows.end(state, context)
             throw Self.iamSmartFailure(error, route: pointer.route)
         }
         // The asserted class is what iAM Smart delivered, judged against the request only now.
@@ -51,11 +63,11 @@ extension FederationFlow {
                 var next = state
                 next.pending = stepUp
                 next.stepUpFrom = session
-                try await advance(state, from: .exchangingCode, to: .awaitingIAMSmart, saving: next)
+                try await flows.advance(state, from: .exchangingCode, to: .awaitingIAMSmart, saving: next)
                 log.info("stepping up with face re-authentication", metadata: ["obtained": "\(session.assurance)"])
                 return Hummingbird.Response(status: .seeOther, headers: [.location: url.absoluteString, .cacheControl: "no-store"])
             }
-            await end(state, context)
+            await flows.end(state, context)
             log.info("sign-in assurance below the request", metadata: ["obtained": "\(session.assurance)"])
             throw FlowError(
                 .authnContextUnavailable, .forbidden, .assuranceNotMet,
@@ -75,12 +87,12 @@ extension FederationFlow {
                 gender: fetched.gender?.rawValue, assurance: session.assurance.level == .plus ? .plus : .basic,
                 faceRecognitionUsed: session.assurance.faceRecognitionUsed)
         } catch {
-            await end(state, context)
+            await flows.end(state, context)
             throw Self.iamSmartFailure(error, route: pointer.route)
         }
-        let release = services.mapper.map(
+        let release = mapper.map(
             profile, recipientEntityID: state.route.relyingParty, allowed: planner(state).releasable, claims: state.claims, now: now)
-        let age = profile.birthDate.map { $0.age(on: services.mapper.today(now)) }
+        let age = profile.birthDate.map { $0.age(on: mapper.today(now)) }
         let level = ReleasePlanner.assuranceLevel(session.assurance)
         var next = state
         next.release = PreparedRelease(
@@ -102,10 +114,41 @@ extension FederationFlow {
         if let prepared = next.release, let refusal = try await refuseIfIneligible(next, release: prepared, context: context, request: request) {
             return refusal
         }
-        try await advance(state, from: .exchangingCode, to: .awaitingConsent, saving: next)
+        try await flows.advance(state, from: .exchangingCode, to: .awaitingConsent, saving: next)
         var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
-        response.setCookie(try await rotateSession(context, pointer: pointer))
+        response.setCookie(try await flows.rotateSession(context, pointer: pointer))
         return response
+    }
+
+    /// Before the consent page: when a check that does not depend on the
+    /// answer fails (age, assurance, recipient, purpose, volume, …), the
+    /// refusal is logged and delivered now, and the resident is told why.
+    /// `nil` when asking can lead somewhere.
+    func refuseIfIneligible(
+        _ state: FlowState, release: PreparedRelease, context: BridgeRequestContext, request: Request
+    ) async throws -> Hummingbird.Response? {
+        let now = clock.now()
+        let encrypted = registry.serviceProvider(entityID: state.route.relyingParty, now: now)?.encryptionCertificates.isEmpty == false
+        let transfer = description.transferRequest(state, release: release, encrypted: encrypted, now: now)
+        let provisional = description.consentRecord(state, release: release, content: nil, now: now)
+        let eligibility = await gate.eligibility(transfer, provisionalConsent: provisional)
+        guard !eligibility.allowsTransfer else { return nil }
+        let log = context.logger(flowID: state.flowID)
+        do {
+            _ = try await gate.decide(
+                transfer, answer: .notAsked, provisionalConsent: provisional, pairwiseSubject: release.pairwiseNameID,
+                assertionID: SAMLIdentifier.make(), logger: log)
+        } catch {
+            await flows.end(state, context)
+            throw error
+        }
+        await flows.end(state, context)
+        let failed = eligibility.failures.map(\.id)
+        let kind: ResidentErrorKind = failed == [AgeEligibilityCheck().id] ? .underAge : .refused
+        let status = SAMLStatus(
+            code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied,
+            message: "privacy checks refused the transfer before consent was asked: \(failed.joined(separator: ", "))")
+        return try await delivery.deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request)
     }
 
     static func iamSmartFailure(_ error: any Error, route: FlowRoute) -> FlowError {

@@ -3,7 +3,16 @@ import HTTPTypes
 import Hummingbird
 import SAMLMapper
 
-extension FederationFlow {
+/// `POST /saml/artifact`: the relying party's back channel.
+struct ArtifactEndpoint: Sendable {
+    let configuration: BridgeConfiguration
+    let registry: PartnerMetadataRegistry
+    let vault: StateVault
+    let keys: IdPKeyMaterial
+    let clock: FlowClock
+
+    var artifactURL: String { configuration.baseURLWithoutTrailingSlash + "/saml/artifact" }
+
     /// `POST /saml/artifact`: SOAP ArtifactResolve from a relying party. The
     /// request must be signed with the key in that party's metadata; an
     /// artifact resolves once, within its short lifetime, and only for the
@@ -64,8 +73,8 @@ extension FederationFlow {
                 throw FlowError(.artifactUnknown, .notFound, .invalidRequest, "the artifact is malformed or was not issued by \(configuration.entityID)",
                                 saml: FlowError.requester(SAMLStatus.requestDenied, "artifact not issued here"))
             }
-            guard let message = try await services.vault.takeArtifact(
-                handle: Self.artifactKey(artifact.messageHandle, relyingParty: issuer), now: now)
+            guard let message = try await vault.takeArtifact(
+                handle: ResponseDelivery.artifactKey(artifact.messageHandle, relyingParty: issuer), now: now)
             else {
                 throw FlowError(.artifactUnknown, .notFound, .invalidRequest,
                                 "artifact unknown, expired (lifetime \(configuration.saml.artifactLifetime)) or already resolved",
@@ -105,12 +114,5 @@ extension FederationFlow {
         return Hummingbird.Response(
             status: status, headers: [.contentType: "text/xml; charset=utf-8", .cacheControl: "no-store"],
             body: .init(byteBuffer: ByteBuffer(string: envelope)))
-    }
-
-    /// `GET /saml/metadata`: our signed IdP metadata, valid for a week.
-    func metadataResponse() throws -> Hummingbird.Response {
-        return Hummingbird.Response(
-            status: .ok, headers: [.contentType: "application/samlmetadata+xml"],
-            body: .init(byteBuffer: ByteBuffer(data: try keys.signedMetadata(configuration: configuration, now: clock.now()))))
     }
 }
