@@ -8,9 +8,9 @@
  * party that resolves its artifact twice; the store's expiry sweep; and a
  * crash of an instance after every step of every request it serves.
  *
- * The design modelled is the one issue 9 asks for, not the shape of the
+ * The design modelled is the flow as rebuilt (each step a conditional take), not the shape of the
  * code before it: each resident step takes the flow in the phase it expects
- * with one atomic statement (StateStore.takeFlow(id:expectedPhase:...)).
+ * with one atomic statement (StateStore.advanceFlow(id:from:to:sealed:now:) through FlowStore.advance).
  *
  * Why one AuthnRequest is enough: flows share no row (random flow IDs,
  * artifact handles and AuthnRequest IDs); a resident who starts again gets
@@ -41,16 +41,16 @@
  * the state space small enough for an exhaustive search in a second.
  *
  * Mapping to the Swift code (Sources/FederationBridge/):
- *   SingleSignOn  Flow/SingleSignOnStep.swift  FederationFlow.singleSignOn
+ *   SingleSignOn  Flow/SingleSignOnEndpoint.swift  SingleSignOnEndpoint.singleSignOn
  *                 replay: StateStore.insertIfAbsent(replayID:) in
  *                 State/SQLiteStateStore.swift, State/PostgresStateStore.swift
- *   Callback      Flow/CallbackStep.swift      FederationFlow.callback
- *   Consent       Flow/ConsentStep.swift       FederationFlow.consentDecision
+ *   Callback      Flow/CallbackEndpoint.swift      CallbackEndpoint.callback
+ *   Consent       Flow/ConsentEndpoint.swift       ConsentEndpoint.consentDecision
  *                 and conclude; verdict + log: Flow/PIAGate.swift
  *                 PIAGate.decide -> PIAChecks TransferLog.append
- *                 (group commit, fsync); Assertion: Flow/ResponseIssuer.swift
- *                 issueResponse; delivery: Flow/Delivery.swift deliver
- *   Resolve       Flow/ArtifactStep.swift      FederationFlow.resolveArtifact
+ *                 (group commit, fsync); Assertion: Flow/ResponseDelivery.swift
+ *                 issueResponse; delivery: Flow/ResponseDelivery.swift deliver
+ *   Resolve       Flow/ArtifactEndpoint.swift      ArtifactEndpoint.resolveArtifact
  *                 -> StateVault.takeArtifact -> StateStore.takeArtifact
  *                 (DELETE ... RETURNING)
  *   Sweep         StateStore.sweep(now:) (expiry)
@@ -58,7 +58,7 @@
  * Deliberately broken variants (scripts/check-model.sh shows that spin
  * finds a counterexample in each):
  *   BUG_CONSENT_READ_THEN_WRITE   consent reads the phase, then writes it
- *                                 (the code before issue 9)
+ *                                 (the earlier flow code)
  *   BUG_CALLBACK_READ_THEN_WRITE  the callback likewise
  *   BUG_LOG_FAILURE_IGNORED       a failed log append is ignored (try?)
  *   BUG_ASSERTION_BEFORE_LOG      the Assertion is built before the verdict
@@ -66,7 +66,7 @@
  *   BUG_ARTIFACT_READ_THEN_DELETE artifact resolution selects, then deletes
  *   BUG_CONTEXT_FROM_REQUEST      the AuthnContext is chosen from the
  *                                 request, never compared with what iAM
- *                                 Smart delivered (the code before issue 9)
+ *                                 Smart delivered (the earlier flow code)
  *   BUG_STORE_RELEASE_BY_UPSERT   the callback stores its result with the
  *                                 old putFlow upsert instead of an update
  *                                 of the row it took
@@ -157,7 +157,7 @@ inline deleteFlow() {
     atomic { if :: phase != NONE -> phase = NONE; flowEnded = true :: else -> skip fi }
 }
 
-/* ResponseIssuer.issueResponse: builds and signs the Assertion, with the
+/* ResponseDelivery.issueResponse: builds and signs the Assertion, with the
  * AuthnContext iAM Smart delivered (read with the take). */
 inline buildAssertion() {
     atomic {
@@ -178,7 +178,7 @@ inline deliverStatus() {
     fi
 }
 
-/* FederationFlow.singleSignOn: the AuthnRequest is verified (no state), its ID
+/* SingleSignOnEndpoint.singleSignOn: the AuthnRequest is verified (no state), its ID
  * enters the replay cache in one statement, then the flow row is written. */
 proctype SingleSignOn(bit instance)
 {
@@ -190,10 +190,10 @@ crashed:
     skip
 }
 
-/* FederationFlow.callback: takes the flow from awaitingCallback in one
+/* CallbackEndpoint.callback: takes the flow from awaitingCallback in one
  * statement, signs the resident in, compares the obtained assurance with the
  * RequestedAuthnContext, runs the checks that do not depend on the decision
- * (issue 9 item 4), and stores the result for the consent page. */
+ *, and stores the result for the consent page. */
 proctype Callback(bit instance)
 {
     byte level;
@@ -248,7 +248,7 @@ store:
 #endif
     goto done;
 refuse:
-    atomic {                            /* PIAGate.decide: a `refused` entry (issue 9 item 5), or the append fails */
+    atomic {                            /* PIAGate.decide: a `refused` entry, or the append fails */
         if
         :: loggedRefused++
         :: skip
@@ -268,7 +268,7 @@ done:
     level = 0; eligible = false         /* in-memory state is gone with the request */
 }
 
-/* FederationFlow.consentDecision and conclude: takes the flow from
+/* ConsentEndpoint.consentDecision and conclude: takes the flow from
  * awaitingConsent in one statement, computes the verdict, appends it to the
  * transfer log durably, and only then (agree, checks passed) builds and
  * delivers the Assertion; the flow row is deleted at the end. */
@@ -283,7 +283,7 @@ end_unexpected_step:
     CRASH;
     atomic { phase = DECIDING; consentsTaken++ }                        /* ... and write it in a second statement */
 #else
-    /* StateStore.takeFlow(id:expectedPhase: .awaitingConsent, ...):
+    /* FlowStore.advance(state, from: .awaitingConsent, to: .deciding):
      * UPDATE ... SET phase='deciding' WHERE id=? AND phase='awaitingConsent' RETURNING ... */
     atomic { phase == AWAITING_CONSENT -> phase = DECIDING; context = storedAssurance; consentsTaken++ }
 #endif
@@ -333,7 +333,7 @@ crashed:
     context = 0; passes = false; durable = false
 }
 
-/* FederationFlow.resolveArtifact: a signed ArtifactResolve from the relying
+/* ArtifactEndpoint.resolveArtifact: a signed ArtifactResolve from the relying
  * party takes the artifact in one statement (DELETE ... RETURNING). */
 proctype Resolve(bit instance)
 {

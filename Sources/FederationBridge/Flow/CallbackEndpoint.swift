@@ -98,7 +98,7 @@ struct CallbackEndpoint: Sendable {
         next.release = PreparedRelease(
             pairwiseNameID: release.nameID.value,
             attributes: release.attributes.map { StoredAttribute(name: $0.name, attribute: $0.attribute, transforms: $0.transforms) },
-            withheld: release.withheld, subjectAgeYears: age, assurance: level.rawValue, authnContextClassRef: asserted.rawValue,
+            withheld: release.withheld, subjectAgeYears: age, assurance: level, authnContextClass: asserted,
             authnInstant: now)
         next.pending = nil
         next.stepUpFrom = nil

@@ -1,5 +1,6 @@
 import Foundation
 import IAMSmart
+import PIAChecks
 import SAMLMapper
 
 /// How the Response reaches the relying party's ACS.
@@ -84,10 +85,10 @@ struct PreparedRelease: Codable, Sendable {
     /// Attributes the relying party may receive but that are held back, with why (no values).
     var withheld: [GuangdongAttribute: WithheldReason]
     var subjectAgeYears: Int?
-    /// `PIAChecks.AssuranceLevel` raw value.
-    var assurance: String
+    /// The level the privacy checks judge.
+    var assurance: PIAChecks.AssuranceLevel
     /// The class asserted: one the sign-in obtained that meets the request.
-    var authnContextClassRef: String
+    var authnContextClass: AuthnContextClass
     var authnInstant: Date
 }
 

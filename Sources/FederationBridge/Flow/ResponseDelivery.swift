@@ -155,7 +155,7 @@ struct ResponseDelivery: Sendable {
             ],
             conditions: Conditions(notBefore: now.addingTimeInterval(-30), notOnOrAfter: until, audiences: [route.relyingParty]),
             authnStatement: AuthnStatement(
-                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: release.authnContextClassRef),
+                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: release.authnContextClass.rawValue),
             attributes: release.attributes.map(\.attribute))
         let response = SAMLMapper.Response(
             inResponseTo: route.requestID, destination: route.acsURL, issueInstant: now, issuer: configuration.entityID,

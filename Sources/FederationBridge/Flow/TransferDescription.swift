@@ -17,7 +17,7 @@ struct TransferDescription: Sendable {
             recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
             released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
             requestedAttributes: Set(provider?.requestedAttributes.map(\.name) ?? []), consent: nil,
-            assurance: PIAChecks.AssuranceLevel(rawValue: release.assurance) ?? .low, subjectAgeYears: release.subjectAgeYears,
+            assurance: release.assurance, subjectAgeYears: release.subjectAgeYears,
             encryptedToRecipient: encrypted, now: now)
     }
 
