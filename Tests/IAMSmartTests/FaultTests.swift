@@ -75,6 +75,7 @@ struct FaultTests {
             #expect(await h.sandbox.contentKeyCounts().issued == 1)
             await h.sandbox.expireContentKeys()
             let ticket = try await h.client.initiateProfileRequest(session: session, fields: [.enName], source: .pcBrowser)
+            try await h.answer(ticket)
             let profile = try await h.client.fetchProfile(session: session, ticket: ticket)
             #expect(profile.enName?.unstructuredName == "SANDBOX, Plus Adult")
             #expect(await h.sandbox.contentKeyCounts().issued == 2)
@@ -160,6 +161,9 @@ struct FaultTests {
             let undecryptable = try await post(APIPath.getToken, body: #"{"content":"\#(sealed)"}"#, timestamp: now, nonce: "nonce-3")
             #expect(undecryptable.code == "D30004")
             #expect(IAMSmartClient.error(for: "D30004", message: nil, endpoint: "e") == .requestDecryptionRejected(endpoint: "e"))
+            #expect(IAMSmartClient.error(for: ResultCode.requestPending, message: nil, endpoint: "e") == .approvalPending)
+            #expect(IAMSmartClient.error(for: ResultCode.requestDeclined, message: nil, endpoint: "e") == .approvalDeclined)
+            #expect(IAMSmartClient.error(for: ResultCode.requestExpired, message: nil, endpoint: "e") == .approvalExpired)
             #expect(IAMSmartClient.error(for: "D20008", message: nil, endpoint: "e") == .callbackNotRegistered(endpoint: "e"))
             #expect(IAMSmartClient.error(for: "D12345", message: "x", endpoint: "e") == .serviceError(endpoint: "e", code: "D12345", serviceMessage: "x"))
 

@@ -100,6 +100,9 @@ struct FlowTests {
             let fields: [ProfileField] = [.enName, .chName, .birthDate, .residentialAddress, .mobileNumber, .idNo]
             let ticket = try await h.client.initiateProfileRequest(session: session, fields: fields, source: .pcBrowser)
             #expect(ticket.authByQR.contains(ticket.ticketID))
+            // Nothing until the resident approves in the app.
+            #expect(await thrownError { _ = try await h.client.fetchProfile(session: session, ticket: ticket) } == .approvalPending)
+            try await h.answer(ticket)
             let profile = try await h.client.fetchProfile(session: session, ticket: ticket)
             #expect(profile.presentFields == Set(fields))
             #expect(profile.enName?.unstructuredName == "SANDBOX, Basic Adult")
@@ -124,11 +127,24 @@ struct FlowTests {
         }
     }
 
+    @Test func aDeclinedDataRequestSharesNothing() async throws {
+        try await withHarness { h in
+            let session = try await h.signIn("adult-basic", scopes: ["eidapi_auth", "eidapi_profiles"])
+            let ticket = try await h.client.initiateProfileRequest(session: session, fields: [.enName], source: .pcBrowser)
+            try await h.answer(ticket, decision: "decline")
+            #expect(await thrownError { _ = try await h.client.fetchProfile(session: session, ticket: ticket) } == .approvalDeclined)
+            // A decided request keeps its answer.
+            try await h.answer(ticket, decision: "approve")
+            #expect(await thrownError { _ = try await h.client.fetchProfile(session: session, ticket: ticket) } == .approvalDeclined)
+        }
+    }
+
     @Test func eMEFetchForResidentsWithoutVerifiedChineseName() async throws {
         try await withHarness { h in
             let fields: [ProfileField] = [.chName, .chNameVerified, .postalAddress, .homeTelNumber]
             let unverified = try await h.signIn("chname-unverified", scopes: ["eidapi_auth", "eidapi_formFilling"])
             let ticket = try await h.client.initiateEMERequest(session: unverified, fields: fields, source: .pcBrowser)
+            try await h.answer(ticket)
             let profile = try await h.client.fetchProfile(session: unverified, ticket: ticket)
             #expect(profile.chName?.chineseName == "沙盒未核")
             #expect(profile.chNameVerified == false)
@@ -136,6 +152,7 @@ struct FlowTests {
 
             let noName = try await h.signIn("no-chname", scopes: ["eidapi_auth", "eidapi_formFilling"])
             let ticket2 = try await h.client.initiateEMERequest(session: noName, fields: fields, source: .pcBrowser)
+            try await h.answer(ticket2)
             let profile2 = try await h.client.fetchProfile(session: noName, ticket: ticket2)
             #expect(profile2.chName == nil)
             #expect(profile2.chNameVerified == nil)
@@ -153,6 +170,7 @@ struct FlowTests {
         try await withHarness { h in
             let session = try await h.signIn("minor-17", scopes: ["eidapi_auth", "eidapi_profiles"])
             let ticket = try await h.client.initiateProfileRequest(session: session, fields: [.birthDate], source: .appScheme)
+            try await h.answer(ticket)
             let birth = try #require(try await h.client.fetchProfile(session: session, ticket: ticket).birthDate)
             var calendar = Calendar(identifier: .gregorian)
             calendar.timeZone = TimeZone(identifier: "Asia/Hong_Kong")!

@@ -100,6 +100,21 @@ struct Harness: Sendable {
         return CallbackParameters(queryItems: components.queryItems ?? [])
     }
 
+    /// Plays the resident in the app: opens the data request (`authByQR`),
+    /// checks it names the service and every field, and answers it.
+    func answer(_ ticket: ProfileTicket, decision: String = "approve") async throws {
+        let page = try await browser.execute(HTTPClientRequest(url: ticket.authByQR), timeout: .seconds(5))
+        #expect(page.status == .ok)
+        let html = String(buffer: try await page.body.collect(upTo: 1 << 20))
+        #expect(html.contains("FederationBridge (sandbox)"))
+        for field in ticket.profileFields + ticket.eMEFields { #expect(html.contains("<code>\(field.rawValue)</code>")) }
+        var post = HTTPClientRequest(url: baseURL.absoluteString + "/sandbox/app/ticket")
+        post.method = .POST
+        post.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        post.body = .bytes(ByteBuffer(string: "ticketID=\(ticket.ticketID)&decision=\(decision)"))
+        #expect(try await browser.execute(post, timeout: .seconds(5)).status == .ok)
+    }
+
     /// A full sign-in as `resident`; returns the session.
     func signIn(
         _ resident: String, source: AuthorizationSource = .pcBrowser, scopes: [String]? = nil

@@ -4,8 +4,10 @@ import IAMSmart
 import PIAChecks
 import SAMLMapper
 
-/// `GET /iamsmart/callback`: the resident back from iAM Smart, the sign-in
-/// judged, the release prepared, and the checks that need no answer run.
+/// The resident back from iAM Smart: `GET /iamsmart/callback` judges the
+/// sign-in and sends the data request for the resident's approval in the
+/// app; `GET /approval` waits for that approval, prepares the release and
+/// runs the checks that need no answer; `POST /approval/cancel` gives up.
 struct CallbackEndpoint: Sendable {
     let policy: Policy
     let registry: PartnerMetadataRegistry
@@ -15,6 +17,8 @@ struct CallbackEndpoint: Sendable {
     let description: TransferDescription
     let flows: FlowStore
     let delivery: ResponseDelivery
+    let sessions: SessionManager
+    let renderer: PageRenderer
     let clock: FlowClock
 
     /// `GET /iamsmart/callback`: checks the state binding, exchanges the code,
@@ -43,7 +47,6 @@ struct CallbackEndpoint: Sendable {
             return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
         }
 
-        let now = clock.now()
         let session: IAMSmartSession
         do {
             session = try await iamSmart.completeAuthorization(
@@ -75,38 +78,82 @@ struct CallbackEndpoint: Sendable {
                 saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "the sign-in does not meet the requested context"),
                 route: pointer.route)
         }
-        let profile: ResidentProfile
+        // The data request waits for the resident's approval in the app.
+        let ticket: ProfileTicket
         do {
-            let fields = planner(state).profileFields
-            let ticket = try await iamSmart.initiateProfileRequest(session: session, fields: fields, source: pending.source)
-            let fetched = try await iamSmart.fetchProfile(session: session, ticket: ticket)
-            profile = ResidentProfile(
-                openID: session.openID, chineseName: fetched.chName?.chineseName, chineseNameVerified: fetched.chNameVerified ?? false,
-                englishName: fetched.enName?.unstructuredName,
-                birthDate: fetched.birthDate.flatMap { CalendarDate(year: $0.year, month: $0.month, day: $0.day) },
-                gender: fetched.gender?.rawValue, assurance: session.assurance.level == .plus ? .plus : .basic,
-                faceRecognitionUsed: session.assurance.faceRecognitionUsed)
+            ticket = try await iamSmart.initiateProfileRequest(session: session, fields: planner(state).profileFields, source: pending.source)
         } catch {
             await flows.end(state, context)
             throw Self.iamSmartFailure(error, route: pointer.route)
         }
+        var next = state
+        next.pending = nil
+        next.stepUpFrom = nil
+        next.approval = PendingApproval(session: session, ticket: ticket, asserted: asserted)
+        try await flows.advance(state, from: .exchangingCode, to: .awaitingApproval, saving: next)
+        log.info("iAM Smart sign-in complete; data request sent for approval", metadata: ["authn.context": "\(asserted.rawValue)"])
+        var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/approval", .cacheControl: "no-store"])
+        response.setCookie(try await flows.rotateSession(context, pointer: pointer))
+        return response
+    }
+
+    /// `GET /approval`: asks iAM Smart whether the resident approved the data
+    /// request. Pending: the waiting page, which reloads itself, with no
+    /// state change. Approved: the profile is mapped and the flow moves on to
+    /// consent. Declined or expired: the flow ends, the relying party gets a
+    /// status and nothing is logged as a transfer.
+    func approvalPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
+        let (pointer, state) = try await flows.current(context)
+        guard state.phase == .awaitingApproval, let approval = state.approval, let sessionID = context.sessionID else {
+            throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for a data approval")
+        }
+        let log = context.logger(flowID: state.flowID)
+        let fetched: IAMSmartProfile
+        do {
+            fetched = try await iamSmart.fetchProfile(session: approval.session, ticket: approval.ticket)
+        } catch .approvalPending {
+            let page = ResidentPage.approval(
+                approvalURL: approval.ticket.authByQR, csrfToken: sessions.csrfToken(sessionID: sessionID, purpose: "approval"),
+                refreshSeconds: Self.refreshSeconds)
+            return renderer.response(page, language: context.language, path: request.uri.path)
+        } catch let error where error == .approvalDeclined || error == .approvalExpired {
+            await flows.end(state, context)
+            let declined = error == .approvalDeclined
+            log.info(declined ? "resident declined the data request in iAM Smart" : "data request expired in iAM Smart")
+            let status = SAMLStatus(
+                code: SAMLStatus.responder, subCode: declined ? SAMLStatus.requestDenied : SAMLStatus.authnFailed,
+                message: declined ? "the resident declined the data request in iAM Smart; nothing was sent" : "the data request in iAM Smart expired; nothing was sent")
+            return try await delivery.deliver(
+                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context, request: request)
+        } catch {
+            await flows.end(state, context)
+            throw Self.iamSmartFailure(error, route: pointer.route)
+        }
+        // Approved: one of concurrent polls takes the flow and prepares the release.
+        try await flows.advance(state, from: .awaitingApproval, to: .exchangingCode)
+        let session = approval.session
+        let now = clock.now()
+        let profile = ResidentProfile(
+            openID: session.openID, chineseName: fetched.chName?.chineseName, chineseNameVerified: fetched.chNameVerified ?? false,
+            englishName: fetched.enName?.unstructuredName,
+            birthDate: fetched.birthDate.flatMap { CalendarDate(year: $0.year, month: $0.month, day: $0.day) },
+            gender: fetched.gender?.rawValue, assurance: session.assurance.level == .plus ? .plus : .basic,
+            faceRecognitionUsed: session.assurance.faceRecognitionUsed)
         let release = mapper.map(
             profile, recipientEntityID: state.route.relyingParty, allowed: planner(state).releasable, claims: state.claims, now: now)
         let age = profile.birthDate.map { $0.age(on: mapper.today(now)) }
-        let level = ReleasePlanner.assuranceLevel(session.assurance)
         var next = state
         next.release = PreparedRelease(
             pairwiseNameID: release.nameID.value,
             attributes: release.attributes.map { StoredAttribute(name: $0.name, attribute: $0.attribute, transforms: $0.transforms) },
-            withheld: release.withheld, subjectAgeYears: age, assurance: level, authnContextClass: asserted,
-            authnInstant: now)
-        next.pending = nil
-        next.stepUpFrom = nil
+            withheld: release.withheld, subjectAgeYears: age, assurance: ReleasePlanner.assuranceLevel(session.assurance),
+            authnContextClass: approval.asserted, authnInstant: now)
+        next.approval = nil
         next.claims = ClaimedValues()
-        log.info("iAM Smart sign-in complete", metadata: [
+        log.info("iAM Smart data approved", metadata: [
             "attributes": "\(release.attributes.map(\.name.rawValue).joined(separator: ","))",
             "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
-            "authn.context": "\(asserted.rawValue)",
+            "authn.context": "\(approval.asserted.rawValue)",
         ])
 
         // Ask only when the answer can lead somewhere: checks that do not
@@ -115,10 +162,26 @@ struct CallbackEndpoint: Sendable {
             return refusal
         }
         try await flows.advance(state, from: .exchangingCode, to: .awaitingConsent, saving: next)
-        var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
-        response.setCookie(try await flows.rotateSession(context, pointer: pointer))
-        return response
+        return Hummingbird.Response(status: .seeOther, headers: [.location: "/consent", .cacheControl: "no-store"])
     }
+
+    /// `POST /approval/cancel`: the resident gives up waiting; the relying
+    /// party is told, nothing is logged as a transfer.
+    func cancelApproval(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
+        let form = try await FormFields.from(request)
+        guard sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID, purpose: "approval") else {
+            throw FlowError(.csrfInvalid, .forbidden, .formExpired, "cancel form without a valid CSRF token for this session; nothing was changed")
+        }
+        let (pointer, state) = try await flows.current(context)
+        try await flows.advance(state, from: .awaitingApproval, to: .exchangingCode)
+        await flows.end(state, context)
+        context.logger(flowID: state.flowID).info("resident cancelled while waiting for the data approval")
+        let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in")
+        return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
+    }
+
+    /// How often the waiting page reloads itself.
+    static let refreshSeconds = 3
 
     /// Before the consent page: when a check that does not depend on the
     /// answer fails (age, assurance, recipient, purpose, volume, …), the

@@ -52,7 +52,7 @@ public final class FederationFlow: Sendable {
             flows: flows, renderer: services.renderer, clock: clock)
         callback = CallbackEndpoint(
             policy: policy, registry: registry, iamSmart: iamSmart, mapper: services.mapper, gate: gate, description: description,
-            flows: flows, delivery: delivery, clock: clock)
+            flows: flows, delivery: delivery, sessions: services.sessions, renderer: services.renderer, clock: clock)
         consent = ConsentEndpoint(
             policy: policy, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
             sessions: services.sessions, renderer: services.renderer, clock: clock)
@@ -68,6 +68,8 @@ public final class FederationFlow: Sendable {
         resident.post("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) } }
         resident.get("/start") { request, context in await delivery.answer(request, context) { try await sso.startPage(request, context) } }
         resident.get("/iamsmart/callback") { request, context in await delivery.answer(request, context) { try await callback.callback(request, context) } }
+        resident.get("/approval") { request, context in await delivery.answer(request, context) { try await callback.approvalPage(request, context) } }
+        resident.post("/approval/cancel") { request, context in await delivery.answer(request, context) { try await callback.cancelApproval(request, context) } }
         resident.get("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentPage(request, context) } }
         resident.post("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentDecision(request, context) } }
         application.router.post("/saml/artifact") { request, context in await artifact.resolveArtifact(request, context) }

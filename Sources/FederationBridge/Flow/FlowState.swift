@@ -92,6 +92,15 @@ struct PreparedRelease: Codable, Sendable {
     var authnInstant: Date
 }
 
+/// A sign-in whose data request waits for the resident's approval in iAM
+/// Smart. Holds the access token: sealed like the rest of the flow.
+struct PendingApproval: Codable, Sendable {
+    var session: IAMSmartSession
+    var ticket: ProfileTicket
+    /// Already judged against the request when the sign-in came back.
+    var asserted: AuthnContextClass
+}
+
 /// A flow's state, sealed at rest by `StateVault` (AES-GCM) and deleted when
 /// the flow ends; the store drops it at `expiresAt` otherwise.
 ///
@@ -105,6 +114,8 @@ struct FlowState: Codable, Sendable {
         case awaitingIAMSmart = "awaiting-iamsmart"
         /// A callback took the flow and is exchanging its code.
         case exchangingCode = "exchanging-code"
+        /// Signed in; waiting for the resident to approve the data request in the app.
+        case awaitingApproval = "awaiting-approval"
         case awaitingConsent = "awaiting-consent"
         /// A consent answer took the flow; the gate and delivery run once.
         case deciding
@@ -119,6 +130,8 @@ struct FlowState: Codable, Sendable {
     /// Set while a face re-authentication (step-up) is pending: the first
     /// sign-in, whose account the re-authentication must name again.
     var stepUpFrom: IAMSmartSession?
+    /// Set while the data request waits for the resident's approval in the app.
+    var approval: PendingApproval?
     var release: PreparedRelease?
     var createdAt: Date
     var expiresAt: Date

@@ -40,6 +40,8 @@ public struct DisplayedAttribute: Sendable, Hashable {
 public enum ResidentPage: Sendable {
     case start(recipientName: String, purpose: String, continueURL: String)
     case handoff(appURL: String, qrPageURL: String)
+    /// Waiting for the data approval in iAM Smart; reloads every `refreshSeconds`.
+    case approval(approvalURL: String, csrfToken: String, refreshSeconds: Int)
     case consent(ConsentPage)
     case result(ResultPage)
     case error(ErrorPage)
@@ -109,6 +111,8 @@ public enum ResidentErrorKind: String, Sendable, CaseIterable {
     case refused = "refused"
     case underAge = "under_age"
     case assuranceNotMet = "assurance_not_met"
+    case dataDeclined = "data_declined"
+    case approvalExpired = "approval_expired"
     case notFound = "not_found"
     case `internal` = "internal"
 }

@@ -15,6 +15,7 @@ public struct PageRenderer: Sendable {
         try library.register(PageTemplates.start, named: "start")
         try library.register(PageTemplates.handoff, named: "handoff")
         try library.register(PageTemplates.consent, named: "consent")
+        try library.register(PageTemplates.approval, named: "approval")
         try library.register(PageTemplates.result, named: "result")
         try library.register(PageTemplates.error, named: "error")
         try library.register(PageTemplates.samlPost, named: "samlPost")
@@ -50,6 +51,12 @@ public struct PageRenderer: Sendable {
             context["title"] = t("handoff.title")
             context["appURL"] = appURL
             context["qrPageURL"] = qrPageURL
+        case .approval(let approvalURL, let csrfToken, let refreshSeconds):
+            template = "approval"
+            context["title"] = t("approval.title")
+            context["approvalURL"] = approvalURL
+            context["csrf"] = csrfToken
+            context["refreshSeconds"] = refreshSeconds
         case .consent(let consent):
             template = "consent"
             context["title"] = t("consent.title")

@@ -12,7 +12,8 @@ enum PageTemplates {
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="referrer" content="no-referrer">
-        <title>{{title}} · {{t.site_name}}</title>
+        {{#refreshSeconds}}<meta http-equiv="refresh" content="{{refreshSeconds}}">
+        {{/refreshSeconds}}<title>{{title}} · {{t.site_name}}</title>
         <style>{{{css}}}</style>
         </head>
         <body>
@@ -49,6 +50,22 @@ enum PageTemplates {
         <p><a class="button primary" href="{{appURL}}">{{t.handoff_open}}</a></p>
         <p><a href="{{qrPageURL}}">{{t.handoff_qr}}</a></p>
         <p class="note">{{t.handoff_after}}</p>
+        {{/main}}{{/layout}}
+        """
+
+    /// Waiting for the resident to approve the data request in iAM Smart:
+    /// the page reloads itself (no script) and the bridge asks iAM Smart.
+    static let approval = """
+        {{<layout}}{{$main}}
+        <h1>{{t.approval_title}}</h1>
+        <p>{{t.approval_lead}}</p>
+        <p><a class="button primary" id="open-approval" href="{{approvalURL}}">{{t.approval_open}}</a></p>
+        <p role="status" id="approval-status">{{t.approval_waiting}}</p>
+        <p><a id="check-again" href="/approval">{{t.approval_check}}</a></p>
+        <form method="post" action="/approval/cancel">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit" id="cancel">{{t.approval_cancel}}</button>
+        </form>
         {{/main}}{{/layout}}
         """
 

@@ -362,13 +362,16 @@ public final class IAMSmartClient: Sendable {
         case ResultCode.callbackNotRegistered: return .callbackNotRegistered(endpoint: endpoint)
         case ResultCode.contentKeyExpired: return .contentKeyExpired(endpoint: endpoint)
         case ResultCode.decryptionFailed: return .requestDecryptionRejected(endpoint: endpoint)
+        case ResultCode.requestPending: return .approvalPending
+        case ResultCode.requestDeclined: return .approvalDeclined
+        case ResultCode.requestExpired: return .approvalExpired
         default: return .serviceError(endpoint: endpoint, code: String(code.prefix(16)), serviceMessage: serviceMessage)
         }
     }
 }
 
 /// A profile or e-ME request the resident is asked to approve in the app.
-public struct ProfileTicket: Sendable, Hashable {
+public struct ProfileTicket: Sendable, Hashable, Codable {
     public var ticketID: String
     /// QR content or hand-off link for the approval in the app.
     public var authByQR: String

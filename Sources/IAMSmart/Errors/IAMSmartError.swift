@@ -12,6 +12,12 @@ public enum IAMSmartError: Error, Sendable, Equatable, CustomStringConvertible {
     case contentKeyExpired(endpoint: String)
     /// `D30004`: iAM Smart could not decrypt our request content.
     case requestDecryptionRejected(endpoint: String)
+    /// The resident has not approved the data request in the app yet: ask again later.
+    case approvalPending
+    /// The resident declined the data request in the app.
+    case approvalDeclined
+    /// The data request expired before the resident answered.
+    case approvalExpired
     /// Any other non-success code.
     case serviceError(endpoint: String, code: String, serviceMessage: String)
 
@@ -56,6 +62,9 @@ public enum IAMSmartError: Error, Sendable, Equatable, CustomStringConvertible {
         case .callbackNotRegistered: "D20008"
         case .contentKeyExpired: "D30002"
         case .requestDecryptionRejected: "D30004"
+        case .approvalPending: ResultCode.requestPending
+        case .approvalDeclined: ResultCode.requestDeclined
+        case .approvalExpired: ResultCode.requestExpired
         case .serviceError(_, let code, _): code
         default: nil
         }
@@ -71,6 +80,12 @@ public enum IAMSmartError: Error, Sendable, Equatable, CustomStringConvertible {
             "iAM Smart reported the content key missing or expired on \(endpoint) (D30002) even after a fresh getKey. Check the host clock and that only one client ID per deployment fetches keys."
         case .requestDecryptionRejected(let endpoint):
             "iAM Smart could not decrypt the request content on \(endpoint) (D30004), even after a fresh getKey. The key in use is not the one iAM Smart issued: check contentKeyPadding and that the registered certificate matches privateKeyPEM."
+        case .approvalPending:
+            "The resident has not yet approved the data request in the iAM Smart app; the bridge asks again while the resident waits."
+        case .approvalDeclined:
+            "The resident declined the data request in the iAM Smart app. Nothing to fix; nothing was shared."
+        case .approvalExpired:
+            "The data request expired before the resident answered it in the iAM Smart app. The resident may start again."
         case .serviceError(let endpoint, let code, let message):
             "iAM Smart returned \(code) on \(endpoint): \(message). Look the code up in the iAM Smart developer documentation; the request was not retried."
         case .timeout(let endpoint, let limit):

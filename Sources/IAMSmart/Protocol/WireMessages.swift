@@ -25,6 +25,14 @@ public enum ResultCode {
     public static let callbackNotRegistered = "D20008"
     public static let contentKeyExpired = "D30002"
     public static let decryptionFailed = "D30004"
+    /// A profile or e-ME request the resident has not approved in the app yet.
+    /// The public material names no code for this; these three are the
+    /// sandbox's, to be set to iAM Smart's own when onboarding.
+    public static let requestPending = "D40005"
+    /// The resident declined the data request in the app.
+    public static let requestDeclined = "D40006"
+    /// The data request expired before the resident answered.
+    public static let requestExpired = "D40007"
 }
 
 /// API paths, relative to the base URL.

@@ -27,6 +27,10 @@ public struct IAMSmartSandboxConfiguration: Sendable {
     public var accessTokenLifetime: Duration
     /// The synthetic residents offered on the app page.
     public var residents: [SandboxResident]
+    /// How long a profile or e-ME request waits for the resident's approval in the app.
+    public var ticketLifetime: Duration
+    /// The service's name as the app shows it on a data request.
+    public var serviceName: String
 
     public init(
         host: String = "127.0.0.1",
@@ -40,8 +44,12 @@ public struct IAMSmartSandboxConfiguration: Sendable {
         timestampWindow: Duration = .seconds(300),
         codeLifetime: Duration = .seconds(300),
         accessTokenLifetime: Duration = .seconds(1800),
-        residents: [SandboxResident] = SandboxResident.standard()
+        residents: [SandboxResident] = SandboxResident.standard(),
+        ticketLifetime: Duration = .seconds(300),
+        serviceName: String = "FederationBridge (sandbox)"
     ) {
+        self.ticketLifetime = ticketLifetime
+        self.serviceName = serviceName
         self.host = host
         self.port = port
         self.clientID = clientID

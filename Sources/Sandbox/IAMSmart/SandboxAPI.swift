@@ -201,9 +201,8 @@ struct SandboxAPI: Sendable {
         guard !fields.isEmpty, fields.allSatisfy(known.contains) else {
             throw Refusal(code: "D40000", message: "field list empty or has unknown names")
         }
-        // The sandbox counts the resident's approval in the app page as consent
-        // to share the fields: the ticket is approved at once.
-        let ticketID = await ledger.openTicket(.init(accessToken: request.accessToken, fields: Set(fields)))
+        // The request waits for the resident to approve the fields in the app (`authByQR`).
+        let ticketID = await ledger.openTicket(.init(accessToken: request.accessToken, fields: Set(fields), openedAt: Self.now()))
         let base = (try? await sandbox.baseURL().absoluteString) ?? ""
         let content = InitiateContent(authByQR: "\(base)/sandbox/app/ticket?ticketID=\(ticketID)", ticketID: ticketID)
         return try JSONEncoder().encode(content)
@@ -218,6 +217,19 @@ struct SandboxAPI: Sendable {
         guard let ticketID = request.ticketID, let ticket = await ledger.ticket(ticketID),
             ticket.accessToken == request.accessToken, asked.isSubset(of: ticket.fields)
         else { throw Refusal(code: "D40004", message: "fields not covered by an approved request") }
+        let now = Self.now()
+        switch ticket.status {
+        case .declined:
+            throw Refusal(code: ResultCode.requestDeclined, message: "the resident declined the data request")
+        case .pending where now - ticket.openedAt > configuration.ticketLifetime.inMilliseconds:
+            throw Refusal(code: ResultCode.requestExpired, message: "the data request expired before the resident answered")
+        case .pending:
+            throw Refusal(code: ResultCode.requestPending, message: "the resident has not approved the data request yet")
+        case .approved where now < ticket.effectiveAt:
+            throw Refusal(code: ResultCode.requestPending, message: "the resident has not approved the data request yet")
+        case .approved:
+            break
+        }
         guard let resident = configuration.residents.first(where: { $0.id == grant.residentID }) else {
             throw Refusal(code: "D40002", message: "access token invalid")
         }

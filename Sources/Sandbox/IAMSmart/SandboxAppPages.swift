@@ -18,7 +18,8 @@ struct SandboxAppPages: Sendable {
         router.get(RouterPath(APIPath.getQR)) { request, _ in await getQR(request) }
         router.get("/sandbox/app/authorize") { request, _ in await authorizePage(request) }
         router.post("/sandbox/app/decide") { request, context in await decide(request, context: context) }
-        router.get("/sandbox/app/ticket") { request, _ in ticketPage(request) }
+        router.get("/sandbox/app/ticket") { request, _ in await ticketPage(request) }
+        router.post("/sandbox/app/ticket") { request, context in await decideTicket(request, context: context) }
         router.get("/sandbox") { _, _ in indexPage() }
         router.post("/sandbox/admin/faults") { request, context in await setFaults(request, context: context) }
     }
@@ -73,8 +74,10 @@ struct SandboxAppPages: Sendable {
         guard let id = request.uri.queryParameters["session"].map(String.init), let session = await ledger.qrSession(id) else {
             return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown or finished. Start again from the online service.</p>")
         }
+        let faceFails = await ledger.faults.faceRecognitionFails
         let face = session.scopes.contains(Assurance.faceRecognitionScope)
-            ? "<p>This request asks for face recognition; the sandbox treats it as passed.</p>" : ""
+            ? (faceFails ? "<p>This request asks for face recognition; the sandbox fails it (fault switch).</p>"
+                : "<p>This request asks for face recognition; the sandbox treats it as passed.</p>") : ""
         let rows = configuration.residents.map { resident in
             """
             <li><form method="post" action="/sandbox/app/decide">
@@ -109,7 +112,11 @@ struct SandboxAppPages: Sendable {
             return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown, expired or already decided.</p>")
         }
         var parameters: [(String, String)]
+        let faceFails = await ledger.faults.faceRecognitionFails
+        let faceFailed = session.scopes.contains(Assurance.faceRecognitionScope) && faceFails
         switch form.decision {
+        case "approve" where faceFailed:
+            parameters = [("error", "face_recognition_failed")]
         case "approve":
             guard let resident = configuration.residents.first(where: { $0.id == form.resident }) else {
                 return Self.page(title: "iAM Smart sandbox", status: .badRequest, body: "<p>Unknown resident.</p>")
@@ -126,10 +133,60 @@ struct SandboxAppPages: Sendable {
         return Response(status: .seeOther, headers: [.location: session.redirectURI + separator + query])
     }
 
-    private func ticketPage(_ request: Request) -> Response {
-        Self.page(
+    /// `authByQR`: the app shows which service asks for which fields, with
+    /// Approve and Decline. Nothing is shared until the resident approves.
+    private func ticketPage(_ request: Request) async -> Response {
+        guard !(await ledger.faults.appClosed) else {
+            return Self.page(title: "iAM Smart sandbox app", status: .serviceUnavailable, body: "<p id=\"app-closed\">The iAM Smart app is closed (fault switch); nothing was recorded.</p>")
+        }
+        guard let id = request.uri.queryParameters["ticketID"].map(String.init), let ticket = await ledger.ticket(id) else {
+            return Self.page(title: "iAM Smart sandbox app", status: .notFound, body: "<p>This data request is unknown.</p>")
+        }
+        let fields = ticket.fields.sorted().map { "<li><code>\(Self.escape($0))</code></li>" }.joined()
+        let answer: String
+        switch ticket.status {
+        case .pending:
+            answer = """
+                <form method="post" action="/sandbox/app/ticket">
+                <input type="hidden" name="ticketID" value="\(Self.escape(id))">
+                <button type="submit" name="decision" value="approve" id="approve-data">Approve</button>
+                <button type="submit" name="decision" value="decline" id="decline-data">Decline</button>
+                </form>
+                """
+        case .approved: answer = "<p id=\"ticket-status\">Approved. Go back to the online service.</p>"
+        case .declined: answer = "<p id=\"ticket-status\">Declined. Nothing was shared.</p>"
+        }
+        return Self.page(
             title: "iAM Smart sandbox app",
-            body: "<p>The sandbox counts the sign-in approval as approval of this data request; nothing more to do here.</p>")
+            body: """
+                <p><strong>\(Self.escape(configuration.serviceName))</strong> asks for these details from your iAM Smart profile:</p>
+                <ul class="fields">\(fields)</ul>
+                \(answer)
+                """)
+    }
+
+    struct TicketDecision: Decodable {
+        var ticketID: String
+        var decision: String
+    }
+
+    /// `POST /sandbox/app/ticket`: the resident's answer, recorded once.
+    private func decideTicket(_ request: Request, context: BasicRequestContext) async -> Response {
+        guard let form = try? await URLEncodedFormDecoder().decode(TicketDecision.self, from: request, context: context),
+              ["approve", "decline"].contains(form.decision)
+        else {
+            return Self.page(title: "iAM Smart sandbox app", status: .badRequest, body: "<p>Incomplete form.</p>")
+        }
+        let faults = await ledger.faults
+        let approve = form.decision == "approve"
+        if !(approve && faults.approvalNeverComes) {
+            let effectiveAt = SandboxAPI.now() + (approve ? (faults.approvalDelay?.inMilliseconds ?? 0) : 0)
+            _ = await ledger.decideTicket(form.ticketID, approve: approve, effectiveAt: effectiveAt)
+        }
+        let said = approve ? "Approved" : "Declined"
+        return Self.page(
+            title: "iAM Smart sandbox app",
+            body: "<p id=\"ticket-status\">\(said). Go back to the online service.</p>")
     }
 
     private func indexPage() -> Response {
@@ -149,6 +206,10 @@ struct SandboxAppPages: Sendable {
                 <label><input type="checkbox" name="wrongGCMTag" value="1"> Wrong GCM tag</label>
                 <label><input type="checkbox" name="rejectContentKeys" value="1"> Reject every content key</label>
                 <label><input type="checkbox" name="expireKeys" value="1"> Expire the issued key now</label>
+                <label><input type="checkbox" name="approvalNeverComes" value="1"> Data approval never comes</label>
+                <label>Data approval late by (ms) <input name="approvalDelayMs" value="0"></label>
+                <label><input type="checkbox" name="appClosed" value="1"> The app is closed</label>
+                <label><input type="checkbox" name="faceRecognitionFails" value="1"> Face recognition fails</label>
                 <button type="submit">Apply</button></fieldset></form>
                 """)
     }
@@ -160,6 +221,10 @@ struct SandboxAppPages: Sendable {
         var wrongGCMTag: String?
         var rejectContentKeys: String?
         var expireKeys: String?
+        var approvalNeverComes: String?
+        var approvalDelayMs: Int?
+        var appClosed: String?
+        var faceRecognitionFails: String?
     }
 
     /// `POST /sandbox/admin/faults` (form): replaces the fault switches.
@@ -172,7 +237,11 @@ struct SandboxAppPages: Sendable {
             serverError: form.serverError != nil,
             malformedJSON: form.malformedJSON != nil,
             wrongGCMTag: form.wrongGCMTag != nil,
-            rejectContentKeys: form.rejectContentKeys != nil)
+            rejectContentKeys: form.rejectContentKeys != nil,
+            approvalNeverComes: form.approvalNeverComes != nil,
+            approvalDelay: (form.approvalDelayMs ?? 0) > 0 ? .milliseconds(form.approvalDelayMs ?? 0) : nil,
+            appClosed: form.appClosed != nil,
+            faceRecognitionFails: form.faceRecognitionFails != nil)
         await sandbox.setFaults(faults)
         if form.expireKeys != nil { await sandbox.expireContentKeys() }
         return Response(status: .seeOther, headers: [.location: "/sandbox"])

@@ -14,14 +14,30 @@ public struct SandboxFaults: Sendable, Hashable {
     /// with a key fetched a moment ago. (For a single expiry that the client
     /// should recover from, use ``IAMSmartSandbox/expireContentKeys()``.)
     public var rejectContentKeys: Bool
+    /// The resident's Approve in the app is never recorded: the request stays pending until it expires.
+    public var approvalNeverComes: Bool
+    /// An approval takes effect only this long after the resident pressed Approve.
+    public var approvalDelay: Duration?
+    /// The app is closed: the data-request page says so and records nothing.
+    public var appClosed: Bool
+    /// Face recognition fails: a re-authentication with `eidapi_fr` is refused in the app.
+    public var faceRecognitionFails: Bool
 
     public init(
         delay: Duration? = nil,
         serverError: Bool = false,
         malformedJSON: Bool = false,
         wrongGCMTag: Bool = false,
-        rejectContentKeys: Bool = false
+        rejectContentKeys: Bool = false,
+        approvalNeverComes: Bool = false,
+        approvalDelay: Duration? = nil,
+        appClosed: Bool = false,
+        faceRecognitionFails: Bool = false
     ) {
+        self.approvalNeverComes = approvalNeverComes
+        self.approvalDelay = approvalDelay
+        self.appClosed = appClosed
+        self.faceRecognitionFails = faceRecognitionFails
         self.delay = delay
         self.serverError = serverError
         self.malformedJSON = malformedJSON

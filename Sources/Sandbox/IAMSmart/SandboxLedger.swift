@@ -29,8 +29,13 @@ actor SandboxLedger {
     }
 
     struct Ticket {
+        enum Status { case pending, approved, declined }
         var accessToken: String
         var fields: Set<String>
+        var openedAt: Int64
+        var status: Status = .pending
+        /// An approval that takes effect only from this time (the "late approval" fault).
+        var effectiveAt: Int64 = 0
     }
 
     var faults = SandboxFaults.none
@@ -123,6 +128,15 @@ actor SandboxLedger {
     }
 
     func ticket(_ id: String) -> Ticket? { tickets[id] }
+
+    /// Records the resident's answer in the app, once: a decided ticket keeps its answer.
+    func decideTicket(_ id: String, approve: Bool, effectiveAt: Int64) -> Ticket? {
+        guard var ticket = tickets[id], ticket.status == .pending else { return nil }
+        ticket.status = approve ? .approved : .declined
+        ticket.effectiveAt = effectiveAt
+        tickets[id] = ticket
+        return ticket
+    }
 
     static func randomToken() -> String {
         SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()

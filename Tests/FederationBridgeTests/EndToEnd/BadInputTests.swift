@@ -82,7 +82,7 @@ import _CryptoExtras
             await stranger.shutdown()
 
             // The genuine callback still works: the refusals changed nothing.
-            let consent = try await browser.open(try harness.url(callback))
+            let consent = try await harness.approvingData(try await browser.open(try harness.url(callback)))
             #expect(consent.url.path == "/consent" && consent.status == 200)
             // Replaying the callback is refused: the step is done.
             Self.expectRefusal(try await browser.request(try harness.url(callback)), 409, .unexpectedStep)
@@ -117,7 +117,7 @@ import _CryptoExtras
             let browser = harness.browser
             let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
-            let consent = try await browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             let flowID = try #require(consent.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(consent.body[$0]) })
             // At rest the flow is sealed: no name in the stored bytes.
             let sealed = try #require(try await harness.services.store.flow(id: flowID, now: Date()))
@@ -139,7 +139,7 @@ import _CryptoExtras
             let browser = harness.browser
             let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
-            let consent = try await browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             let consentForm = try #require(consent.form(action: "/consent"))
             harness.clock.advance(by: 120)
             let expired = try await browser.submit(consentForm, button: "agree")
@@ -159,7 +159,7 @@ import _CryptoExtras
             let browser = harness.browser
             let app = try await harness.openIAMSmartApp(binding: .artifact)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-plus" } })
-            let consent = try await browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             let consentForm = try #require(consent.form(action: "/consent"))
             let redirect = try await browser.request(
                 consentForm.action, method: .POST, form: consentForm.fields + [("decision", "agree")])

@@ -76,7 +76,7 @@ import Testing
             return
         }
         if pair == .callbackCallback {
-            #expect(winner.status == 303 && winner.headers.first(name: "Location") == "/consent")
+            #expect(winner.status == 303 && winner.headers.first(name: "Location") == "/approval")
             #expect(try await harness.logEntries().count == entriesBefore, "a callback logs nothing")
             return
         }

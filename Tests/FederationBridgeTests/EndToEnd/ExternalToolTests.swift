@@ -81,6 +81,7 @@ import Testing
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let consentShot = artifacts.appendingPathComponent("consent-\(binding).png")
         let resultShot = artifacts.appendingPathComponent("result-\(binding).png")
+        let approvalShot = artifacts.appendingPathComponent("approval-\(binding).png")
         try? FileManager.default.removeItem(at: consentShot)
         try? FileManager.default.removeItem(at: resultShot)
         try await FederationHarness.run { harness in
@@ -92,6 +93,11 @@ import Testing
                 ["click": "a.button.primary"],
                 ["click": "#open-app"],
                 ["click": "form button[value=approve]"],
+                // The data request: the bridge waits while the resident approves it in the app.
+                ["screenshot": approvalShot.path],
+                ["click": "#open-approval"],
+                ["click": "#approve-data"],
+                ["goto": harness.bridgeURL + "/approval"],
                 ["waitText": "GBA-SC-SANDBOX-0001"],
                 ["screenshot": consentShot.path],
                 ["click": "button[value=agree]"],
@@ -103,7 +109,7 @@ import Testing
             let result = try await Task.detached { try Self.run(python, [script, json]) }.value
             #expect(result.status == 0, "click_through.py: \(result.output)")
             #expect(result.output.contains("\"screenshot\""))
-            for shot in [consentShot, resultShot] {
+            for shot in [approvalShot, consentShot, resultShot] {
                 let data = try Data(contentsOf: shot)
                 #expect(data.count > 5000 && data.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(shot.lastPathComponent) is not a PNG")
             }

@@ -192,7 +192,37 @@ struct FederationHarness: Sendable {
             }
             afterCallback = try await browser.submit(form, button: "approve")
         }
+        // The data request: approved in the app, then the waiting page continues.
+        if afterCallback.url.path == "/approval" {
+            afterCallback = try await answerDataRequest(from: afterCallback, approve: true)
+        }
         return (start, afterCallback)
+    }
+
+    /// Approves the sign-in on the sandbox app page and the data request
+    /// that follows: the page after (consent, or a refusal).
+    func approve(_ appForm: TestBrowser.Form) async throws -> TestBrowser.Page {
+        try await approvingData(try await browser.submit(appForm, button: "approve"))
+    }
+
+    /// `page` itself, or, when it is the bridge's waiting page, the page after
+    /// the data request is approved.
+    func approvingData(_ page: TestBrowser.Page) async throws -> TestBrowser.Page {
+        page.url.path == "/approval" ? try await answerDataRequest(from: page, approve: true) : page
+    }
+
+    /// From the bridge's waiting page: opens the request in the sandbox app,
+    /// answers it, and returns to the bridge's waiting page once more.
+    func answerDataRequest(from waiting: TestBrowser.Page, approve: Bool) async throws -> TestBrowser.Page {
+        guard let open = waiting.link(id: "open-approval") else {
+            throw BrowserError("waiting page without the iAM Smart link: \(waiting.status) \(waiting.body.prefix(300))")
+        }
+        let ticket = try await browser.open(open)
+        guard let form = ticket.form(action: "/sandbox/app/ticket") else {
+            throw BrowserError("sandbox data request page without a form: \(ticket.status) \(ticket.body.prefix(300))")
+        }
+        _ = try await browser.submit(form, button: approve ? "approve" : "decline")
+        return try await browser.open(try url(bridgeURL + "/approval"))
     }
 
     /// Up to the consent page and its form.

@@ -124,7 +124,7 @@ import Testing
             let qr = try await browser.open(try #require(start.link(containing: "button primary")))
             let app = try await browser.open(try #require(qr.link(id: "open-app")))
             let form = try #require(app.forms.first { $0.fields.contains { $0.name == "resident" && $0.value == "adult-basic" } })
-            let consent = try await browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             #expect(consent.url.path == "/consent")
             let afterSignIn = try #require(browser.cookie(cookieName))
             #expect(afterSignIn != issued, "rotated after the iAM Smart callback")
@@ -232,7 +232,10 @@ import Testing
             let flowID = try #require(run.flowID)
             let records = logs.records
             let flowLines = records.filter { $0.metadata[Logger.flowIDKey] == flowID }.map(\.message)
-            for step in ["authn request accepted", "iAM Smart sign-in complete", "privacy verdict logged", "assertion issued"] {
+            for step in [
+                "authn request accepted", "iAM Smart sign-in complete; data request sent for approval", "iAM Smart data approved",
+                "privacy verdict logged", "assertion issued",
+            ] {
                 #expect(flowLines.contains(step), "no '\(step)' line with the flow ID; lines: \(flowLines)")
             }
             let openIDs = ["adult-basic", "minor-17"].map { harness.iamSmart.openID(forResident: $0) }
