@@ -10,6 +10,16 @@ public struct TreeHeadSigner: Sendable {
     /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
     let seed: Data
     public let verifier: TreeHeadVerifier
+    /// When set, a batch is signed only on top of exactly this tree (size
+    /// and root): the tree the log last checked extends what it signed.
+    public private(set) var requiredBase: CompactRange?
+
+    /// This signer, refusing to sign on top of any tree but `base`.
+    public func extending(_ base: CompactRange) -> TreeHeadSigner {
+        var pinned = self
+        pinned.requiredBase = base
+        return pinned
+    }
 
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         try TreeHeadVerifier.validate(name: name)
@@ -99,23 +109,32 @@ public struct TreeHeadVerifier: Sendable, Hashable {
     }
 
     /// Verifies a signed checkpoint and returns it; throws when no signature
-    /// by this key verifies or the origin is not this key's name.
+    /// by this key verifies, any signature line by this key fails, the origin
+    /// is not this key's name, or an empty tree has a root other than
+    /// SHA-256("").
     public func verify(noteText: String) throws -> Checkpoint {
         let checkpoint = try Checkpoint(body: try open(noteText: noteText))
         guard checkpoint.origin == name else { throw TransferLogError.badCheckpoint("origin is not \(name)") }
+        guard checkpoint.size > 0 || checkpoint.rootHash == MerkleTree.emptyRoot else {
+            throw TransferLogError.badCheckpoint("a tree of size 0 must have the root SHA-256(\"\")")
+        }
         return checkpoint
     }
 
-    /// Verifies any signed note and returns its text.
+    /// Verifies any signed note and returns its text. Per C2SP signed-note,
+    /// lines by other keys are ignored, but every line that names this key
+    /// (name and key ID) must verify: one failing line rejects the note even
+    /// next to a good one.
     public func open(noteText: String) throws -> String {
         let note = try SignedNote(text: noteText)
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
             throw TransferLogError.badKey("not an Ed25519 public key")
         }
-        let signed = note.signatures.contains {
-            $0.name == name && $0.keyID == keyID && key.isValidSignature($0.signature, for: Data(note.body.utf8))
+        let mine = note.signatures(name: name, keyID: keyID)
+        guard !mine.isEmpty else { throw TransferLogError.badCheckpoint("no signature by \(name)") }
+        guard mine.allSatisfy({ key.isValidSignature($0.signature, for: Data(note.body.utf8)) }) else {
+            throw TransferLogError.badCheckpoint("a signature line by \(name) does not verify")
         }
-        guard signed else { throw TransferLogError.badCheckpoint("no valid signature by \(name)") }
         return note.body
     }
 

@@ -174,11 +174,7 @@ struct LogExportCommand: AsyncParsableCommand {
         for item in found {
             switch format {
             case .jsonl:
-                if let body = item.body {
-                    print(String(decoding: body, as: UTF8.self))
-                } else {
-                    print("{\"leafHash\":\"\(item.leafHash.hexText)\",\"redacted\":true,\"seq\":\(item.seq)}")
-                }
+                print(item.exportLine)
             case .csv:
                 guard let e = item.entry else {
                     print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hexText)")
