@@ -10,6 +10,8 @@ public struct VerificationReport: Sendable, Hashable {
     public var checkpoint: String?
     /// Time of the last verified entry, from its hashed body when present.
     public var lastEntryTime: Date?
+    /// The newest checkpoint a quorum of witnesses cosigned, when asked for.
+    public var witnessed: WitnessedCheckpoint?
 
     public var summary: String {
         "verified \(entries) entries, root \(rootHash.hex)"
@@ -94,7 +96,7 @@ struct LogVerifier {
         }
         return VerificationReport(
             entries: records.count, rootHash: range.root, treeHeadsChecked: checked, redactedEntries: redacted,
-            checkpoint: headsBySize[records.count]?.note, lastEntryTime: lastTime)
+            checkpoint: headsBySize[records.count]?.note, lastEntryTime: lastTime, witnessed: nil)
     }
 
     /// The first indexed column (what search, filters, statistics and the

@@ -211,8 +211,40 @@ public actor TransferLog: TransferHistory {
     /// Entries and heads come from one snapshot, so appends running
     /// meanwhile never look like a missing entry.
     public func verify() async throws -> VerificationReport {
+        try await verify(requiring: nil)
+    }
+
+    /// Verifies, then, with a quorum, finds the newest stored checkpoint that
+    /// enough witnesses cosigned (from the same snapshot); throws when none.
+    public func verify(requiring quorum: WitnessQuorum?) async throws -> VerificationReport {
         let snapshot = try await store.snapshot()
-        return try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        var report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        report.witnessed = try quorum?.newestWitnessed(snapshot.heads)
+        return report
+    }
+
+    // MARK: Witnesses
+
+    /// The newest stored signed tree head, read without the entries.
+    public func latestTreeHead() async throws -> StoredTreeHead? {
+        let tail = try await store.tail(from: Int.max)
+        guard tail.state.size > 0 else { return nil }
+        return try await store.tail(from: tail.state.size).heads.first { $0.size == tail.state.size }
+    }
+
+    /// Adds a witness's cosignature lines to the stored head of `size`,
+    /// after checking they verify on it; `false` when the head changed
+    /// meanwhile (the caller collects again).
+    public func addCosignatures(_ lines: String, by witness: CosignatureVerifier, size: Int) async throws -> Bool {
+        guard let head = try await store.tail(from: size).heads.first(where: { $0.size == size }) else {
+            throw TransferLogError.noTreeHead("none stored for size \(size)")
+        }
+        let note = try SignedNote(text: head.note)
+        let merged = try note.adding(cosignatureLines: lines)
+        guard try witness.cosignatureTime(on: merged) != nil else {
+            throw TransferLogError.badCheckpoint("the answer of witness \(witness.name) holds no cosignature by its key")
+        }
+        return try await store.replaceTreeHead(size: size, old: head.note, new: merged.text)
     }
 
     // MARK: Reading

@@ -61,15 +61,21 @@ struct LogStoreOptions: ParsableArguments {
 struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.")
+        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.",
+        discussion: "With --witness, also find the newest checkpoint cosigned by at least --require of the witnesses given.")
 
     @OptionGroup var options: LogStoreOptions
+    @Option(name: .customLong("witness"), help: "A witness key (name+keyid+base64) or a file holding it; repeat for each witness.")
+    var witnessKeys: [String] = []
+    @Option(help: "How many of the --witness keys must have cosigned (default: all of them).")
+    var require: Int?
 
     func run() async throws {
         let log = try await options.openLog()
+        let quorum = try witnessQuorum()
         let report: VerificationReport
         do {
-            report = try await log.verify()
+            report = try await log.verify(requiring: quorum)
         } catch let error as LogVerificationError {
             try? await log.store.close()
             FileHandle.standardError.write(Data("verification FAILED: \(error)\n".utf8))
@@ -78,6 +84,22 @@ struct LogVerifyCommand: AsyncParsableCommand {
         try await log.store.close()
         print(report.summary)
         if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
+        if let witnessed = report.witnessed {
+            let pending = report.entries - witnessed.size
+            print("checkpoint \(witnessed.size) cosigned by \(witnessed.witnesses.joined(separator: ", "))"
+                + (pending > 0 ? "; \(pending) newer entries not yet witnessed" : ""))
+        }
+    }
+
+    private func witnessQuorum() throws -> WitnessQuorum? {
+        guard !witnessKeys.isEmpty else {
+            if require != nil { throw ValidationError("--require needs --witness keys") }
+            return nil
+        }
+        let keys = try witnessKeys.map { text in
+            try CosignatureVerifier(verifierKey: FileManager.default.fileExists(atPath: text) ? try String(contentsOfFile: text, encoding: .utf8) : text)
+        }
+        return try WitnessQuorum(witnesses: keys, required: require ?? keys.count)
     }
 }
 
