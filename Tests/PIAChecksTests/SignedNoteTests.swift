@@ -93,7 +93,9 @@ struct SignedNoteTests {
         let note = try signer.sign(Checkpoint(origin: signer.name, size: 3, rootHash: MerkleTree.leafHash(Data("r".utf8))))
         let bad = Self.signatureLine(signer.name, keyID: signer.verifier.keyID, signature: Data(repeating: 7, count: 64))
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: note + bad) }
-        let (text, good) = try #require(note.range(of: "\n\n").map { (String(note[..<$0.upperBound]), String(note[$0.upperBound...])) })
+        let blank = try #require(note.range(of: "\n\n"))
+        let text = String(note[..<blank.upperBound])
+        let good = String(note[blank.upperBound...])
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: text + bad + good) }
     }
 
@@ -105,7 +107,8 @@ struct SignedNoteTests {
         let sameID = Self.signatureLine("other.example/w", keyID: signer.verifier.keyID, signature: Data(repeating: 7, count: 64))
         #expect(try signer.verifier.verify(noteText: note + sameName + sameID).size == 3)
         // Only an unknown key's line is not enough.
-        let text = String(note[..<try #require(note.range(of: "\n\n")).upperBound])
+        let blank = try #require(note.range(of: "\n\n"))
+        let text = String(note[..<blank.upperBound])
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: text + sameName) }
     }
 

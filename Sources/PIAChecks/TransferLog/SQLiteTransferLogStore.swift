@@ -126,7 +126,7 @@ public final class SQLiteTransferLogStore: TransferLogStore {
             }
             let leaves = try Row.fetchAll(
                 db, sql: "SELECT seq, leaf_hash FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [from]
-            ).map { (seq: $0["seq"] as Int, hash: $0["leaf_hash"] ?? Data()) }
+            ).map { row -> (seq: Int, hash: Data) in (row["seq"], row["leaf_hash"] ?? Data()) }
             let heads = try Row.fetchAll(
                 db, sql: "SELECT size, note FROM log_tree_heads WHERE size >= ? ORDER BY size", arguments: [from]
             ).map { StoredTreeHead(size: $0["size"], note: $0["note"]) }

@@ -45,6 +45,11 @@ public struct WitnessQuorum: Sendable, Hashable {
 public struct WitnessedCheckpoint: Sendable, Hashable {
     public var size: Int
     public var witnesses: [String]
+
+    public init(size: Int, witnesses: [String]) {
+        self.size = size
+        self.witnesses = witnesses
+    }
 }
 
 extension SignedNote {

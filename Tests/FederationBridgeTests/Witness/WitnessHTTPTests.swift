@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Hummingbird
 import HummingbirdTesting
 import PIAChecks
 import Testing
@@ -85,13 +86,14 @@ import Testing
 
             // Roll the log back under the bridge's nose: the witness refuses, the lag grows until /readyz says so.
             let leaves = try await setup.log.store.records(from: 0, limit: 12).map(\.leafHash)
-            var tree = CompactRange()
-            for leaf in leaves { tree.append(leaf) }
+            var rolledBack = CompactRange()
+            for leaf in leaves { rolledBack.append(leaf) }
+            let frontier = rolledBack.serialized
             let queue = try DatabaseQueue(path: setup.logPath)
             try await queue.write { db in
                 try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 12")
                 try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 12")
-                try db.execute(sql: "UPDATE log_state SET size = 12, frontier = ? WHERE id = 1", arguments: [tree.serialized])
+                try db.execute(sql: "UPDATE log_state SET size = 12, frontier = ? WHERE id = 1", arguments: [frontier])
             }
             try queue.close()
             let rolledBackCollector = setup.collector(ports: [port], clock: clock)
@@ -113,7 +115,7 @@ import Testing
         try await setup.append(6)
         let snapshot = try await setup.log.store.snapshot()
         let leaves = snapshot.records.map(\.leafHash)
-        func body(old: Int, new: Int) -> String {
+        @Sendable func body(old: Int, new: Int) -> String {
             AddCheckpointRequest(
                 oldSize: old, proof: MerkleTree.consistencyProof(oldSize: old, leaves[0..<new]),
                 checkpoint: snapshot.heads.first { $0.size == new }?.note ?? "").body
