@@ -239,3 +239,12 @@ public final class PostgresTransferLogStore: TransferLogStore {
         _ = await runner.value
     }
 }
+
+extension TreeMoved {
+    /// The pin mismatch from either store: PostgreSQL hands errors thrown in
+    /// a transaction back wrapped in its transaction error.
+    static func found(in error: any Error) -> TreeMoved? {
+        if let moved = error as? TreeMoved { return moved }
+        return (error as? PostgresTransactionError)?.closureError as? TreeMoved
+    }
+}

@@ -100,18 +100,21 @@ public actor TransferLog: TransferHistory {
             var base = try await trustedTree(signedState, signer: signer)
             // Another instance may append between the check and the commit.
             for _ in 0..<8 {
+                let stored: [SequencedEntry]
                 do {
-                    let stored = try await store.append(entries, signer: signer.extending(base))
-                    var tree = base
-                    for item in stored { tree.append(item.leafHash) }
-                    let note = try signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
-                    try signedState.save(.init(checkpoint: note, tree: tree))
-                    trusted = tree
-                    return stored
-                } catch is TreeMoved {
+                    stored = try await store.append(entries, signer: signer.extending(base))
+                } catch {
+                    guard TreeMoved.found(in: error) != nil else { throw error }
                     base = try await catchUp(from: base)
                     trusted = base
+                    continue
                 }
+                var tree = base
+                for item in stored { tree.append(item.leafHash) }
+                let note = try signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
+                try signedState.save(.init(checkpoint: note, tree: tree))
+                trusted = tree
+                return stored
             }
             throw TransferLogError.storeUnavailable("other writers kept moving the tree; nothing was appended")
         } catch let error as TransferLogError {
