@@ -235,20 +235,11 @@ extension CompactRange {
 
 /// Opens a fresh log with a signed-checkpoint file on `kind`.
 func withGuardedLog(_ kind: StoreKind, _ body: (TransferLog, GuardedLog) async throws -> Void) async throws {
-    guard let harness = StoreHarness.make(kind) else { return }
     let folder = URL(fileURLWithPath: Fixtures.temporaryPath("guard"))
     try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    let guarded = GuardedLog(harness: harness, signer: try Fixtures.signer(), folder: folder)
-    let store = try await harness.open()
-    let log = TransferLog(store: store, signer: guarded.signer, signedState: guarded.stateFile)
     defer { try? FileManager.default.removeItem(at: folder) }
-    do {
-        try await body(log, guarded)
-    } catch {
-        try? await store.close()
-        await harness.cleanUp()
-        throw error
+    let file = SignedTreeStateFile(url: folder.appendingPathComponent("tree-head.checkpoint"))
+    try await withLog(kind, signedState: file) { log, harness in
+        try await body(log, GuardedLog(harness: harness, signer: try #require(log.signerForTesting), folder: folder))
     }
-    try await store.close()
-    await harness.cleanUp()
 }

@@ -128,6 +128,11 @@ public final class PostgresTransferLogStore: TransferLogStore {
         let rows = try await client.query(
             "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) WHERE seq >= \(Int64(from)) ORDER BY seq\(unescaped: limitClause)",
             logger: logger)
+        return try await Self.records(rows)
+    }
+
+    /// Rows of `SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root`.
+    private static func records(_ rows: PostgresRowSequence) async throws -> [StoredRecord] {
         var result: [StoredRecord] = []
         for try await (seq, time, recipient, purpose, decision, body, leaf, root)
             in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self) {
@@ -177,14 +182,8 @@ public final class PostgresTransferLogStore: TransferLogStore {
             let rows = try await connection.query(
                 "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) ORDER BY seq",
                 logger: logger)
-            var records: [StoredRecord] = []
-            for try await (seq, time, recipient, purpose, decision, body, leaf, root)
-                in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self) {
-                records.append(StoredRecord(
-                    seq: Int(seq), timeMillis: time, recipient: recipient, purpose: purpose,
-                    decision: decision, body: body, leafHash: leaf, treeRoot: root))
-            }
-            return LogSnapshot(records: records, heads: try await Self.heads(connection, heads, from: 0, logger: logger))
+            return LogSnapshot(
+                records: try await Self.records(rows), heads: try await Self.heads(connection, heads, from: 0, logger: logger))
         }
     }
 

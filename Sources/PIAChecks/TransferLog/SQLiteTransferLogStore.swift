@@ -7,14 +7,8 @@ public final class SQLiteTransferLogStore: TransferLogStore {
     let pool: DatabasePool
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        // Another process (a reviewer's CLI) may hold the write lock briefly.
-        configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.durablePool(path: path)
             try pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS log_entries (
@@ -141,6 +135,17 @@ public final class SQLiteTransferLogStore: TransferLogStore {
                 sql: "UPDATE log_tree_heads SET note = ? WHERE size = ? AND note = ?", arguments: [new, size, old])
             return db.changesCount == 1
         }
+    }
+
+    /// A WAL pool whose commits are on disk before they return. Another
+    /// process (a reviewer's CLI) may hold the write lock briefly.
+    static func durablePool(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return try DatabasePool(path: path, configuration: configuration)
     }
 
     static func record(_ row: Row) -> StoredRecord {

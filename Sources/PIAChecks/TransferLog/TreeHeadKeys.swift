@@ -34,26 +34,13 @@ public struct TreeHeadSigner: Sendable {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>`.
     public init(signerKey: String) throws {
-        // The base64 key may itself contain '+', so split only four times.
-        let parts = signerKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-              let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == 0x01 else {
-            throw TransferLogError.badKey("expected PRIVATE+KEY+<name>+<key ID>+<base64 key>")
-        }
-        let key: Curve25519.Signing.PrivateKey
-        do {
-            key = try Curve25519.Signing.PrivateKey(rawRepresentation: blob.dropFirst())
-        } catch {
-            throw TransferLogError.badKey("not an Ed25519 private key")
-        }
-        try self.init(name: String(parts[2]), privateKey: key)
-        guard parts[3] == verifier.keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseSignerKey(signerKey, type: TreeHeadVerifier.signatureType)
+        try self.init(name: parsed.name, privateKey: parsed.privateKey)
     }
 
     /// The signer key string; keep it secret.
     public var signerKey: String {
-        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + seed).base64EncodedString())"
+        NoteKeyText.signerKey(name: name, type: TreeHeadVerifier.signatureType, seed: seed, publicKey: verifier.publicKey)
     }
 
     /// The signed note text for a checkpoint.
@@ -82,30 +69,22 @@ public struct TreeHeadVerifier: Sendable, Hashable {
         self.publicKey = publicKey.rawRepresentation
     }
 
+    /// C2SP signed-note signature type of Ed25519 note signatures.
+    static let signatureType: UInt8 = 0x01
+
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
     public init(verifierKey: String) throws {
-        let parts = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst()) else {
-            throw TransferLogError.badKey("expected <name>+<key ID>+<base64 0x01‖Ed25519 public key>")
-        }
-        try Self.validate(name: String(parts[0]))
-        self.init(name: String(parts[0]), publicKey: key)
-        guard parts[1] == keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseVerifierKey(verifierKey, type: Self.signatureType)
+        self.init(name: parsed.name, publicKey: parsed.publicKey)
     }
 
     public var verifierKey: String {
-        "\(name)+\(keyID.hex)+\((Data([0x01]) + publicKey).base64EncodedString())"
+        NoteKeyText.verifierKey(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// C2SP Ed25519 key ID: first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
     public var keyID: Data {
-        var hasher = SHA256()
-        hasher.update(data: Data(name.utf8))
-        hasher.update(data: [0x0A, 0x01])
-        hasher.update(data: publicKey)
-        return Data(hasher.finalize().prefix(4))
+        NoteKeyText.keyID(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// Verifies a signed checkpoint and returns it; throws when no signature

@@ -22,20 +22,13 @@ public struct Cosigner: Sendable {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x04 ‖ seed)>`.
     public init(signerKey: String) throws {
-        let parts = signerKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-              let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == CosignatureVerifier.signatureType,
-              let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: blob.dropFirst()) else {
-            throw TransferLogError.badKey("expected PRIVATE+KEY+<name>+<key ID>+<base64 0x04‖Ed25519 seed>")
-        }
-        try self.init(name: String(parts[2]), privateKey: key)
-        guard parts[3] == verifier.keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseSignerKey(signerKey, type: CosignatureVerifier.signatureType)
+        try self.init(name: parsed.name, privateKey: parsed.privateKey)
     }
 
     /// The secret key string; keep it secret.
     public var signerKey: String {
-        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([CosignatureVerifier.signatureType]) + seed).base64EncodedString())"
+        NoteKeyText.signerKey(name: name, type: CosignatureVerifier.signatureType, seed: seed, publicKey: verifier.publicKey)
     }
 
     /// One cosignature line (ending in a newline) over a checkpoint body.
@@ -65,29 +58,17 @@ public struct CosignatureVerifier: Sendable, Hashable {
     }
 
     public init(verifierKey: String) throws {
-        let parts = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33,
-              blob.first == Self.signatureType,
-              (try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())) != nil else {
-            throw TransferLogError.badKey("expected a witness key <name>+<key ID>+<base64 0x04‖Ed25519 public key>")
-        }
-        try TreeHeadVerifier.validate(name: String(parts[0]))
-        self.init(name: String(parts[0]), publicKey: Data(blob.dropFirst()))
-        guard parts[1] == keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseVerifierKey(verifierKey, type: Self.signatureType)
+        self.init(name: parsed.name, publicKey: parsed.publicKey.rawRepresentation)
     }
 
     public var verifierKey: String {
-        "\(name)+\(keyID.hex)+\((Data([Self.signatureType]) + publicKey).base64EncodedString())"
+        NoteKeyText.verifierKey(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// SHA-256(name ‖ 0x0A ‖ 0x04 ‖ public key)[:4].
     public var keyID: Data {
-        var hasher = SHA256()
-        hasher.update(data: Data(name.utf8))
-        hasher.update(data: [0x0A, Self.signatureType])
-        hasher.update(data: publicKey)
-        return Data(hasher.finalize().prefix(4))
+        NoteKeyText.keyID(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// `cosignature/v1`, the time line, then the checkpoint body.

@@ -305,13 +305,18 @@ struct LogKeygenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: name)
-        let manager = FileManager.default
-        guard manager.createFile(atPath: out + ".key", contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(out).key")
-        }
-        try Data((signer.verifier.verifierKey + "\n").utf8).write(to: URL(fileURLWithPath: out + ".pub"))
-        print(signer.verifier.verifierKey)
+        try writeKeyPair(secret: signer.signerKey, public: signer.verifier.verifierKey, prefix: out)
     }
+}
+
+/// Writes `PREFIX.key` (owner-only) and `PREFIX.pub`, and prints the public key.
+func writeKeyPair(secret: String, public publicKey: String, prefix: String) throws {
+    guard FileManager.default.createFile(
+        atPath: prefix + ".key", contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw ValidationError("cannot write \(prefix).key")
+    }
+    try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: prefix + ".pub"))
+    print(publicKey)
 }
 
 struct LogRedactCommand: AsyncParsableCommand {

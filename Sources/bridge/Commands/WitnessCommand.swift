@@ -57,11 +57,6 @@ struct WitnessKeygenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let cosigner = try Cosigner.generate(name: name)
-        guard FileManager.default.createFile(
-            atPath: out + ".key", contents: Data((cosigner.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(out).key")
-        }
-        try Data((cosigner.verifier.verifierKey + "\n").utf8).write(to: URL(fileURLWithPath: out + ".pub"))
-        print(cosigner.verifier.verifierKey)
+        try writeKeyPair(secret: cosigner.signerKey, public: cosigner.verifier.verifierKey, prefix: out)
     }
 }
