@@ -110,6 +110,24 @@ struct LogIntegrityTests {
         }
     }
 
+    @Test("a torn write in one slot of the signed-checkpoint file leaves the other, older slot in use")
+    func tornSlot() async throws {
+        try await withGuardedLog(.sqlite) { log, guarded in
+            for i in 0..<3 { _ = try await log.append(Fixtures.entry(i)) }
+            // Size 3 sits in slot 1, size 2 in slot 0: tear slot 1.
+            let handle = try FileHandle(forWritingTo: guarded.stateFile.url)
+            try handle.seek(toOffset: UInt64(SignedTreeStateFile.slotSize) + 10)
+            try handle.write(contentsOf: Data("torn".utf8))
+            try handle.close()
+            #expect(try guarded.stateFile.load(verifier: log.verifier)?.tree.size == 2)
+            // A restarted log catches up from size 2 over the stored entry 2 and goes on.
+            let restarted = try await guarded.reopen()
+            #expect(try await restarted.append(Fixtures.entry(3)).seq == 3)
+            #expect(try guarded.stateFile.load(verifier: log.verifier)?.tree.size == 4)
+            try await restarted.store.close()
+        }
+    }
+
     @Test("editing a searchable column fails verification and names the column", arguments: StoreKind.allCases)
     func columnEdits(kind: StoreKind) async throws {
         let edits = [
