@@ -73,7 +73,8 @@ public struct SignedTreeStateFile: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         var slot = try encoder.encode(Stored(checkpoint: state.checkpoint, frontier: state.tree.hashes))
         guard slot.count < Self.slotSize else { throw TransferLogError.corrupt("checkpoint state over \(Self.slotSize) bytes") }
-        slot.append(Data(count: Self.slotSize - slot.count))
+        // A zero byte ends the slot; what an older, longer state left after it is ignored.
+        slot.append(0)
         let created = !FileManager.default.fileExists(atPath: url.path)
         let descriptor = open(url.path, O_WRONLY | O_CREAT, 0o600)
         guard descriptor >= 0 else { throw TransferLogError.storeUnavailable("cannot open \(url.path) (errno \(errno))") }
