@@ -151,6 +151,13 @@ import Testing
             try await client.execute(uri: "/add-checkpoint", method: .post, body: ByteBuffer(string: body(old: 3, new: 5))) { response in
                 #expect(response.status == .ok)
             }
+            let huge = "old 0\n\n" + String(repeating: "x", count: 70 * 1024)
+            try await client.execute(uri: "/add-checkpoint", method: .post, body: ByteBuffer(string: huge)) { response in
+                #expect(response.status == .contentTooLarge)
+            }
+            try await client.execute(uri: "/add-checkpoint", method: .get) { response in
+                #expect(response.status != .ok)
+            }
         }
         try await setup.log.store.close()
     }
