@@ -104,6 +104,11 @@ public struct BridgeConfiguration: Sendable {
         /// Submission prefix; `add-checkpoint` is appended.
         public var url: URL
         public var key: CosignatureVerifier
+
+        public init(url: URL, key: CosignatureVerifier) {
+            self.url = url
+            self.key = key
+        }
     }
 
     public enum CEKPadding: String, Sendable, Hashable, CaseIterable {

@@ -1,8 +1,6 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
-import NIOCore
-import NIOHTTP1
 import PIAChecks
 import ServiceLifecycle
 
@@ -82,44 +80,10 @@ public actor WitnessCollector {
     }
 
     private func cosign(_ head: StoredTreeHead, by witness: BridgeConfiguration.Witness, state: inout Progress) async throws {
-        // At most one retry: after a 409 the witness's size is known.
-        for _ in 0..<2 {
-            let old = state.witnessSize ?? 0
-            guard old <= head.size else {
-                throw WitnessCollectionError("the witness has cosigned \(old) entries but the log's newest checkpoint has \(head.size) (rolled back?)")
-            }
-            var proof: [Data] = []
-            if old > 0, old < head.size {
-                proof = try await log.consistencyProof(old: old, new: head.size).pathHashes()
-            }
-            let answer = try await post(AddCheckpointRequest(oldSize: old, proof: proof, checkpoint: head.note).body, to: witness.url)
-            switch answer.status {
-            case 200:
-                state.witnessSize = head.size
-                guard try await log.addCosignatures(answer.body, by: witness.key, size: head.size) else {
-                    throw WitnessCollectionError("the tree head changed while the cosignature was added; next round")
-                }
-                return
-            case 409 where answer.contentType.hasPrefix("text/x.tlog.size"):
-                guard let size = Int(answer.body.trimmingCharacters(in: .newlines)), size >= 0, size != state.witnessSize else {
-                    throw WitnessCollectionError("the witness refuses size \(head.size) (409 Conflict at its size \(answer.body.prefix(20)))")
-                }
-                state.witnessSize = size
-            default:
-                throw WitnessCollectionError("HTTP \(answer.status): \(answer.body.prefix(300))")
-            }
+        let lines = try await WitnessClient(witness: witness, client: client).cosign(head, log: log, witnessSize: &state.witnessSize)
+        guard try await log.addCosignatures(lines, by: witness.key, size: head.size) else {
+            throw WitnessClientError("the tree head changed while the cosignature was added; next round")
         }
-        throw WitnessCollectionError("the witness kept answering 409 Conflict")
-    }
-
-    private func post(_ body: String, to url: URL) async throws -> (status: Int, contentType: String, body: String) {
-        var request = HTTPClientRequest(url: url.appendingPathComponent("add-checkpoint").absoluteString)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        request.body = .bytes(ByteBuffer(string: body))
-        let response = try await client.execute(request, timeout: .seconds(10))
-        let bytes = try await response.body.collect(upTo: 64 * 1024)
-        return (Int(response.status.code), response.headers.first(name: "Content-Type") ?? "", String(buffer: bytes))
     }
 
     /// The `witnesses` readiness answer: `nil` while every witness has
@@ -139,11 +103,6 @@ public actor WitnessCollector {
     public func cosignedSizes() -> [String: Int] {
         progress.mapValues(\.cosignedSize)
     }
-}
-
-struct WitnessCollectionError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }
 
 /// Runs `WitnessCollector.collect` every `interval` until shutdown.

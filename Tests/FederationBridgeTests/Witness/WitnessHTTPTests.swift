@@ -102,6 +102,19 @@ import Testing
             clock.advance(120)
             let problem = try #require(await rolledBackCollector.lagProblem())
             #expect(problem.contains("witness.review.test/w1") && problem.contains("rolled back"), "\(problem)")
+            // A reviewer who asks the witness (log verify --ask-witness) with a read-only log is refused.
+            let reviewerStore = try SQLiteTransferLogStore(path: setup.logPath)
+            let reviewerLog = TransferLog(store: reviewerStore, verifier: setup.signer.verifier)
+            let newest = try #require(try await reviewerLog.latestTreeHead())
+            let asked = BridgeConfiguration.Witness(url: URL(string: "http://127.0.0.1:\(port)/")!, key: setup.witnesses[0].cosigner.verifier)
+            var witnessSize: Int?
+            do {
+                _ = try await WitnessClient(witness: asked).cosign(newest, log: reviewerLog, witnessSize: &witnessSize)
+                Issue.record("the witness cosigned a rolled-back log")
+            } catch {
+                #expect("\(error)".contains("has cosigned 16 entries"), "\(error)")
+            }
+            try await reviewerStore.close()
             // What reviewers can still show as witnessed is the older size 10, not the rolled-back tail.
             let report = try await setup.log.verify(requiring: quorum)
             #expect(report.entries == 12 && report.witnessed?.size == 10)
