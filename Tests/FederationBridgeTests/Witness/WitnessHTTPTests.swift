@@ -122,6 +122,35 @@ import Testing
         try await setup.log.store.close()
     }
 
+    @Test func reviewersConfrontTheWitnessFromTheCommandLine() async throws {
+        let setup = try Setup.make()
+        defer { try? FileManager.default.removeItem(at: setup.folder) }
+        try await setup.append(6)
+        let bridge = try MetadataExportTests.bridgeExecutable()
+        try await WitnessServer.application(witness: setup.witnesses[0], port: 0).test(.live) { client in
+            let port = try #require(client.port)
+            let arguments = [
+                "log", "verify", "--store", "sqlite:" + setup.logPath, "--public-key", setup.signer.verifier.verifierKey,
+                "--witness", setup.witnesses[0].cosigner.verifier.verifierKey, "--ask-witness", "http://127.0.0.1:\(port)/",
+            ]
+            let first = try ExternalToolTests.run(bridge, arguments)
+            #expect(first.status == 0, "\(first.output)")
+            #expect(first.output.contains("witness witness.review.test/w1 cosigns checkpoint 6"))
+
+            let queue = try DatabaseQueue(path: setup.logPath)
+            try await queue.write { db in
+                try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 4")
+                try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 4")
+            }
+            try queue.close()
+            let rolledBack = try ExternalToolTests.run(bridge, arguments)
+            #expect(rolledBack.status == 1)
+            #expect(rolledBack.output.contains("verified 4 entries"))
+            #expect(rolledBack.output.contains("witness witness.review.test/w1 refuses checkpoint 4"), "\(rolledBack.output)")
+        }
+        try await setup.log.store.close()
+    }
+
     @Test func theHTTPInterfaceAnswersAsTheProtocolSays() async throws {
         let setup = try Setup.make()
         defer { try? FileManager.default.removeItem(at: setup.folder) }
