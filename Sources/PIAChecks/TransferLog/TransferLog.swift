@@ -132,28 +132,28 @@ public actor TransferLog: TransferHistory {
     /// when there is no file yet, from a full verification of the store.
     private func trustedTree(_ file: SignedTreeStateFile, signer: TreeHeadSigner) async throws -> CompactRange {
         if let trusted { return trusted }
-        let state: SignedTreeStateFile.State
         if let loaded = try Self.load(file, verifier: verifier) {
-            state = loaded
-        } else {
-            let snapshot = try await store.snapshot()
-            let report: VerificationReport
-            do {
-                report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
-            } catch {
-                throw TransferLogError.notExtending("no signed checkpoint file yet, and the stored log does not verify: \(error)")
-            }
-            var tree = CompactRange()
-            for record in snapshot.records { tree.append(record.leafHash) }
-            let note = try report.checkpoint ?? signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
-            state = .init(checkpoint: note, tree: tree)
-            try file.save(state)
-            logger.warning("no signed checkpoint file; started it from the verified stored log", metadata: [
-                "log.size": "\(tree.size)", "file": "\(file.url.path)",
-            ])
+            trusted = loaded.tree
+            return loaded.tree
         }
-        trusted = state.tree
-        return state.tree
+        let snapshot = try await store.snapshot()
+        // Another caller may have set it while the snapshot was read.
+        if let trusted { return trusted }
+        let report: VerificationReport
+        do {
+            report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        } catch {
+            throw TransferLogError.notExtending("no signed checkpoint file yet, and the stored log does not verify: \(error)")
+        }
+        var tree = CompactRange()
+        for record in snapshot.records { tree.append(record.leafHash) }
+        let note = try report.checkpoint ?? signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
+        try file.save(.init(checkpoint: note, tree: tree))
+        logger.warning("no signed checkpoint file; started it from the verified stored log", metadata: [
+            "log.size": "\(tree.size)", "file": "\(file.url.path)",
+        ])
+        trusted = tree
+        return tree
     }
 
     private static func load(_ file: SignedTreeStateFile, verifier: TreeHeadVerifier) throws -> SignedTreeStateFile.State? {
