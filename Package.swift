@@ -154,6 +154,7 @@ let package = Package(
                 "FederationBridge", "Sandbox", "SAMLMapper", "PIAChecks", "IAMSmart",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

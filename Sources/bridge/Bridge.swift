@@ -11,6 +11,7 @@ struct Bridge: AsyncParsableCommand {
             DemoCommand.self,
             SandboxCommand.self,
             LogCommand.self,
+            WitnessCommand.self,
             KeysCommand.self,
             MetadataCommand.self,
             XMLCommand.self,

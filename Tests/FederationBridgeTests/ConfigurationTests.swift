@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import FederationBridge
+import PIAChecks
 
 @Suite struct ConfigurationTests {
     @Test func validConfigurationResolvesPathsSecretsAndDefaults() throws {
@@ -131,6 +132,48 @@ import Testing
         let error = try #require(throws: ConfigurationError.self) { try fixture.load(yaml) }
         #expect(error.mentions("reviewers[1].passwordHash"))
         #expect(!error.mentions("reviewers[0].passwordHash"))
+    }
+
+    @Test func transferLogCheckpointFileAndWitnesses() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        let plain = try fixture.load(ConfigFixture.yaml())
+        #expect(plain.transferLog.checkpointFile.path
+            == fixture.directory.appendingPathComponent("keys/tree-head-key.checkpoint").standardizedFileURL.path)
+        #expect(plain.transferLog.witnesses.isEmpty)
+
+        let key = try Cosigner.generate(name: "witness.review.example/w1").verifier
+        let yaml = ConfigFixture.yaml().replacingOccurrences(of: "  treeHeadKey: keys/tree-head-key.pem\n", with: """
+              treeHeadKey: keys/tree-head-key.pem
+              checkpointFile: state/log.checkpoint
+              witnessInterval: 2s
+              witnesses:
+                - url: https://witness.review.example/
+                  key: \(key.verifierKey)
+
+            """)
+        let configured = try fixture.load(yaml)
+        #expect(configured.transferLog.checkpointFile.path == fixture.directory.appendingPathComponent("state/log.checkpoint").standardizedFileURL.path)
+        #expect(configured.transferLog.witnesses == [.init(url: URL(string: "https://witness.review.example/")!, key: key)])
+        #expect(configured.transferLog.witnessInterval == .seconds(2))
+        #expect(configured.transferLog.witnessMaxLag == .seconds(300))
+
+        let bad = ConfigFixture.yaml().replacingOccurrences(of: "  treeHeadKey: keys/tree-head-key.pem\n", with: """
+              treeHeadKey: keys/tree-head-key.pem
+              witnesses:
+                - url: ftp://witness.example/
+                  key: \(key.verifierKey)
+                - url: https://witness.example/
+                  key: not-a-key
+                - url: https://witness.example/
+                  key: \(key.verifierKey)
+                  extra: 1
+
+            """)
+        let error = try #require(throws: ConfigurationError.self) { try fixture.load(bad) }
+        #expect(error.mentions("transferLog.witnesses[0].url"))
+        #expect(error.mentions("transferLog.witnesses[1].key"))
+        #expect(error.mentions("transferLog.witnesses[2].extra"))
     }
 
     @Test func loopbackDetection() throws {

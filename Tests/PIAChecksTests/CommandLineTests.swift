@@ -104,6 +104,39 @@ struct CommandLineTests {
         return record.leafHash
     }
 
+    @Test("verify --witness --require counts valid cosignatures, K of N")
+    func witnessQuorum() async throws {
+        let bridge = try bridgeExecutable()
+        let (keyFile, publicKey) = try writeKeys()
+        guard let harness = StoreHarness.make(.sqlite) else { return }
+        defer { try? FileManager.default.removeItem(atPath: keyFile) }
+        let store = try await harness.open()
+        let signer = try TreeHeadSigner(signerKey: try String(contentsOfFile: keyFile, encoding: .utf8))
+        let log = TransferLog(store: store, signer: signer)
+        for i in 0..<6 { _ = try await log.append(Fixtures.entry(i)) }
+        let witnesses = try (1...3).map { index in
+            Witness(cosigner: try Cosigner.generate(name: "w\(index).review.example"), logs: [signer.verifier],
+                    store: try WitnessStore(path: Fixtures.temporaryPath("witness\(index).sqlite")))
+        }
+        let head = try #require(try await log.latestTreeHead())
+        for witness in witnesses.prefix(2) {
+            let lines = try await witness.addCheckpoint(AddCheckpointRequest(oldSize: 0, proof: [], checkpoint: head.note).body)
+            #expect(try await log.addCosignatures(lines, by: witness.cosigner.verifier, size: head.size))
+        }
+        _ = try await log.append(Fixtures.entry(6))
+        try await store.close()
+
+        let keys = witnesses.flatMap { ["--witness", $0.cosigner.verifier.verifierKey] }
+        let common = ["log", "verify", "--store", harness.url, "--public-key", publicKey] + keys
+        let twoOfThree = try runProcess(bridge, common + ["--require", "2"])
+        #expect(twoOfThree.status == 0, "\(twoOfThree.stderr)")
+        #expect(twoOfThree.stdout.contains("checkpoint 6 cosigned by w1.review.example, w2.review.example; 1 newer entries not yet witnessed"))
+        let all = try runProcess(bridge, common)
+        #expect(all.status == 1)
+        #expect(all.stderr.contains("no stored checkpoint is cosigned by 3 of the 3 witnesses"))
+        #expect(try runProcess(bridge, common + ["--require", "4"]).status != 0)
+    }
+
     @Test("SIGKILL while appending from many tasks loses no acknowledged entry and the tree verifies")
     func killedWhileAppending() async throws {
         let bridge = try bridgeExecutable()

@@ -77,6 +77,27 @@ public struct BridgeConfiguration: Sendable {
     public struct TransferLog: Sendable, Hashable {
         /// Key that signs tree heads.
         public var treeHeadKey: PEMFile
+        /// The newest checkpoint this bridge signed, kept outside the
+        /// database (beside the key by default): appends are refused unless
+        /// the stored log extends it.
+        public var checkpointFile: URL
+        /// Witnesses asked to cosign new checkpoints (C2SP tlog-witness).
+        public var witnesses: [Witness]
+        /// How often new checkpoints are sent to the witnesses.
+        public var witnessInterval: Duration
+        /// Longest time a checkpoint may wait for a witness before `/readyz` fails.
+        public var witnessMaxLag: Duration
+    }
+
+    public struct Witness: Sendable, Hashable {
+        /// Submission prefix; `add-checkpoint` is appended.
+        public var url: URL
+        public var key: CosignatureVerifier
+
+        public init(url: URL, key: CosignatureVerifier) {
+            self.url = url
+            self.key = key
+        }
     }
 
     public enum CEKPadding: String, Sendable, Hashable, CaseIterable {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PIAChecks
 import Yams
 
 /// Loads and validates the bridge's one YAML configuration file.
@@ -79,6 +80,10 @@ public struct ConfigurationLoader: Sendable {
             r.fail("policy.file", "file not found (\(policyFile.path))")
         }
         let treeHeadKey = r.pemFile("transferLog.treeHeadKey", labels: privateKeyLabels)
+        let checkpointFile = r.optionalString("transferLog.checkpointFile").map(r.path)
+        let witnesses = readWitnesses(r)
+        let witnessInterval = r.duration("transferLog.witnessInterval", default: .seconds(10), minimum: .milliseconds(100))
+        let witnessMaxLag = r.duration("transferLog.witnessMaxLag", default: .seconds(300), minimum: .seconds(1))
 
         let iamSmart = readIAMSmart(r)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
@@ -112,7 +117,10 @@ public struct ConfigurationLoader: Sendable {
             metadata: .init(directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh),
             store: store,
             policyFile: policyFile,
-            transferLog: .init(treeHeadKey: treeHeadKey),
+            transferLog: .init(
+                treeHeadKey: treeHeadKey,
+                checkpointFile: checkpointFile ?? treeHeadKey.path.deletingPathExtension().appendingPathExtension("checkpoint"),
+                witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag),
             iamSmart: iamSmart,
             flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
             saml: saml,
@@ -159,6 +167,35 @@ public struct ConfigurationLoader: Sendable {
             baseURL: baseURL, clientID: clientID, clientSecret: clientSecret, privateKey: privateKey,
             cekPadding: padding, connectTimeout: settings.connect, requestTimeout: settings.request,
             redirectPath: redirectPath, scopes: settings.scopes, lang: lang)
+    }
+
+    static func readWitnesses(_ r: ConfigurationReader) -> [BridgeConfiguration.Witness] {
+        var witnesses: [BridgeConfiguration.Witness] = []
+        for index in 0..<r.sequenceCount("transferLog.witnesses") {
+            let prefix = "transferLog.witnesses[\(index)]"
+            guard let mapping = r.element("transferLog.witnesses", index)?.mapping else {
+                r.fail(prefix, "expected url and key")
+                continue
+            }
+            for key in mapping.keys.compactMap({ $0.scalar?.string }) where key != "url" && key != "key" {
+                r.fail("\(prefix).\(key)", "unknown key")
+            }
+            guard let text = mapping["url"]?.scalar?.string, let url = URL(string: text),
+                  ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                r.fail("\(prefix).url", "expected the witness's http(s) submission URL")
+                continue
+            }
+            guard let keyText = mapping["key"]?.scalar?.string, let key = try? CosignatureVerifier(verifierKey: keyText) else {
+                r.fail("\(prefix).key", "expected the witness key <name>+<key ID>+<base64> (bridge witness keygen prints it)")
+                continue
+            }
+            if witnesses.contains(where: { $0.key.name == key.name }) {
+                r.fail("\(prefix).key", "duplicate witness name \"\(key.name)\"")
+                continue
+            }
+            witnesses.append(.init(url: url, key: key))
+        }
+        return witnesses
     }
 
     static func readReviewers(_ r: ConfigurationReader) -> [BridgeConfiguration.Reviewer] {

@@ -24,7 +24,22 @@ extension BridgeApplication {
         }
         let keys = try IdPKeyMaterial(configuration: configuration)
         let logStore = try await configuration.store.openTransferLog(logger: logger)
-        let transferLog = TransferLog(store: logStore, signer: keys.treeHeadSigner)
+        let transferLog = TransferLog(
+            store: logStore, signer: keys.treeHeadSigner,
+            signedState: SignedTreeStateFile(url: configuration.transferLog.checkpointFile))
+        let metrics = services.metrics
+        services.readiness.register(ReadinessProbe(name: "transfer-log") {
+            let problem = await transferLog.integrityProblem()
+            metrics.recordLogIntegrity(consistent: problem == nil)
+            return problem
+        })
+        if !configuration.transferLog.witnesses.isEmpty {
+            let collector = WitnessCollector(
+                log: transferLog, witnesses: configuration.transferLog.witnesses,
+                maxLag: configuration.transferLog.witnessMaxLag, metrics: metrics, logger: logger)
+            addService(WitnessCollectionService(collector: collector, interval: configuration.transferLog.witnessInterval))
+            services.readiness.register(ReadinessProbe(name: "witnesses") { await collector.lagProblem() })
+        }
 
         let iam = configuration.iamSmart
         let digestKey = HKDF<SHA256>.deriveKey(

@@ -56,6 +56,12 @@ struct PIAGate: Sendable {
         let sequenced: SequencedEntry
         do {
             sequenced = try await log.append(entry)
+        } catch TransferLogError.notExtending(let problem) {
+            metrics.recordLogIntegrity(consistent: false)
+            logger.critical("transfer log does not extend the newest signed checkpoint: nothing is sent", metadata: ["problem": "\(problem)"])
+            throw FlowError(
+                .transferLogUnavailable, .serviceUnavailable, .internal,
+                "the transfer log does not extend the newest checkpoint this bridge signed (\(problem)); no data was sent. Restore the log; /readyz names the problem.")
         } catch {
             logger.error("transfer log append failed: nothing is sent", metadata: ["error.type": "\(type(of: error))"])
             throw FlowError(

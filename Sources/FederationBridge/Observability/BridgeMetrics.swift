@@ -59,6 +59,16 @@ public struct BridgeMetrics: Sendable {
         }
     }
 
+    /// Whether the stored transfer log still extends what the bridge signed.
+    public func recordLogIntegrity(consistent: Bool) {
+        Gauge(label: MetricNames.transferLogConsistent, factory: factory).record(consistent ? 1 : 0)
+    }
+
+    public func recordWitnessLag(witness: String, seconds: Double, entries: Int) {
+        Gauge(label: MetricNames.witnessLagSeconds, dimensions: [("witness", witness)], factory: factory).record(seconds)
+        Gauge(label: MetricNames.witnessLagEntries, dimensions: [("witness", witness)], factory: factory).record(entries)
+    }
+
     /// Times `body` under `operation`.
     public func measure<T>(_ operation: String, _ body: () async throws -> T) async rethrows -> T {
         let start = ContinuousClock.now

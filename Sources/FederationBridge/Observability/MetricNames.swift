@@ -13,4 +13,13 @@ public enum MetricNames {
     public static let operationDuration = "fb_operation_duration_seconds"
     /// Counter. Labels: `kind` (`flows`, `replay`, `artifacts`).
     public static let sweptRecords = "fb_state_swept_total"
+    /// Gauge: 1 while the stored transfer log extends the newest checkpoint
+    /// the bridge signed, 0 once it does not (every transfer is refused).
+    public static let transferLogConsistent = "fb_transfer_log_consistent"
+    /// Gauge (seconds). Labels: `witness`. How long the newest checkpoint has
+    /// waited for this witness's cosignature; 0 when it has it.
+    public static let witnessLagSeconds = "fb_transfer_log_witness_lag_seconds"
+    /// Gauge. Labels: `witness`. Entries appended since the newest checkpoint
+    /// this witness cosigned.
+    public static let witnessLagEntries = "fb_transfer_log_witness_lag_entries"
 }

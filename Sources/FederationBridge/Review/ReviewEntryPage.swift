@@ -27,15 +27,16 @@ struct ReviewEntryPage: Sendable {
         let signer: String
         let auditPath: [String]
 
-        init(_ bundle: InclusionProofBundle) throws {
-            let note = try SignedNote(text: bundle.checkpoint)
-            let checkpoint = try Checkpoint(body: note.body)
+        /// Names only the signer whose signature was verified: a note may
+        /// carry lines by anyone, and an unverified name proves nothing.
+        init(_ bundle: InclusionProofBundle, verifier: TreeHeadVerifier) throws {
+            let checkpoint = try bundle.verify(with: verifier)
             leafIndex = bundle.leafIndex
             treeSize = bundle.treeSize
             leafHash = Data(base64Encoded: bundle.entry).map { ReviewFormat.hex(MerkleTree.leafHash($0)) } ?? "—"
             rootHash = ReviewFormat.hex(checkpoint.rootHash)
             self.checkpoint = bundle.checkpoint
-            signer = note.signatures.map(\.name).joined(separator: ", ")
+            signer = verifier.name
             auditPath = bundle.inclusionPath
         }
     }

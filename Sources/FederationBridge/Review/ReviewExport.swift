@@ -1,10 +1,10 @@
 import Foundation
+import PIAChecks
 
-/// CSV and JSONL renderings of a filtered set of entries.
+/// CSV and JSONL renderings of a filtered set of entries, in sequence order.
 ///
-/// Both carry the same fields as the entry page, one entry per row/line, in
-/// sequence order. JSONL keeps the structure (check reasons, transforms);
-/// CSV flattens lists with `;` so it opens in a spreadsheet.
+/// CSV carries the same fields as the entry page and flattens lists with
+/// `;` so it opens in a spreadsheet. JSONL is the log's own hashed bytes.
 enum ReviewExport {
     static let csvHeader = [
         "sequence", "time", "recipient", "purpose", "legal_basis", "decision", "failed_checks",
@@ -51,14 +51,9 @@ enum ReviewExport {
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
-    static func jsonLines(_ records: [ReviewRecord]) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        var output = ""
-        for record in records.sorted(by: { $0.sequence < $1.sequence }) {
-            output += String(decoding: try encoder.encode(record), as: UTF8.self) + "\n"
-        }
-        return output
+    /// One entry a line, exactly the hashed bytes (the same lines as
+    /// `bridge log export`), so hashing each line gives the log's leaves.
+    static func jsonLines(_ entries: [SequencedEntry]) -> String {
+        entries.sorted { $0.seq < $1.seq }.map { $0.exportLine + "\n" }.joined()
     }
 }

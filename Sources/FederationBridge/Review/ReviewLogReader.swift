@@ -32,16 +32,15 @@ struct ReviewLogReader: Sendable {
     }
 
     /// Recomputes the tree and checks every signed tree head (the log's own
-    /// `verify`), then reads the newest checkpoint for the banner.
+    /// `verify`); the banner's checkpoint and time come from the same
+    /// snapshot, so appends running meanwhile cannot make it disagree.
     func integrity() async -> ReviewIntegrityStatus {
         do {
             let report = try await log.verify()
-            guard report.entries > 0 else { return .empty }
-            let note = try SignedNote(text: try await log.checkpoint())
-            let checkpoint = try Checkpoint(body: note.body)
-            let last = try? await log.entry(seq: checkpoint.size - 1)
+            guard report.entries > 0, let note = report.checkpoint else { return .empty }
+            let checkpoint = try log.verifier.verify(noteText: note)
             return .verified(
-                checkpointSize: checkpoint.size, checkpointTime: last?.entry?.time,
+                checkpointSize: checkpoint.size, checkpointTime: report.lastEntryTime,
                 rootHex: ReviewFormat.hex(checkpoint.rootHash))
         } catch let error as LogVerificationError {
             return .failed(firstBadEntry: error.entry, reason: error.problem)

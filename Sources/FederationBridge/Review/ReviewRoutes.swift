@@ -81,9 +81,11 @@ public struct ReviewRoutes: Sendable {
         }
         group.get("export.jsonl") { request, _ in
             await respond(to: request, action: "export-jsonl", target: { try ReviewFilter(query: $0).auditDescription }) { _ in
-                let records = try await filtered(request)
+                // The hashed bytes, as `bridge log export` gives them.
+                let filter = try ReviewFilter(query: ReviewQuery(request.uri.query))
+                let entries = try await reader.log.entries(filter: filter.logFilter, page: .all)
                 return .download(
-                    try ReviewExport.jsonLines(records), contentType: "application/jsonl; charset=utf-8", filename: "transfer-log.jsonl")
+                    ReviewExport.jsonLines(entries), contentType: "application/jsonl; charset=utf-8", filename: "transfer-log.jsonl")
             }
         }
         group.get("summary") { request, _ in
@@ -124,7 +126,7 @@ public struct ReviewRoutes: Sendable {
         var proofError: String?
         if !record.redacted {
             do {
-                proof = try ReviewEntryPage.Proof(try await reader.proof(sequence: sequence))
+                proof = try ReviewEntryPage.Proof(try await reader.proof(sequence: sequence), verifier: reader.log.verifier)
             } catch {
                 proofError = "\(error)"
             }

@@ -138,6 +138,11 @@ public final class PostgresTransferLogStore: TransferLogStore {
         let rows = try await client.query(
             "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) WHERE seq >= \(Int64(from)) ORDER BY seq\(unescaped: limitClause)",
             logger: logger)
+        return try await Self.records(rows)
+    }
+
+    /// Rows of `SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root`.
+    private static func records(_ rows: PostgresRowSequence) async throws -> [StoredRecord] {
         var result: [StoredRecord] = []
         for try await (seq, time, recipient, purpose, decision, body, leaf, root)
             in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self) {
@@ -179,6 +184,55 @@ public final class PostgresTransferLogStore: TransferLogStore {
         return count
     }
 
+    public func snapshot() async throws -> LogSnapshot {
+        let entries = self.entries, heads = self.heads, logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            // One snapshot for both reads, so heads are never newer than entries.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            let rows = try await connection.query(
+                "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) ORDER BY seq",
+                logger: logger)
+            return LogSnapshot(
+                records: try await Self.records(rows), heads: try await Self.heads(connection, heads, from: 0, logger: logger))
+        }
+    }
+
+    public func tail(from: Int) async throws -> LogTail {
+        let entries = self.entries, heads = self.heads, state = self.state, logger = self.logger
+        return try await client.withTransaction(logger: logger) { connection in
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var current: (Int64, Data)?
+            for try await row in try await connection.query(
+                "SELECT size, frontier FROM \(unescaped: state) WHERE id = 1", logger: logger
+            ).decode((Int64, Data).self) { current = row }
+            guard let current else { throw TransferLogError.corrupt("tree state row is missing") }
+            var leaves: [(seq: Int, hash: Data)] = []
+            for try await (seq, hash) in try await connection.query(
+                "SELECT seq, leaf_hash FROM \(unescaped: entries) WHERE seq >= \(Int64(from)) ORDER BY seq", logger: logger
+            ).decode((Int64, Data).self) { leaves.append((Int(seq), hash)) }
+            return LogTail(
+                state: try CompactRange(size: Int(current.0), serialized: current.1), leafHashes: leaves,
+                heads: try await Self.heads(connection, heads, from: from, logger: logger))
+        }
+    }
+
+    private static func heads(_ connection: PostgresConnection, _ table: String, from: Int, logger: Logger) async throws -> [StoredTreeHead] {
+        var result: [StoredTreeHead] = []
+        for try await (size, note) in try await connection.query(
+            "SELECT size, note FROM \(unescaped: table) WHERE size >= \(Int64(from)) ORDER BY size", logger: logger
+        ).decode((Int64, String).self) { result.append(StoredTreeHead(size: Int(size), note: note)) }
+        return result
+    }
+
+    public func replaceTreeHead(size: Int, old: String, new: String) async throws -> Bool {
+        let rows = try await client.query(
+            "UPDATE \(unescaped: heads) SET note = \(new) WHERE size = \(Int64(size)) AND note = \(old) RETURNING size",
+            logger: logger)
+        var changed = 0
+        for try await _ in rows.decode(Int64.self) { changed += 1 }
+        return changed == 1
+    }
+
     /// Drops the whole schema; for tests that isolate themselves by schema.
     public func dropSchema() async throws {
         try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema.quoted) CASCADE", logger: logger)
@@ -192,5 +246,14 @@ public final class PostgresTransferLogStore: TransferLogStore {
     public func close() async throws {
         runner.cancel()
         _ = await runner.value
+    }
+}
+
+extension TreeMoved {
+    /// The pin mismatch from either store: PostgreSQL hands errors thrown in
+    /// a transaction back wrapped in its transaction error.
+    static func found(in error: any Error) -> TreeMoved? {
+        if let moved = error as? TreeMoved { return moved }
+        return (error as? PostgresTransactionError)?.closureError as? TreeMoved
     }
 }

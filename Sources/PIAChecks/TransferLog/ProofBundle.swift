@@ -55,11 +55,7 @@ public struct ConsistencyProofBundle: Sendable, Hashable, Codable {
         let old = try verifier.verify(noteText: oldCheckpoint)
         let new = try verifier.verify(noteText: newCheckpoint)
         guard old.size == oldSize, new.size == newSize else { throw TransferLogError.badProof("sizes do not match the checkpoints") }
-        let hashes = try consistencyPath.map { hex -> Data in
-            guard let hash = Data(hex: hex), hash.count == 32 else { throw TransferLogError.badProof("path hash is not 32 bytes of hex") }
-            return hash
-        }
-        let proof = ConsistencyProof(oldSize: oldSize, newSize: newSize, hashes: hashes)
+        let proof = ConsistencyProof(oldSize: oldSize, newSize: newSize, hashes: try pathHashes())
         guard ProofVerifier.verifyConsistency(proof: proof, oldRoot: old.rootHash, newRoot: new.rootHash) else {
             throw TransferLogError.badProof("tree of size \(oldSize) is not a prefix of the tree of size \(newSize)")
         }
@@ -69,5 +65,15 @@ public struct ConsistencyProofBundle: Sendable, Hashable, Codable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
+
+extension ConsistencyProofBundle {
+    /// The consistency path as hashes.
+    public func pathHashes() throws -> [Data] {
+        try consistencyPath.map { hex -> Data in
+            guard let hash = Data(hex: hex), hash.count == 32 else { throw TransferLogError.badProof("path hash is not 32 bytes of hex") }
+            return hash
+        }
     }
 }

@@ -7,14 +7,8 @@ public final class SQLiteTransferLogStore: TransferLogStore {
     let pool: DatabasePool
 
     public init(path: String) throws {
-        var configuration = Configuration()
-        // Another process (a reviewer's CLI) may hold the write lock briefly.
-        configuration.busyMode = .timeout(30)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
-        }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            pool = try Self.durablePool(path: path)
             try pool.write { db in
                 try db.execute(sql: """
                     CREATE TABLE IF NOT EXISTS log_entries (
@@ -106,6 +100,59 @@ public final class SQLiteTransferLogStore: TransferLogStore {
             try db.execute(sql: "UPDATE log_entries SET body = NULL WHERE time_ms < ? AND body IS NOT NULL", arguments: [cutoff])
             return db.changesCount
         }
+    }
+
+    public func snapshot() async throws -> LogSnapshot {
+        // A read in WAL mode is one transaction: entries and heads agree.
+        try await pool.read { db in
+            let records = try Row.fetchAll(db, sql: "SELECT * FROM log_entries ORDER BY seq").map(Self.record)
+            let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
+                StoredTreeHead(size: $0["size"], note: $0["note"])
+            }
+            return LogSnapshot(records: records, heads: heads)
+        }
+    }
+
+    public func tail(from: Int) async throws -> LogTail {
+        try await pool.read { db in
+            guard let state = try Row.fetchOne(db, sql: "SELECT size, frontier FROM log_state WHERE id = 1") else {
+                throw TransferLogError.corrupt("tree state row is missing")
+            }
+            let leaves = try Row.fetchAll(
+                db, sql: "SELECT seq, leaf_hash FROM log_entries WHERE seq >= ? ORDER BY seq", arguments: [from]
+            ).map { row -> (seq: Int, hash: Data) in (row["seq"], row["leaf_hash"] ?? Data()) }
+            let heads = try Row.fetchAll(
+                db, sql: "SELECT size, note FROM log_tree_heads WHERE size >= ? ORDER BY size", arguments: [from]
+            ).map { StoredTreeHead(size: $0["size"], note: $0["note"]) }
+            return LogTail(
+                state: try CompactRange(size: state["size"], serialized: state["frontier"] ?? Data()), leafHashes: leaves, heads: heads)
+        }
+    }
+
+    public func replaceTreeHead(size: Int, old: String, new: String) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE log_tree_heads SET note = ? WHERE size = ? AND note = ?", arguments: [new, size, old])
+            return db.changesCount == 1
+        }
+    }
+
+    /// A WAL pool whose commits are on disk before they return. Another
+    /// process (a reviewer's CLI) may hold the write lock briefly.
+    static func durablePool(path: String) throws -> DatabasePool {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(30)
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return try DatabasePool(path: path, configuration: configuration)
+    }
+
+    static func record(_ row: Row) -> StoredRecord {
+        StoredRecord(
+            seq: row["seq"], timeMillis: row["time_ms"], recipient: row["recipient"],
+            purpose: row["purpose"], decision: row["decision"], body: row["body"],
+            leafHash: row["leaf_hash"] ?? Data(), treeRoot: row["tree_root"] ?? Data())
     }
 
     public func close() async throws {

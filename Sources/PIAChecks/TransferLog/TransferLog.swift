@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The tamper-evident transfer log.
 ///
@@ -6,6 +7,10 @@ import Foundation
 /// and a signed tree head covering it are durable, and any error means the
 /// data must not leave. Concurrent appends are grouped into one transaction
 /// (group commit), so one fsync serves many requests.
+///
+/// With a signed-checkpoint file, every batch is signed only on top of a
+/// stored tree shown to extend the newest checkpoint this log signed; once
+/// that fails, every later append fails too (see `integrityProblem`).
 public actor TransferLog: TransferHistory {
     public nonisolated let store: any TransferLogStore
     public nonisolated let verifier: TreeHeadVerifier
@@ -15,13 +20,22 @@ public actor TransferLog: TransferHistory {
 
     private var pending: [(entry: TransferLogEntry, continuation: CheckedContinuation<SequencedEntry, any Error>)] = []
     private var committing = false
+    /// Where the newest signed checkpoint is kept outside the store.
+    let signedState: SignedTreeStateFile?
+    /// The newest tree known to extend what this log signed.
+    private var trusted: CompactRange?
+    /// The first inconsistency found; latched, so no later append succeeds.
+    private var failure: TransferLogError?
+    private let logger = Logger(label: "federationbridge.transferlog")
 
-    /// A log that can append.
-    public init(store: any TransferLogStore, signer: TreeHeadSigner, maxBatch: Int = 512) {
+    /// A log that can append. With `signedState`, appends are refused unless
+    /// the stored tree extends the checkpoint kept there.
+    public init(store: any TransferLogStore, signer: TreeHeadSigner, maxBatch: Int = 512, signedState: SignedTreeStateFile? = nil) {
         self.store = store
         self.signer = signer
         self.verifier = signer.verifier
         self.maxBatch = max(1, maxBatch)
+        self.signedState = signedState
     }
 
     /// A read-only log for reviewers, who hold only the public key.
@@ -30,6 +44,7 @@ public actor TransferLog: TransferHistory {
         self.signer = nil
         self.verifier = verifier
         self.maxBatch = 1
+        self.signedState = nil
     }
 
     /// The signer, for tests that start a second instance with the same key.
@@ -58,7 +73,7 @@ public actor TransferLog: TransferHistory {
             pending.removeFirst(batch.count)
             guard let signer else { break }
             do {
-                let stored = try await store.append(batch.map(\.entry), signer: signer)
+                let stored = try await appendExtending(batch.map(\.entry), signer: signer)
                 guard stored.count == batch.count else {
                     throw TransferLogError.corrupt("store acknowledged \(stored.count) of \(batch.count) entries")
                 }
@@ -72,6 +87,104 @@ public actor TransferLog: TransferHistory {
             }
         }
         committing = false
+    }
+
+    // MARK: Append-only guard
+
+    /// Appends on top of a stored tree that extends the newest checkpoint
+    /// this log signed, then records the new checkpoint outside the store.
+    private func appendExtending(_ entries: [TransferLogEntry], signer: TreeHeadSigner) async throws -> [SequencedEntry] {
+        guard let signedState else { return try await store.append(entries, signer: signer) }
+        if let failure { throw failure }
+        do {
+            var base = try await trustedTree(signedState, signer: signer)
+            // Another instance may append between the check and the commit.
+            for _ in 0..<8 {
+                let stored: [SequencedEntry]
+                do {
+                    stored = try await store.append(entries, signer: signer.extending(base))
+                } catch {
+                    guard TreeMoved.found(in: error) != nil else { throw error }
+                    base = try await catchUp(from: base)
+                    trusted = base
+                    continue
+                }
+                var tree = base
+                for item in stored { tree.append(item.leafHash) }
+                let note = try signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
+                try signedState.save(.init(checkpoint: note, tree: tree))
+                trusted = tree
+                return stored
+            }
+            throw TransferLogError.storeUnavailable("other writers kept moving the tree; nothing was appended")
+        } catch let error as TransferLogError {
+            if case .notExtending = error { trip(error) }
+            throw error
+        }
+    }
+
+    /// The stored tree, shown to extend `base`.
+    private func catchUp(from base: CompactRange) async throws -> CompactRange {
+        try TailConsistency(verifier: verifier).extend(base, with: try await store.tail(from: base.size))
+    }
+
+    /// The trusted tree: from memory, from the signed-checkpoint file, or,
+    /// when there is no file yet, from a full verification of the store.
+    private func trustedTree(_ file: SignedTreeStateFile, signer: TreeHeadSigner) async throws -> CompactRange {
+        if let trusted { return trusted }
+        if let loaded = try Self.load(file, verifier: verifier) {
+            trusted = loaded.tree
+            return loaded.tree
+        }
+        let snapshot = try await store.snapshot()
+        // Another caller may have set it while the snapshot was read.
+        if let trusted { return trusted }
+        let report: VerificationReport
+        do {
+            report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        } catch {
+            throw TransferLogError.notExtending("no signed checkpoint file yet, and the stored log does not verify: \(error)")
+        }
+        var tree = CompactRange()
+        for record in snapshot.records { tree.append(record.leafHash) }
+        let note = try report.checkpoint ?? signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
+        try file.save(.init(checkpoint: note, tree: tree))
+        logger.warning("no signed checkpoint file; started it from the verified stored log", metadata: [
+            "log.size": "\(tree.size)", "file": "\(file.url.path)",
+        ])
+        trusted = tree
+        return tree
+    }
+
+    private static func load(_ file: SignedTreeStateFile, verifier: TreeHeadVerifier) throws -> SignedTreeStateFile.State? {
+        do {
+            return try file.load(verifier: verifier)
+        } catch {
+            throw TransferLogError.notExtending("\(error)")
+        }
+    }
+
+    private func trip(_ error: TransferLogError) {
+        guard failure == nil else { return }
+        failure = error
+        logger.critical("transfer log integrity lost: refusing every transfer", metadata: ["problem": "\(error)"])
+    }
+
+    /// Why this log refuses to append, or `nil`. Checks the stored tail
+    /// against the signed checkpoint now, so a rollback shows before the
+    /// next transfer is attempted.
+    public func integrityProblem() async -> String? {
+        guard let signedState, let signer else { return nil }
+        if let failure { return failure.description }
+        do {
+            _ = try await catchUp(from: try await trustedTree(signedState, signer: signer))
+            return nil
+        } catch let error as TransferLogError {
+            if case .notExtending = error { trip(error) }
+            return error.description
+        } catch {
+            return "the transfer log could not be checked: \(error)"
+        }
     }
 
     // MARK: Tree heads
@@ -98,10 +211,43 @@ public actor TransferLog: TransferHistory {
     // MARK: Verification
 
     /// Recomputes the whole tree and checks every signed tree head.
+    /// Entries and heads come from one snapshot, so appends running
+    /// meanwhile never look like a missing entry.
     public func verify() async throws -> VerificationReport {
-        let records = try await store.records(from: 0, limit: nil)
-        let heads = try await store.treeHeads()
-        return try LogVerifier(verifier: verifier).verify(records: records, heads: heads)
+        try await verify(requiring: nil)
+    }
+
+    /// Verifies, then, with a quorum, finds the newest stored checkpoint that
+    /// enough witnesses cosigned (from the same snapshot); throws when none.
+    public func verify(requiring quorum: WitnessQuorum?) async throws -> VerificationReport {
+        let snapshot = try await store.snapshot()
+        var report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        report.witnessed = try quorum?.newestWitnessed(snapshot.heads)
+        return report
+    }
+
+    // MARK: Witnesses
+
+    /// The newest stored signed tree head, read without the entries.
+    public func latestTreeHead() async throws -> StoredTreeHead? {
+        let tail = try await store.tail(from: Int.max)
+        guard tail.state.size > 0 else { return nil }
+        return try await store.tail(from: tail.state.size).heads.first { $0.size == tail.state.size }
+    }
+
+    /// Adds a witness's cosignature lines to the stored head of `size`,
+    /// after checking they verify on it; `false` when the head changed
+    /// meanwhile (the caller collects again).
+    public func addCosignatures(_ lines: String, by witness: CosignatureVerifier, size: Int) async throws -> Bool {
+        guard let head = try await store.tail(from: size).heads.first(where: { $0.size == size }) else {
+            throw TransferLogError.noTreeHead("none stored for size \(size)")
+        }
+        let note = try SignedNote(text: head.note)
+        let merged = try note.adding(cosignatureLines: lines)
+        guard try witness.cosignatureTime(on: merged) != nil else {
+            throw TransferLogError.badCheckpoint("the answer of witness \(witness.name) holds no cosignature by its key")
+        }
+        return try await store.replaceTreeHead(size: size, old: head.note, new: merged.text)
     }
 
     // MARK: Reading
@@ -160,11 +306,11 @@ public actor TransferLog: TransferHistory {
     }
 
     private func contiguousRecords() async throws -> ([StoredRecord], [StoredTreeHead]) {
-        let records = try await store.records(from: 0, limit: nil)
-        for (index, record) in records.enumerated() where record.seq != index {
+        let snapshot = try await store.snapshot()
+        for (index, record) in snapshot.records.enumerated() where record.seq != index {
             throw TransferLogError.corrupt("entry \(index) is missing; run verify")
         }
-        return (records, try await store.treeHeads())
+        return (snapshot.records, snapshot.heads)
     }
 
     // MARK: Retention

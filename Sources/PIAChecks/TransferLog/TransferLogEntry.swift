@@ -103,3 +103,13 @@ public struct SequencedEntry: Sendable, Hashable {
         self.leafHash = leafHash
     }
 }
+
+extension SequencedEntry {
+    /// The entry as one JSON Lines line, without the newline: exactly the
+    /// hashed bytes, so an export re-hashes to the log's leaves; a redacted
+    /// entry gives its leaf hash instead.
+    public var exportLine: String {
+        if let body { return String(decoding: body, as: UTF8.self) }
+        return "{\"leafHash\":\"\(leafHash.hex)\",\"redacted\":true,\"seq\":\(seq)}"
+    }
+}

@@ -8,6 +8,9 @@ public enum TransferLogError: Error, CustomStringConvertible, Sendable, Equatabl
     case badKey(String)
     case badCheckpoint(String)
     case badProof(String)
+    /// The stored log does not extend the newest checkpoint this bridge
+    /// signed: rolled back, forked or rewritten. Every append is refused.
+    case notExtending(String)
 
     public var description: String {
         switch self {
@@ -19,6 +22,8 @@ public enum TransferLogError: Error, CustomStringConvertible, Sendable, Equatabl
         case .badKey(let why): "bad tree-head key: \(why)"
         case .badCheckpoint(let why): "bad checkpoint: \(why)"
         case .badProof(let why): "proof does not verify: \(why)"
+        case .notExtending(let why):
+            "the stored transfer log does not extend the newest checkpoint this bridge signed: \(why); no transfers until an operator restores the log"
         }
     }
 }

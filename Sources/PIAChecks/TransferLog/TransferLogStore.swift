@@ -19,6 +19,40 @@ public protocol TransferLogStore: Sendable {
     /// Removes bodies of entries older than `before`, keeping leaf hashes.
     func redact(before: Date) async throws -> Int
     func close() async throws
+    /// Every row and every signed tree head, read in one transaction.
+    func snapshot() async throws -> LogSnapshot
+    /// The tree state an append would extend, with the leaf hashes from
+    /// `from` up and the tree heads of size `from` and above, in one read.
+    func tail(from: Int) async throws -> LogTail
+    /// Replaces the note of the tree head of `size` when it is still `old`
+    /// (one conditional statement); used to add witness cosignatures.
+    func replaceTreeHead(size: Int, old: String, new: String) async throws -> Bool
+}
+
+/// Rows and tree heads as of one moment.
+public struct LogSnapshot: Sendable {
+    public var records: [StoredRecord]
+    public var heads: [StoredTreeHead]
+
+    public init(records: [StoredRecord], heads: [StoredTreeHead]) {
+        self.records = records
+        self.heads = heads
+    }
+}
+
+/// What an append would build on: the stored tree state and what was
+/// appended after a known size.
+public struct LogTail: Sendable {
+    public var state: CompactRange
+    /// Leaf hashes of entries `from…`, by sequence number.
+    public var leafHashes: [(seq: Int, hash: Data)]
+    public var heads: [StoredTreeHead]
+
+    public init(state: CompactRange, leafHashes: [(seq: Int, hash: Data)], heads: [StoredTreeHead]) {
+        self.state = state
+        self.leafHashes = leafHashes
+        self.heads = heads
+    }
 }
 
 /// One row as stored.
@@ -82,6 +116,9 @@ struct AppendPlan {
     var head: StoredTreeHead
 
     init(entries: [TransferLogEntry], range start: CompactRange, signer: TreeHeadSigner) throws {
+        if let base = signer.requiredBase, base.size != start.size || base.root != start.root {
+            throw TreeMoved(size: start.size)
+        }
         var range = start
         records = []
         sequenced = []
@@ -100,4 +137,11 @@ struct AppendPlan {
         let checkpoint = Checkpoint(origin: signer.name, size: range.size, rootHash: range.root)
         head = StoredTreeHead(size: range.size, note: try signer.sign(checkpoint))
     }
+}
+
+/// The stored tree is not the one the signer was pinned to: another
+/// instance appended, or someone changed the store. The log then checks
+/// the stored tail again before it signs anything.
+struct TreeMoved: Error {
+    var size: Int
 }

@@ -10,6 +10,16 @@ public struct TreeHeadSigner: Sendable {
     /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
     let seed: Data
     public let verifier: TreeHeadVerifier
+    /// When set, a batch is signed only on top of exactly this tree (size
+    /// and root): the tree the log last checked extends what it signed.
+    public private(set) var requiredBase: CompactRange?
+
+    /// This signer, refusing to sign on top of any tree but `base`.
+    public func extending(_ base: CompactRange) -> TreeHeadSigner {
+        var pinned = self
+        pinned.requiredBase = base
+        return pinned
+    }
 
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         try TreeHeadVerifier.validate(name: name)
@@ -24,26 +34,13 @@ public struct TreeHeadSigner: Sendable {
 
     /// Parses `PRIVATE+KEY+<name>+<hex key ID>+<base64(0x01 ‖ seed)>`.
     public init(signerKey: String) throws {
-        // The base64 key may itself contain '+', so split only four times.
-        let parts = signerKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
-        guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-              let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == 0x01 else {
-            throw TransferLogError.badKey("expected PRIVATE+KEY+<name>+<key ID>+<base64 key>")
-        }
-        let key: Curve25519.Signing.PrivateKey
-        do {
-            key = try Curve25519.Signing.PrivateKey(rawRepresentation: blob.dropFirst())
-        } catch {
-            throw TransferLogError.badKey("not an Ed25519 private key")
-        }
-        try self.init(name: String(parts[2]), privateKey: key)
-        guard parts[3] == verifier.keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseSignerKey(signerKey, type: TreeHeadVerifier.signatureType)
+        try self.init(name: parsed.name, privateKey: parsed.privateKey)
     }
 
     /// The signer key string; keep it secret.
     public var signerKey: String {
-        "PRIVATE+KEY+\(name)+\(verifier.keyID.hex)+\((Data([0x01]) + seed).base64EncodedString())"
+        NoteKeyText.signerKey(name: name, type: TreeHeadVerifier.signatureType, seed: seed, publicKey: verifier.publicKey)
     }
 
     /// The signed note text for a checkpoint.
@@ -72,50 +69,51 @@ public struct TreeHeadVerifier: Sendable, Hashable {
         self.publicKey = publicKey.rawRepresentation
     }
 
+    /// C2SP signed-note signature type of Ed25519 note signatures.
+    static let signatureType: UInt8 = 0x01
+
     /// Parses a verifier key `<name>+<hex key ID>+<base64(0x01 ‖ public key)>`.
     public init(verifierKey: String) throws {
-        let parts = verifierKey.trimmingCharacters(in: .whitespacesAndNewlines)
-            .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == 0x01,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst()) else {
-            throw TransferLogError.badKey("expected <name>+<key ID>+<base64 0x01‖Ed25519 public key>")
-        }
-        try Self.validate(name: String(parts[0]))
-        self.init(name: String(parts[0]), publicKey: key)
-        guard parts[1] == keyID.hex else { throw TransferLogError.badKey("key ID does not match the key") }
+        let parsed = try NoteKeyText.parseVerifierKey(verifierKey, type: Self.signatureType)
+        self.init(name: parsed.name, publicKey: parsed.publicKey)
     }
 
     public var verifierKey: String {
-        "\(name)+\(keyID.hex)+\((Data([0x01]) + publicKey).base64EncodedString())"
+        NoteKeyText.verifierKey(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// C2SP Ed25519 key ID: first 4 bytes of SHA-256(name ‖ 0x0A ‖ 0x01 ‖ public key).
     public var keyID: Data {
-        var hasher = SHA256()
-        hasher.update(data: Data(name.utf8))
-        hasher.update(data: [0x0A, 0x01])
-        hasher.update(data: publicKey)
-        return Data(hasher.finalize().prefix(4))
+        NoteKeyText.keyID(name: name, type: Self.signatureType, publicKey: publicKey)
     }
 
     /// Verifies a signed checkpoint and returns it; throws when no signature
-    /// by this key verifies or the origin is not this key's name.
+    /// by this key verifies, any signature line by this key fails, the origin
+    /// is not this key's name, or an empty tree has a root other than
+    /// SHA-256("").
     public func verify(noteText: String) throws -> Checkpoint {
         let checkpoint = try Checkpoint(body: try open(noteText: noteText))
         guard checkpoint.origin == name else { throw TransferLogError.badCheckpoint("origin is not \(name)") }
+        guard checkpoint.size > 0 || checkpoint.rootHash == MerkleTree.emptyRoot else {
+            throw TransferLogError.badCheckpoint("a tree of size 0 must have the root SHA-256(\"\")")
+        }
         return checkpoint
     }
 
-    /// Verifies any signed note and returns its text.
+    /// Verifies any signed note and returns its text. Per C2SP signed-note,
+    /// lines by other keys are ignored, but every line that names this key
+    /// (name and key ID) must verify: one failing line rejects the note even
+    /// next to a good one.
     public func open(noteText: String) throws -> String {
         let note = try SignedNote(text: noteText)
         guard let key = try? Curve25519.Signing.PublicKey(rawRepresentation: publicKey) else {
             throw TransferLogError.badKey("not an Ed25519 public key")
         }
-        let signed = note.signatures.contains {
-            $0.name == name && $0.keyID == keyID && key.isValidSignature($0.signature, for: Data(note.body.utf8))
+        let mine = note.signatures(name: name, keyID: keyID)
+        guard !mine.isEmpty else { throw TransferLogError.badCheckpoint("no signature by \(name)") }
+        guard mine.allSatisfy({ key.isValidSignature($0.signature, for: Data(note.body.utf8)) }) else {
+            throw TransferLogError.badCheckpoint("a signature line by \(name) does not verify")
         }
-        guard signed else { throw TransferLogError.badCheckpoint("no valid signature by \(name)") }
         return note.body
     }
 

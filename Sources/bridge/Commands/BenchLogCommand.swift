@@ -13,6 +13,8 @@ struct BenchLogCommand: AsyncParsableCommand {
     @Option(help: "PostgreSQL URL (default: $FB_TEST_POSTGRES_URL); PostgreSQL is skipped when neither is set.")
     var postgres: String?
     @Option(help: "Concurrent writer counts.") var writers: [Int] = [1, 16, 128]
+    @Flag(help: "Append as the bridge does: only on top of the checkpoint kept in a signed-checkpoint file, rewritten (fsync) per batch.")
+    var checkpointFile = false
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: "bench.federationbridge.invalid/log")
@@ -50,7 +52,9 @@ struct BenchLogCommand: AsyncParsableCommand {
     }
 
     private func measure(store: any TransferLogStore, signer: TreeHeadSigner, writers: Int) async throws -> Double {
-        let log = TransferLog(store: store, signer: signer)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fb-bench-\(UUID().uuidString).checkpoint")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let log = TransferLog(store: store, signer: signer, signedState: checkpointFile ? SignedTreeStateFile(url: file) : nil)
         let clock = ContinuousClock()
         let start = clock.now
         let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FederationBridge
 import Foundation
 import PIAChecks
 
@@ -61,23 +62,78 @@ struct LogStoreOptions: ParsableArguments {
 struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.")
+        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.",
+        discussion: "With --witness, also find the newest checkpoint cosigned by at least --require of the witnesses given (all by default); with --ask-witness, submit the newest checkpoint to each witness instead (or as well, with --require).")
 
     @OptionGroup var options: LogStoreOptions
+    @Option(name: .customLong("witness"), help: "A witness key (name+keyid+base64) or a file holding it; repeat for each witness.")
+    var witnessKeys: [String] = []
+    @Option(help: "How many of the --witness keys must have cosigned (default: all of them).")
+    var require: Int?
+    @Option(name: .customLong("ask-witness"), help: "The URL of the witness whose key is the --witness at the same position: the newest checkpoint is submitted to it, and a refusal (rolled-back or forked log) fails verification.")
+    var askWitness: [String] = []
 
     func run() async throws {
+        let keys = try witnesses()
+        let quorum = try witnessQuorum(keys)
         let log = try await options.openLog()
         let report: VerificationReport
         do {
-            report = try await log.verify()
+            report = try await log.verify(requiring: quorum)
         } catch let error as LogVerificationError {
             try? await log.store.close()
             FileHandle.standardError.write(Data("verification FAILED: \(error)\n".utf8))
             throw ExitCode(1)
         }
-        try await log.store.close()
         print(report.summary)
         if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
+        if let witnessed = report.witnessed {
+            let pending = report.entries - witnessed.size
+            print("checkpoint \(witnessed.size) cosigned by \(witnessed.witnesses.joined(separator: ", "))"
+                + (pending > 0 ? "; \(pending) newer entries not yet witnessed" : ""))
+        }
+        let refused = try await askWitnesses(log: log, keys: keys, report: report)
+        try await log.store.close()
+        if refused { throw ExitCode(1) }
+    }
+
+    /// Confronts each `--ask-witness` with the checkpoint just verified; true when one refuses.
+    private func askWitnesses(log: TransferLog, keys: [CosignatureVerifier], report: VerificationReport) async throws -> Bool {
+        guard !askWitness.isEmpty, let note = report.checkpoint else { return false }
+        let head = StoredTreeHead(size: report.entries, note: note)
+        var refused = false
+        for (text, key) in zip(askWitness, keys) {
+            guard let url = URL(string: text), url.host != nil else { throw ValidationError("--ask-witness \(text) is not a URL") }
+            var size: Int?
+            do {
+                _ = try await WitnessClient(witness: .init(url: url, key: key)).cosign(head, log: log, witnessSize: &size)
+                print("witness \(key.name) cosigns checkpoint \(head.size): consistent with what it has seen")
+            } catch {
+                FileHandle.standardError.write(Data("verification FAILED: witness \(key.name) refuses checkpoint \(head.size): \(error)\n".utf8))
+                refused = true
+            }
+        }
+        return refused
+    }
+
+    /// The witness keys given, in order.
+    private func witnesses() throws -> [CosignatureVerifier] {
+        guard askWitness.isEmpty || askWitness.count == witnessKeys.count else {
+            throw ValidationError("give one --ask-witness URL per --witness key, in the same order")
+        }
+        guard !witnessKeys.isEmpty || (require == nil && askWitness.isEmpty) else {
+            throw ValidationError("--require and --ask-witness need --witness keys")
+        }
+        return try witnessKeys.map { text in
+            try CosignatureVerifier(verifierKey: FileManager.default.fileExists(atPath: text) ? try String(contentsOfFile: text, encoding: .utf8) : text)
+        }
+    }
+
+    /// Stored cosignatures are required with --require, or by default when
+    /// the witnesses are not asked directly.
+    private func witnessQuorum(_ keys: [CosignatureVerifier]) throws -> WitnessQuorum? {
+        guard !keys.isEmpty, require != nil || askWitness.isEmpty else { return nil }
+        return try WitnessQuorum(witnesses: keys, required: require ?? keys.count)
     }
 }
 
@@ -174,11 +230,7 @@ struct LogExportCommand: AsyncParsableCommand {
         for item in found {
             switch format {
             case .jsonl:
-                if let body = item.body {
-                    print(String(decoding: body, as: UTF8.self))
-                } else {
-                    print("{\"leafHash\":\"\(item.leafHash.hexText)\",\"redacted\":true,\"seq\":\(item.seq)}")
-                }
+                print(item.exportLine)
             case .csv:
                 guard let e = item.entry else {
                     print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hexText)")
@@ -287,13 +339,18 @@ struct LogKeygenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: name)
-        let manager = FileManager.default
-        guard manager.createFile(atPath: out + ".key", contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
-            throw ValidationError("cannot write \(out).key")
-        }
-        try Data((signer.verifier.verifierKey + "\n").utf8).write(to: URL(fileURLWithPath: out + ".pub"))
-        print(signer.verifier.verifierKey)
+        try writeKeyPair(secret: signer.signerKey, public: signer.verifier.verifierKey, prefix: out)
     }
+}
+
+/// Writes `PREFIX.key` (owner-only) and `PREFIX.pub`, and prints the public key.
+func writeKeyPair(secret: String, public publicKey: String, prefix: String) throws {
+    guard FileManager.default.createFile(
+        atPath: prefix + ".key", contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        throw ValidationError("cannot write \(prefix).key")
+    }
+    try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: prefix + ".pub"))
+    print(publicKey)
 }
 
 struct LogRedactCommand: AsyncParsableCommand {

@@ -73,10 +73,12 @@ struct StoreHarness: Sendable {
 }
 
 /// Opens a fresh log on `kind`, runs `body`, then removes the store.
-func withLog(_ kind: StoreKind, _ body: (TransferLog, StoreHarness) async throws -> Void) async throws {
+func withLog(
+    _ kind: StoreKind, signedState: SignedTreeStateFile? = nil, _ body: (TransferLog, StoreHarness) async throws -> Void
+) async throws {
     guard let harness = StoreHarness.make(kind) else { return }
     let store = try await harness.open()
-    let log = TransferLog(store: store, signer: try Fixtures.signer())
+    let log = TransferLog(store: store, signer: try Fixtures.signer(), signedState: signedState)
     do {
         try await body(log, harness)
     } catch {

@@ -1,0 +1,51 @@
+import FederationBridge
+import Foundation
+import GRDB
+import PIAChecks
+import Testing
+
+/// An insider rolls the transfer log back under a running bridge: the
+/// bridge notices, refuses every transfer, and says so in `/readyz`,
+/// `/metrics` and its log.
+@Suite struct LogIntegrityEndToEndTests {
+    @Test func aRolledBackLogStopsEveryTransfer() async throws {
+        let logs = LogRecorder()
+        try await FederationHarness.run(logs: logs) { harness in
+            for _ in 0..<2 {
+                let run = try await harness.signIn(as: "adult-basic", binding: .post)
+                #expect(run.outcome?.isSuccess == true)
+            }
+            let ready = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
+            #expect(ready.status == 200)
+
+            // Delete the newest entry with its tree head and set the tree state back.
+            let path = harness.federation.url("var/transfer-log.sqlite").path
+            let first = try #require(try await harness.flow.transferLog.store.records(from: 0, limit: 1).first)
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 1")
+                try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 1")
+                try db.execute(sql: "UPDATE log_state SET size = 1, frontier = ? WHERE id = 1", arguments: [first.leafHash])
+            }
+            try queue.close()
+            #expect(try await harness.flow.transferLog.verify().entries == 1, "the rolled-back log verifies on its own")
+
+            let notReady = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
+            #expect(notReady.status == 503)
+            #expect(notReady.body.contains("transfer-log") && notReady.body.contains("rolled back"), "\(notReady.body)")
+            #expect(harness.services.metrics.exposition().contains("\(MetricNames.transferLogConsistent) 0"))
+
+            // The next sign-in is refused before anything is built or sent.
+            let browser = harness.browser
+            let app = try await harness.openIAMSmartApp(binding: .post)
+            let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
+            let consent = try await browser.submit(form, button: "approve")
+            let refused = try await browser.submit(try #require(consent.form(action: "/consent")), button: "agree")
+            BadInputTests.expectRefusal(refused, 503, .transferLogUnavailable)
+            #expect(!refused.body.contains("SAMLResponse"))
+            #expect(await harness.relyingParty.outcomes().count == 2)
+            #expect(try await harness.flow.transferLog.store.treeHeads().map(\.size).max() == 1, "nothing signed over the rollback")
+            #expect(logs.records.contains { $0.level == .critical && $0.message.contains("does not extend") && $0.text.contains("rolled back") })
+        }
+    }
+}
