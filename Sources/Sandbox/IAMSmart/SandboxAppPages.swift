@@ -112,10 +112,12 @@ struct SandboxAppPages: Sendable {
             return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown, expired or already decided.</p>")
         }
         var parameters: [(String, String)]
-        let faceFails = await ledger.faults.faceRecognitionFails
-        let faceFailed = session.scopes.contains(Assurance.faceRecognitionScope) && faceFails
+        let faults = await ledger.faults
+        let asksFace = session.scopes.contains(Assurance.faceRecognitionScope)
         switch form.decision {
-        case "approve" where faceFailed:
+        case "approve" where asksFace && faults.faceRecognitionUnavailable:
+            parameters = [("error", "face_recognition_unavailable")]
+        case "approve" where asksFace && faults.faceRecognitionFails:
             parameters = [("error", "face_recognition_failed")]
         case "approve":
             guard let resident = configuration.residents.first(where: { $0.id == form.resident }) else {
@@ -210,6 +212,7 @@ struct SandboxAppPages: Sendable {
                 <label>Data approval late by (ms) <input name="approvalDelayMs" value="0"></label>
                 <label><input type="checkbox" name="appClosed" value="1"> The app is closed</label>
                 <label><input type="checkbox" name="faceRecognitionFails" value="1"> Face recognition fails</label>
+                <label><input type="checkbox" name="faceRecognitionUnavailable" value="1"> Face recognition not available</label>
                 <button type="submit">Apply</button></fieldset></form>
                 """)
     }
@@ -225,6 +228,7 @@ struct SandboxAppPages: Sendable {
         var approvalDelayMs: Int?
         var appClosed: String?
         var faceRecognitionFails: String?
+        var faceRecognitionUnavailable: String?
     }
 
     /// `POST /sandbox/admin/faults` (form): replaces the fault switches.
@@ -241,7 +245,8 @@ struct SandboxAppPages: Sendable {
             approvalNeverComes: form.approvalNeverComes != nil,
             approvalDelay: (form.approvalDelayMs ?? 0) > 0 ? .milliseconds(form.approvalDelayMs ?? 0) : nil,
             appClosed: form.appClosed != nil,
-            faceRecognitionFails: form.faceRecognitionFails != nil)
+            faceRecognitionFails: form.faceRecognitionFails != nil,
+            faceRecognitionUnavailable: form.faceRecognitionUnavailable != nil)
         await sandbox.setFaults(faults)
         if form.expireKeys != nil { await sandbox.expireContentKeys() }
         return Response(status: .seeOther, headers: [.location: "/sandbox"])

@@ -22,6 +22,8 @@ public struct SandboxFaults: Sendable, Hashable {
     public var appClosed: Bool
     /// Face recognition fails: a re-authentication with `eidapi_fr` is refused in the app.
     public var faceRecognitionFails: Bool
+    /// Face recognition is not available on the resident's device.
+    public var faceRecognitionUnavailable: Bool
 
     public init(
         delay: Duration? = nil,
@@ -32,8 +34,10 @@ public struct SandboxFaults: Sendable, Hashable {
         approvalNeverComes: Bool = false,
         approvalDelay: Duration? = nil,
         appClosed: Bool = false,
-        faceRecognitionFails: Bool = false
+        faceRecognitionFails: Bool = false,
+        faceRecognitionUnavailable: Bool = false
     ) {
+        self.faceRecognitionUnavailable = faceRecognitionUnavailable
         self.approvalNeverComes = approvalNeverComes
         self.approvalDelay = approvalDelay
         self.appClosed = appClosed

@@ -106,9 +106,10 @@ import Testing
         }
     }
 
-    @Test func aFailedFaceStepUpReleasesNothing() async throws {
+    @Test(arguments: [SandboxFaults(faceRecognitionFails: true), SandboxFaults(faceRecognitionUnavailable: true)])
+    func aFailedOrUnavailableFaceStepUpReleasesNothing(fault: SandboxFaults) async throws {
         try await FederationHarness.run { harness in
-            await harness.iamSmart.setFaults(SandboxFaults(faceRecognitionFails: true))
+            await harness.iamSmart.setFaults(fault)
             let requested = AuthnRequest.RequestedAuthnContext(comparison: .minimum, classRefs: [AuthnContextClass.faceVerified.rawValue])
             let run = try await harness.signIn(as: "adult-basic", binding: .post, requestedAuthnContext: requested)
             let outcome = try #require(run.outcome)

@@ -39,7 +39,7 @@ import Testing
             let browser = harness.browser
             let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
-            let consent = try await browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             let refused = try await browser.submit(try #require(consent.form(action: "/consent")), button: "agree")
             BadInputTests.expectRefusal(refused, 503, .transferLogUnavailable)
             #expect(!refused.body.contains("SAMLResponse"))
