@@ -57,10 +57,14 @@ public struct ConfigurationLoader: Sendable {
             host: r.string("listen.host", default: "127.0.0.1") ?? "127.0.0.1",
             port: r.int("listen.port", default: 8080, range: 0...65535))
 
-        let signingKey = r.pemFile("keys.signing.key", labels: privateKeyLabels)
+        let pkcs11 = readPKCS11(r)
+        let signingKey = r.privateKey("keys.signing.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let signingCertificate = r.pemFile("keys.signing.certificate", labels: certificateLabels)
         let nextSigning = r.pemFile("keys.signing.nextCertificate", labels: certificateLabels, required: false)
-        let encryptionKey = r.pemFile("keys.encryption.key", labels: privateKeyLabels)
+        let nextSigningKey = r.optionalString("keys.signing.nextKey") == nil
+            ? nil : r.privateKey("keys.signing.nextKey", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
+        let rollAt = readRollAt(r, hasNext: nextSigning != nil && nextSigningKey != nil)
+        let encryptionKey = r.privateKey("keys.encryption.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let encryptionCertificate = r.pemFile("keys.encryption.certificate", labels: certificateLabels)
 
         let metadataDirectory = r.string("metadata.directory", default: "metadata").map(r.path)
@@ -78,9 +82,9 @@ public struct ConfigurationLoader: Sendable {
         if let policyFile, !FileManager.default.fileExists(atPath: policyFile.path) {
             r.fail("policy.file", "file not found (\(policyFile.path))")
         }
-        let treeHeadKey = r.pemFile("transferLog.treeHeadKey", labels: privateKeyLabels)
+        let treeHeadKey = r.privateKey("transferLog.treeHeadKey", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
 
-        let iamSmart = readIAMSmart(r)
+        let iamSmart = readIAMSmart(r, tokenConfigured: pkcs11 != nil)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
         let flowLifetime = r.duration("flow.lifetime", default: .seconds(600), minimum: .seconds(30))
         let saml = BridgeConfiguration.SAML(
@@ -108,7 +112,10 @@ public struct ConfigurationLoader: Sendable {
             keys: .init(
                 signing: .init(key: signingKey, certificate: signingCertificate),
                 nextSigningCertificate: nextSigning,
+                nextSigningKey: nextSigningKey,
+                rollAt: rollAt,
                 encryption: .init(key: encryptionKey, certificate: encryptionCertificate)),
+            pkcs11: pkcs11,
             metadata: .init(directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh),
             store: store,
             policyFile: policyFile,
@@ -171,11 +178,38 @@ public struct ConfigurationLoader: Sendable {
         return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
     }
 
-    static func readIAMSmart(_ r: ConfigurationReader) -> BridgeConfiguration.IAMSmart? {
+    /// `keys.signing.rollAt`: an ISO 8601 time, only with a next key and certificate.
+    static func readRollAt(_ r: ConfigurationReader, hasNext: Bool) -> Date? {
+        guard let text = r.optionalString("keys.signing.rollAt") else { return nil }
+        guard let date = try? Date(text, strategy: .iso8601) else {
+            r.fail("keys.signing.rollAt", "expected an ISO 8601 time such as 2026-12-01T02:00:00Z")
+            return nil
+        }
+        if !hasNext {
+            r.fail("keys.signing.rollAt", "needs keys.signing.nextKey and keys.signing.nextCertificate")
+        }
+        return date
+    }
+
+    /// The optional `pkcs11` section; all three settings are required when it is present.
+    static func readPKCS11(_ r: ConfigurationReader) -> BridgeConfiguration.PKCS11? {
+        guard r.node("pkcs11") != nil else { return nil }
+        let module = r.string("pkcs11.module")
+        let token = r.string("pkcs11.token")
+        let pin = r.string("pkcs11.pin")
+        let modulePath = module.map { r.path($0).path }
+        if let modulePath, !FileManager.default.fileExists(atPath: modulePath) {
+            r.fail("pkcs11.module", "file not found (\(modulePath))")
+        }
+        guard let modulePath, let token, let pin else { return nil }
+        return .init(modulePath: modulePath, tokenLabel: token, pin: pin)
+    }
+
+    static func readIAMSmart(_ r: ConfigurationReader, tokenConfigured: Bool) -> BridgeConfiguration.IAMSmart? {
         let baseURL = r.url("iamsmart.baseURL")
         let clientID = r.string("iamsmart.clientID")
         let clientSecret = r.string("iamsmart.clientSecret")
-        let privateKey = r.pemFile("iamsmart.privateKey", labels: privateKeyLabels)
+        let privateKey = r.privateKey("iamsmart.privateKey", labels: privateKeyLabels, tokenConfigured: tokenConfigured)
         let paddingText = r.string("iamsmart.cekPadding", default: "oaep-sha1") ?? "oaep-sha1"
         let padding = BridgeConfiguration.CEKPadding(rawValue: paddingText)
         if padding == nil {

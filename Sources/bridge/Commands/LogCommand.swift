@@ -288,7 +288,8 @@ struct LogKeygenCommand: AsyncParsableCommand {
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: name)
         let manager = FileManager.default
-        guard manager.createFile(atPath: out + ".key", contents: Data((signer.signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+        guard let signerKey = signer.signerKey,
+              manager.createFile(atPath: out + ".key", contents: Data((signerKey + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
             throw ValidationError("cannot write \(out).key")
         }
         try Data((signer.verifier.verifierKey + "\n").utf8).write(to: URL(fileURLWithPath: out + ".pub"))
