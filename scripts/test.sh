@@ -32,10 +32,14 @@ softhsm_setup "$hsm_dir"
 export FB_TEST_PKCS11_MODULE="$SOFTHSM_MODULE" FB_TEST_PKCS11_PIN="$SOFTHSM_PIN"
 export FB_TEST_PKCS11_TOKEN=fb-test
 softhsm_token fb-test >/dev/null
-# A second token that one test takes away and gives back.
-export FB_TEST_PKCS11_REMOVABLE_TOKEN=fb-removable
+# A second token that one test takes away and gives back, reached through a
+# copy of the module: a separate instance whose re-initialisation after the
+# token returns leaves the other tests' sessions alone.
+export FB_TEST_PKCS11_REMOVABLE_TOKEN=fb-removable FB_TEST_PKCS11_REMOVABLE_PIN="$SOFTHSM_PIN"
 FB_TEST_PKCS11_REMOVABLE_DIR=$(softhsm_token fb-removable)
-export FB_TEST_PKCS11_REMOVABLE_DIR
+FB_TEST_PKCS11_REMOVABLE_MODULE="$hsm_dir/removable-libsofthsm2.so"
+cp "$SOFTHSM_MODULE" "$FB_TEST_PKCS11_REMOVABLE_MODULE"
+export FB_TEST_PKCS11_REMOVABLE_DIR FB_TEST_PKCS11_REMOVABLE_MODULE
 
 mkdir -p artifacts
 export FB_ARTIFACTS_DIR="$PWD/artifacts"
