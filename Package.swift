@@ -145,6 +145,7 @@ let package = Package(
                 "PIAChecks",
                 "IAMSmart",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings

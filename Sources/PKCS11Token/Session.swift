@@ -64,6 +64,11 @@ struct Session {
         return found
     }
 
+    func destroy(_ object: CK_OBJECT_HANDLE) throws(TokenError) {
+        guard let destroy = functions.C_DestroyObject else { throw .mechanismUnsupported("delete objects") }
+        try check("C_DestroyObject", destroy(handle, object))
+    }
+
     /// One attribute's value, or nil when the object has no such attribute.
     func attribute(_ type: CK_ATTRIBUTE_TYPE, of object: CK_OBJECT_HANDLE) throws(TokenError) -> [UInt8]? {
         guard let getAttribute = functions.C_GetAttributeValue else { throw .mechanismUnsupported("read attributes") }

@@ -54,3 +54,19 @@ extension Token {
         }
     }
 }
+
+extension Token {
+    /// Removes the key pair labelled `label` (private and public objects).
+    /// Only for keys nothing uses any more: what they signed stays valid, but
+    /// nothing can be decrypted or signed with them again.
+    public func destroyKeyPair(label: String) throws(TokenError) {
+        try withSession { session throws(TokenError) in
+            for objectClass in [CK_OBJECT_CLASS(CKO_PRIVATE_KEY), CK_OBJECT_CLASS(CKO_PUBLIC_KEY)] {
+                for handle in try session.findObjects(objectClass, label: label) {
+                    try session.destroy(handle)
+                }
+            }
+        }
+        reset()
+    }
+}
