@@ -76,7 +76,7 @@ struct Session {
         let sized = getAttribute(handle, object, &query, 1)
         if sized == CKR_ATTRIBUTE_TYPE_INVALID || sized == CKR_ATTRIBUTE_SENSITIVE { return nil }
         try check("C_GetAttributeValue", sized)
-        guard query.ulValueLen != CK_UNAVAILABLE_INFORMATION else { return nil }
+        guard query.ulValueLen != CK_ULONG.max else { return nil }  // CK_UNAVAILABLE_INFORMATION
         var value = [UInt8](repeating: 0, count: Int(query.ulValueLen))
         let rv = value.withUnsafeMutableBytes { buffer in
             var attribute = CK_ATTRIBUTE(type: type, pValue: buffer.baseAddress, ulValueLen: CK_ULONG(buffer.count))

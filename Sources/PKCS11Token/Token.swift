@@ -39,10 +39,10 @@ public final class Token: Sendable {
     /// Runs `body` with a logged-in session of its own.
     func withSession<T>(_ body: (Session) throws(TokenError) -> T) throws(TokenError) -> T {
         let generation = module.generation
-        do {
+        do throws(TokenError) {
             return try module.withCalls { () throws(TokenError) -> T in
                 let session = try checkOut()
-                do {
+                do throws(TokenError) {
                     let result = try body(session)
                     checkIn(session)
                     return result
@@ -70,7 +70,7 @@ public final class Token: Sendable {
 
     /// Nil when the token is present, logged in and not locked; else why not.
     public func problem() -> String? {
-        do {
+        do throws(TokenError) {
             try withSession { session throws(TokenError) in
                 try session.checkLoggedIn()
                 let flags = try module.tokenFlags(slot: session.slot)
@@ -114,10 +114,15 @@ public final class Token: Sendable {
             return (pool.slot, pool.idle.popLast())
         }
         if let slot, let idle { return Session(module: module, slot: slot, handle: idle, generation: generation) }
-        let resolved = try slot ?? module.slot(tokenLabel: configuration.tokenLabel)
-        pool.withLock { $0.slot = resolved }
+        let resolved: CK_SLOT_ID
+        if let slot {
+            resolved = slot
+        } else {
+            resolved = try module.slot(tokenLabel: configuration.tokenLabel)
+            pool.withLock { $0.slot = resolved }
+        }
         let session = try Session.open(module: module, slot: resolved, generation: generation)
-        do {
+        do throws(TokenError) {
             try session.logIn(pin: configuration.pin, tokenLabel: configuration.tokenLabel)
         } catch {
             session.close()

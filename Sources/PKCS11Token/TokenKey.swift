@@ -36,7 +36,7 @@ public struct TokenKey: Sendable, Hashable, CustomStringConvertible {
     /// Nil when the token is usable and still holds this key; else why not.
     public func problem() -> String? {
         if let problem = token.problem() { return problem }
-        do {
+        do throws(TokenError) {
             _ = try token.withSession { session throws(TokenError) in
                 try token.handle(CK_OBJECT_CLASS(CKO_PRIVATE_KEY), label: label, in: session, cached: false)
             }
