@@ -3,6 +3,7 @@ import Foundation
 import PIAChecks
 import PKCS11Token
 import SAMLMapper
+@preconcurrency import _CryptoExtras
 
 /// Turns configured key locations into usable keys: reads PEM files, or
 /// logs in to the configured token once and finds keys by label there.

@@ -36,7 +36,7 @@ public struct SelfSignedCertificate: Sendable, Hashable {
         case .sm2(let k):
             (pem, der) = try k.selfSignedCertificate(commonName: commonName, validDays: validDays)
         case .token(let k):
-            try self.init(tokenKey: k.key, commonName: commonName, validDays: validDays, now: now)
+            self = try SelfSignedCertificate(tokenKey: k.key, commonName: commonName, validDays: validDays, now: now)
         }
     }
 

@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import Foundation
+import PKCS11Token
 import X509
 @preconcurrency import _CryptoExtras
 

@@ -6,17 +6,23 @@ import Sandbox
 import Testing
 @testable import FederationBridge
 
+/// The SoftHSM2 tokens scripts/test.sh makes.
+enum TestTokens {
+    static let main = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_")
+    /// A token of its own, reached through its own copy of the module, so
+    /// taking it away disturbs no other test.
+    static let removable = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_REMOVABLE_")
+}
+
 /// The bridge with every private key in a SoftHSM2 token (SAML signing,
 /// assertion decryption, iAM Smart client key, tree-head key): the whole
 /// sign-in works, what the token signed checks out with xmlsec1, and a token
 /// that goes away stops transfers and readiness until it is back.
-@Suite(.serialized, .enabled(if: TokenSignInTests.mainToken != nil, "needs the SoftHSM2 tokens from scripts/test.sh"))
+@Suite(.serialized, .enabled(if: TestTokens.main != nil, "needs the SoftHSM2 tokens from scripts/test.sh"))
 struct TokenSignInTests {
     static let environment = ProcessInfo.processInfo.environment
-    static let mainToken = TokenConfiguration(environment: environment, prefix: "FB_TEST_PKCS11_")
-    /// A token of its own, reached through its own copy of the module, so
-    /// taking it away disturbs no other test.
-    static let removableToken = TokenConfiguration(environment: environment, prefix: "FB_TEST_PKCS11_REMOVABLE_")
+    static var mainToken: TokenConfiguration? { TestTokens.main }
+    static var removableToken: TokenConfiguration? { TestTokens.removable }
 
     static func sandboxToken(_ configuration: TokenConfiguration?) throws -> SandboxFederation.SandboxToken {
         SandboxFederation.SandboxToken(
@@ -73,20 +79,26 @@ struct TokenSignInTests {
             #expect(try await harness.browser.request(readyz).status == 200)
             #expect(try await harness.signIn(as: "adult-basic", binding: .post).outcome?.isSuccess == true)
 
-            // The token goes away.
+            // A resident reaches the consent page; then the token goes away.
+            let app = try await harness.openIAMSmartApp(binding: .post)
+            let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
+            let consent = try await harness.browser.submit(form, button: "approve")
+            let consentForm = try #require(consent.form(action: "/consent"))
             try FileManager.default.moveItem(atPath: tokenDirectory, toPath: away)
             var restored = false
             defer { if !restored { try? FileManager.default.moveItem(atPath: away, toPath: tokenDirectory) } }
             let notReady = try await harness.browser.request(readyz)
             #expect(notReady.status == 503)
             #expect(notReady.body.contains("keys"), "\(notReady.body)")
-            #expect(!notReady.body.contains(Self.removableToken?.pin ?? "-"), "the PIN must not appear")
+            #expect(!notReady.body.contains(try #require(Self.removableToken?.pin)), "the PIN must not appear")
 
+            // The transfer is refused: the verdict cannot be logged, so nothing leaves.
             let before = await harness.relyingParty.outcomes().count
-            let refused = try await harness.signIn(as: "adult-basic", binding: .post)
-            #expect(refused.outcome == nil, "data left while the token was away")
+            let refused = try await harness.browser.submit(consentForm, button: "agree")
+            BadInputTests.expectRefusal(refused, 503, .transferLogUnavailable)
+            #expect(!refused.body.contains("SAMLResponse") && !refused.body.contains("SAMLart"))
             #expect(await harness.relyingParty.outcomes().count == before)
-            #expect(refused.deliveryPage?.status == 503 || refused.relyingPartyPage.status == 503)
+            #expect(try await harness.logEntries().count == 1)
 
             // Back: ready again, and sign-in works without a restart.
             try FileManager.default.moveItem(atPath: away, toPath: tokenDirectory)
