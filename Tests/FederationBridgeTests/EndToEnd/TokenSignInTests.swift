@@ -73,7 +73,9 @@ struct TokenSignInTests {
 
     @Test func aRemovedTokenStopsTransfersAndReadinessUntilItIsBack() async throws {
         let tokenDirectory = try #require(Self.environment["FB_TEST_PKCS11_REMOVABLE_DIR"])
-        let away = tokenDirectory + ".away"
+        // Outside the token folder: SoftHSM2 takes any folder there for a token.
+        let away = URL(fileURLWithPath: tokenDirectory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("removed-\(UUID().uuidString)").path
         try await FederationHarness.run(token: try Self.sandboxToken(Self.removableToken)) { harness in
             let readyz = try harness.url(harness.bridgeURL + "/readyz")
             #expect(try await harness.browser.request(readyz).status == 200)
