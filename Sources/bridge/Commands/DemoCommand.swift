@@ -44,12 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         let file = try federation.writeBridgeConfiguration(bridgeBaseURL: bridgeURL, listenPort: portBase, iamSmartBaseURL: iamSmartURL)
         try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
 
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(file: file.path)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try ConfigurationLoader.commandLine(file: file.path)
         var logger = Logger(label: "federation-bridge")
         logger.logLevel = .info
         var bridge = try BridgeApplication(configuration: configuration, logger: logger)

@@ -16,12 +16,7 @@ struct KeysListCommand: AsyncParsableCommand {
     var config: String
 
     func run() async throws {
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(file: config)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try ConfigurationLoader.commandLine(file: config)
         let material = try IdPKeyMaterial(configuration: configuration)
         let keys = configuration.keys
         let now = Date()
