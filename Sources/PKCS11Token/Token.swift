@@ -36,30 +36,50 @@ public final class Token: Sendable {
         try withSession { _ throws(TokenError) in }
     }
 
-    /// Runs `body` with a logged-in session of its own.
+    /// Runs `body` with a logged-in session of its own. A pooled session the
+    /// token has dropped meanwhile (closed, logged out) is replaced and
+    /// `body` runs once more on a fresh one, so a token that closed idle
+    /// sessions costs no failed sign-in.
     func withSession<T>(_ body: (Session) throws(TokenError) -> T) throws(TokenError) -> T {
         let generation = module.generation
         do throws(TokenError) {
             return try module.withCalls { () throws(TokenError) -> T in
-                let session = try checkOut()
+                let (session, pooled) = try checkOut()
                 do throws(TokenError) {
-                    let result = try body(session)
-                    checkIn(session)
-                    return result
-                } catch {
-                    if error.invalidatesSessions {
-                        session.close()
-                        reset()
-                    } else {
-                        checkIn(session)
-                    }
-                    throw error
+                    return try run(body, on: session)
+                } catch where pooled && error.invalidatesSessions && !error.meansTokenGone {
+                    let (fresh, _) = try checkOut()
+                    return try run(body, on: fresh)
                 }
             }
         } catch {
             if error.meansTokenGone { module.reinitialize(seenGeneration: generation) }
             throw error
         }
+    }
+
+    private func run<T>(_ body: (Session) throws(TokenError) -> T, on session: Session) throws(TokenError) -> T {
+        do throws(TokenError) {
+            let result = try body(session)
+            checkIn(session)
+            return result
+        } catch {
+            if error.invalidatesSessions {
+                session.close()
+                reset()
+            } else {
+                checkIn(session)
+            }
+            throw error
+        }
+    }
+
+    /// Closes every session of this process on the token (`C_CloseAllSessions`),
+    /// which also logs out; for shutdown. A later call opens and logs in anew.
+    public func close() {
+        let slot = pool.withLock { $0.slot }
+        reset()
+        if let slot { _ = try? module.withCalls { () throws(TokenError) in _ = module.functions.pointee.C_CloseAllSessions?(slot) } }
     }
 
     private func checkIn(_ session: Session) {
@@ -106,14 +126,15 @@ public final class Token: Sendable {
         for handle in closing { Session(module: module, slot: 0, handle: handle, generation: 0).close() }
     }
 
-    private func checkOut() throws(TokenError) -> Session {
+    /// A session, and whether it came from the pool (rather than just opened).
+    private func checkOut() throws(TokenError) -> (Session, pooled: Bool) {
         let generation = module.generation
         let (slot, idle) = pool.withLock { pool -> (CK_SLOT_ID?, CK_SESSION_HANDLE?) in
             // Sessions of an earlier module initialisation are void: drop them unclosed.
             if pool.generation != generation { pool = Pool(generation: generation) }
             return (pool.slot, pool.idle.popLast())
         }
-        if let slot, let idle { return Session(module: module, slot: slot, handle: idle, generation: generation) }
+        if let slot, let idle { return (Session(module: module, slot: slot, handle: idle, generation: generation), true) }
         let resolved: CK_SLOT_ID
         if let slot {
             resolved = slot
@@ -129,6 +150,6 @@ public final class Token: Sendable {
             reset()
             throw error
         }
-        return session
+        return (session, false)
     }
 }

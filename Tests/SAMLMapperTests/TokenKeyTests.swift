@@ -120,15 +120,6 @@ struct TokenKeyTests {
 
     @Test func badSettingsFailWithActionableErrors() throws {
         let configuration = try #require(TestToken.configuration)
-        // A token no other test logs in to: Cryptoki shares a login across a
-        // process, so only there does a wrong PIN meet the token's check.
-        var wrongPIN = configuration
-        wrongPIN.tokenLabel = try #require(ProcessInfo.processInfo.environment["FB_TEST_PKCS11_PIN_TOKEN"])
-        wrongPIN.pin = "000000"
-        #expect { try Token(wrongPIN) } throws: { error in
-            guard case TokenError.loginFailed = error else { return false }
-            return "\(error)".contains("CKR_PIN_INCORRECT") && !"\(error)".contains(configuration.pin)
-        }
         var missingToken = configuration
         missingToken.tokenLabel = "no-such-token"
         #expect(throws: TokenError.tokenNotFound(label: "no-such-token")) { try Token(missingToken) }
@@ -144,6 +135,42 @@ struct TokenKeyTests {
         #expect(throws: TokenError.labelInUse(key.label)) { try token.generateKey(.p256, label: key.label) }
         #expect(try token.privateKeyLabels().contains(key.label))
         #expect(key.problem() == nil)
+    }
+
+    /// On a token no other test logs in to (Cryptoki shares one login per
+    /// process, so only there does a PIN meet the token's check): a wrong PIN
+    /// is refused; sessions closed under the pool are replaced without a
+    /// failed signature; `close()` logs the process out.
+    @Test func pinAndSessionsAreHandledLikeTheTokenSays() throws {
+        var configuration = try #require(TestToken.configuration)
+        configuration.tokenLabel = try #require(ProcessInfo.processInfo.environment["FB_TEST_PKCS11_PIN_TOKEN"])
+        var wrongPIN = configuration
+        wrongPIN.pin = "000000"
+        func refusesWrongPIN() -> Bool {
+            do {
+                _ = try Token(wrongPIN)
+                return false
+            } catch {
+                guard case .loginFailed = error else { return false }
+                return error.description.contains("CKR_PIN_INCORRECT") && !error.description.contains(configuration.pin)
+            }
+        }
+        #expect(refusesWrongPIN())
+
+        let token = try Token(configuration)
+        let tokenKey = try token.generateKey(.p256, label: "sessions-\(UUID().uuidString.prefix(8))")
+        let key = try SigningKey(tokenKey: tokenKey)
+        let data = Data("<SignedInfo/>".utf8)
+        #expect(key.publicKey.isValidSignature(try key.sign(data, algorithm: .ecdsaSHA256), for: data, algorithm: .ecdsaSHA256))
+        // Something else in the process closes every session (as a token reset does).
+        try Token(configuration).close()
+        #expect(key.publicKey.isValidSignature(try key.sign(data, algorithm: .ecdsaSHA256), for: data, algorithm: .ecdsaSHA256))
+        #expect(tokenKey.problem() == nil)
+
+        token.close()
+        #expect(refusesWrongPIN(), "close() should have logged the process out")
+        try token.destroyKeyPair(label: tokenKey.label)
+        #expect(throws: TokenError.keyNotFound(label: tokenKey.label, count: 0)) { try TokenKey(token: token, label: tokenKey.label) }
     }
 
     @Test func concurrentSigningSharesTheSessionPool() async throws {
