@@ -35,6 +35,9 @@ softhsm_token fb-test >/dev/null
 # A token only the wrong-PIN test logs in to.
 export FB_TEST_PKCS11_PIN_TOKEN=fb-pin-test
 softhsm_token fb-pin-test >/dev/null
+# A token only the `bridge keys` command tests write to, from child processes.
+export FB_TEST_PKCS11_CLI_TOKEN=fb-cli-test
+softhsm_token fb-cli-test >/dev/null
 # A second token that one test takes away and gives back, reached through a
 # copy of the module: a separate instance whose re-initialisation after the
 # token returns leaves the other tests' sessions alone.

@@ -30,10 +30,16 @@ public final class Token: Sendable {
     }
 
     /// Loads the module and logs in once, so a wrong path, label or PIN fails at start.
+    /// A token the module does not list yet is looked for once more after the
+    /// module re-initialises (another process may have been writing it).
     public init(_ configuration: TokenConfiguration) throws(TokenError) {
         self.configuration = configuration
         self.module = try PKCS11Module.load(path: configuration.modulePath)
-        try withSession { _ throws(TokenError) in }
+        do throws(TokenError) {
+            try withSession { _ throws(TokenError) in }
+        } catch where error.meansTokenGone {
+            try withSession { _ throws(TokenError) in }
+        }
     }
 
     /// Runs `body` with a logged-in session of its own. A pooled session the

@@ -12,6 +12,12 @@ enum TestTokens {
     /// A token of its own, reached through its own copy of the module, so
     /// taking it away disturbs no other test.
     static let removable = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_REMOVABLE_")
+    /// A token only `bridge keys …` child processes write to.
+    static let commandLine = main.flatMap { main in
+        ProcessInfo.processInfo.environment["FB_TEST_PKCS11_CLI_TOKEN"].map {
+            TokenConfiguration(modulePath: main.modulePath, tokenLabel: $0, pin: main.pin)
+        }
+    }
 }
 
 /// The bridge with every private key in a SoftHSM2 token (SAML signing,
