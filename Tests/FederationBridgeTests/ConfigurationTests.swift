@@ -108,11 +108,11 @@ import Testing
         }
         #expect(location.host == "db.internal")
         #expect(location.port == 6432)
-        #expect(location.username == "bridge")
+        #expect(location.user == "bridge")
         #expect(location.password == "pw")
         #expect(location.database == "fb")
-        #expect(location.schema == "bridge_a")
-        #expect(location.requireTLS)
+        #expect(location.schema.name == "bridge_a")
+        #expect(location.tls == .require)
         #expect(!configuration.store.description.contains("pw"), "the password stays out of descriptions")
         #expect(configuration.session.secureCookie)
 

@@ -149,7 +149,7 @@ import Testing
                 #expect(attributes.contains("path=/"))
                 #expect(!attributes.contains("secure"), "plain-http loopback base URL")
                 let value = cookie.split(separator: ";")[0].dropFirst("fb_session=".count)
-                #expect(value.count == 43, "256 random bits, base64url")
+                #expect(value.count == 64, "256 random bits and a 128-bit tag, base64url")
             }
             // Operational endpoints set no cookies.
             try await client.execute(uri: "/healthz", method: .get) { response in
@@ -160,8 +160,9 @@ import Testing
         try await public_.test { client in
             try await client.execute(uri: "/preview/start", method: .get) { response in
                 let cookies = Self.setCookies(response)
-                let session = try #require(cookies.first { $0.hasPrefix("fb_session=") })
+                let session = try #require(cookies.first { $0.hasPrefix("__Host-fb_session=") }, "https sessions carry the __Host- prefix")
                 #expect(session.lowercased().contains("; secure"))
+                #expect(session.lowercased().contains("path=/") && !session.lowercased().contains("domain="))
             }
         }
     }

@@ -9,10 +9,10 @@ import Testing
         cookieName: "fb_session", secure: true, lifetime: .seconds(1800), csrfKey: SymmetricKey(size: .bits256))
 
     @Test func csrfTokensAreBoundToSessionAndForm() {
-        let a = SessionManager.newSessionID()
-        let b = SessionManager.newSessionID()
+        let a = sessions.newSessionID()
+        let b = sessions.newSessionID()
         #expect(a != b)
-        #expect(SessionManager.isWellFormed(a))
+        #expect(sessions.isIssued(a))
         let token = sessions.csrfToken(sessionID: a)
         #expect(sessions.verifyCSRF(token, sessionID: a))
         #expect(!sessions.verifyCSRF(token, sessionID: b))
@@ -25,15 +25,30 @@ import Testing
         #expect(!otherKey.verifyCSRF(token, sessionID: a))
     }
 
-    @Test func malformedSessionIDsAreNotWellFormed() {
-        #expect(!SessionManager.isWellFormed(""))
-        #expect(!SessionManager.isWellFormed(String(repeating: "a", count: 42)))
-        #expect(!SessionManager.isWellFormed(String(repeating: "a", count: 42) + ";"))
-        #expect(!SessionManager.isWellFormed(String(repeating: "é", count: 43)))
+    @Test func onlyIssuedSessionIDsAreAccepted() {
+        #expect(!sessions.isIssued(""))
+        #expect(!sessions.isIssued(String(repeating: "a", count: 63)))
+        #expect(!sessions.isIssued(String(repeating: "a", count: 63) + ";"))
+        #expect(!sessions.isIssued(String(repeating: "é", count: 64)))
+        // Well formed but chosen by a client (fixation): refused.
+        #expect(!sessions.isIssued(String(repeating: "A", count: 64)))
+        // Issued by another deployment's key: refused.
+        let other = SessionManager(cookieName: "fb_session", secure: true, lifetime: .seconds(60), csrfKey: SymmetricKey(size: .bits256))
+        #expect(!sessions.isIssued(other.newSessionID()))
+        // One changed character: refused.
+        let issued = sessions.newSessionID()
+        #expect(sessions.isIssued(issued))
+        let flipped = String(issued.dropLast()) + (issued.last == "A" ? "B" : "A")
+        #expect(!sessions.isIssued(flipped))
     }
 
     @Test func cookieAttributes() {
-        let cookie = sessions.cookie(for: SessionManager.newSessionID()).description
+        let cookie = sessions.cookie(for: sessions.newSessionID()).description
+        #expect(cookie.hasPrefix("__Host-fb_session="), "https sessions use the __Host- prefix")
+        #expect(cookie.contains("Path=/"))
+        #expect(!cookie.contains("Domain"))
+        let plain = SessionManager(cookieName: "fb_session", secure: false, lifetime: .seconds(60), csrfKey: SymmetricKey(size: .bits256))
+        #expect(plain.cookie(for: plain.newSessionID()).description.hasPrefix("fb_session="), "no prefix on plain-http loopback")
         #expect(cookie.contains("HttpOnly"))
         #expect(cookie.contains("Secure"))
         #expect(cookie.contains("SameSite=Lax"))

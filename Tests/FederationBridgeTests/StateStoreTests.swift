@@ -157,4 +157,38 @@ import Testing
             try await store.ping()
         }
     }
+
+    @Test(arguments: StoreKind.allCases)
+    func flowStepIsTakenByExactlyOneOfConcurrentCallers(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
+            let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
+            for round in 0..<20 {
+                let id = "fl-race-\(round)"
+                try await vault.putFlow(id: id, state: Data("v1".utf8), phase: "awaiting-consent", expiresAt: now.addingTimeInterval(600))
+                let winners = try await withThrowingTaskGroup(of: Bool.self) { group in
+                    for contender in 0..<4 {
+                        group.addTask {
+                            try await vault.advanceFlow(
+                                id: id, from: "awaiting-consent", to: "deciding", state: Data("by \(contender)".utf8), now: now)
+                        }
+                    }
+                    var count = 0
+                    for try await won in group where won { count += 1 }
+                    return count
+                }
+                #expect(winners == 1, "round \(round): exactly one caller takes the step")
+                #expect(try await vault.flow(id: id, now: now).map { String(decoding: $0, as: UTF8.self).hasPrefix("by ") } == true)
+            }
+            // Wrong phase, expired or absent flows are not advanced, and keep their state.
+            try await vault.putFlow(id: "fl-x", state: Data("kept".utf8), phase: "awaiting-iamsmart", expiresAt: now.addingTimeInterval(600))
+            #expect(try await vault.advanceFlow(id: "fl-x", from: "awaiting-consent", to: "deciding", state: Data("no".utf8), now: now) == false)
+            #expect(try await vault.flow(id: "fl-x", now: now) == Data("kept".utf8))
+            #expect(try await vault.advanceFlow(
+                id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now.addingTimeInterval(601)) == false)
+            #expect(try await vault.advanceFlow(id: "fl-none", from: "awaiting-consent", to: "deciding", state: nil, now: now) == false)
+            #expect(try await vault.advanceFlow(id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now))
+            #expect(try await vault.flow(id: "fl-x", now: now) == Data("kept".utf8), "no new state keeps the sealed one")
+        }
+    }
 }

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PIAChecks
 
 /// The validated configuration of one bridge instance.
 ///
@@ -96,27 +97,16 @@ public struct BridgeConfiguration: Sendable {
 
     public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {
         case sqlite(path: URL)
-        case postgres(PostgresLocation)
+        /// One setting for every PostgreSQL store: the state store and the transfer log.
+        case postgres(PostgresConnectionSettings)
 
         /// Without the password.
         public var description: String {
             switch self {
             case .sqlite(let path): "sqlite:\(path.path)"
-            case .postgres(let location): "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)"
+            case .postgres(let settings): settings.description
             }
         }
-    }
-
-    public struct PostgresLocation: Sendable, Hashable {
-        public var host: String
-        public var port: Int
-        public var username: String
-        public var password: String?
-        public var database: String
-        /// Schema holding the bridge's tables (`public` unless `?schema=` says otherwise).
-        public var schema: String
-        /// Whether TLS is required (`?sslmode=require`).
-        public var requireTLS: Bool
     }
 
     public struct TransferLog: Sendable, Hashable {

@@ -139,45 +139,6 @@ public struct ConfigurationLoader: Sendable {
             && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && (Int($0) ?? 256) <= 255 }
     }
 
-    static func readStore(_ r: ConfigurationReader) -> BridgeConfiguration.StoreLocation? {
-        guard let text = r.string("store.url", default: "sqlite:var/bridge.sqlite") else { return nil }
-        if text.hasPrefix("sqlite:") {
-            let path = String(text.dropFirst("sqlite:".count))
-            guard !path.isEmpty else {
-                r.fail("store.url", "sqlite: needs a file path, e.g. sqlite:var/bridge.sqlite")
-                return nil
-            }
-            return .sqlite(path: r.path(path))
-        }
-        guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
-              let components = URLComponents(string: text), let host = components.host, !host.isEmpty
-        else {
-            r.fail("store.url", "expected sqlite:PATH or postgres://USER@HOST:PORT/DATABASE")
-            return nil
-        }
-        let query = Dictionary(
-            (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
-        let schema = query["schema"] ?? "public"
-        guard Self.isSQLIdentifier(schema) else {
-            r.fail("store.url", "schema must be a plain identifier (letters, digits, '_')")
-            return nil
-        }
-        let database = String(components.path.drop(while: { $0 == "/" }))
-        return .postgres(.init(
-            host: host,
-            port: components.port ?? 5432,
-            username: components.user ?? "postgres",
-            password: components.password,
-            database: database.isEmpty ? (components.user ?? "postgres") : database,
-            schema: schema,
-            requireTLS: query["sslmode"] == "require"))
-    }
-
-    static func isSQLIdentifier(_ text: String) -> Bool {
-        guard let first = text.first, first.isASCII, first.isLetter || first == "_", text.count <= 63 else { return false }
-        return text.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }
-    }
-
     static func readIAMSmart(_ r: ConfigurationReader, tokenConfigured: Bool) -> BridgeConfiguration.IAMSmart? {
         let baseURL = r.url("iamsmart.baseURL")
         let clientID = r.string("iamsmart.clientID")

@@ -7,135 +7,78 @@ import PIAChecks
 import SAMLMapper
 
 /// The sign-in flow: SAML in, iAM Smart, consent, the privacy gate, the
-/// Assertion out.
+/// Assertion out — one endpoint type per step, composed here.
 ///
-/// Each step reads the flow from the encrypted state store, checks it is the
-/// step the flow is waiting for, and only then changes anything, so bad
-/// input leaves the stored state as it was. The transfer log entry is
+/// Each step takes the flow from the phase it expects with one conditional
+/// statement (`FlowStore.advance`), so bad input and a second concurrent
+/// request leave the stored state as it was. The transfer log entry is
 /// written before any Response is built; personal data is deleted as soon
 /// as the flow ends.
 public final class FederationFlow: Sendable {
-    let services: BridgeServices
-    let policy: Policy
     public let transferLog: TransferLog
-    let iamSmart: IAMSmartClient
     public let registry: PartnerMetadataRegistry
-    let keys: IdPKeyMaterial
     public let clock: FlowClock
-    let gate: PIAGate
-
-    /// Authentication context classes we can claim, weakest first.
-    public static let authnContextClassRefs = [
-        "urn:federation-bridge:ac:iamsmart",
-        "urn:federation-bridge:ac:iamsmart-plus",
-    ]
+    let policy: Policy
+    let services: BridgeServices
+    let keys: IdPKeyMaterial
+    let delivery: ResponseDelivery
+    let singleSignOn: SingleSignOnEndpoint
+    let callback: CallbackEndpoint
+    let consent: ConsentEndpoint
+    let artifact: ArtifactEndpoint
 
     public init(
         services: BridgeServices, policy: Policy, transferLog: TransferLog, iamSmart: IAMSmartClient,
         registry: PartnerMetadataRegistry, keys: IdPKeyMaterial, clock: FlowClock = .system
     ) {
+        let configuration = services.configuration
         self.services = services
         self.policy = policy
         self.transferLog = transferLog
-        self.iamSmart = iamSmart
         self.registry = registry
         self.keys = keys
         self.clock = clock
         let subjectKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: services.configuration.mapping.pseudonymSecret,
+            inputKeyMaterial: configuration.mapping.pseudonymSecret,
             info: Data("federation-bridge transfer-log subject v1".utf8), outputByteCount: 32)
-        self.gate = PIAGate(
-            evaluator: PIAEvaluator(policy: policy), log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
+        let gate = PIAGate(evaluator: PIAEvaluator(policy: policy), log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
+        let flows = FlowStore(vault: services.vault, sessions: services.sessions, clock: clock, lifetime: configuration.flow.lifetime)
+        let delivery = ResponseDelivery(
+            configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock)
+        let description = TransferDescription(policy: policy, registry: registry)
+        self.delivery = delivery
+        singleSignOn = SingleSignOnEndpoint(
+            configuration: configuration, policy: policy, registry: registry, iamSmart: iamSmart, replayCache: services.store,
+            flows: flows, renderer: services.renderer, clock: clock)
+        callback = CallbackEndpoint(
+            policy: policy, registry: registry, iamSmart: iamSmart, mapper: services.mapper, gate: gate, description: description,
+            flows: flows, delivery: delivery, clock: clock)
+        consent = ConsentEndpoint(
+            policy: policy, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
+            sessions: services.sessions, renderer: services.renderer, clock: clock)
+        artifact = ArtifactEndpoint(configuration: configuration, registry: registry, vault: services.vault, keys: keys, clock: clock)
     }
-
-    var configuration: BridgeConfiguration { services.configuration }
-    var base: String { configuration.baseURLWithoutTrailingSlash }
-    var ssoURL: String { base + "/saml/sso" }
-    var artifactURL: String { base + "/saml/artifact" }
 
     /// Installs the flow's routes: resident pages on the resident group,
     /// partner endpoints on the router.
     public func install(on application: BridgeApplication) {
         let resident = application.residentRoutes
-        resident.get("/saml/sso") { request, context in await self.handle(request, context) { try await self.singleSignOn(request, context, post: false) } }
-        resident.post("/saml/sso") { request, context in await self.handle(request, context) { try await self.singleSignOn(request, context, post: true) } }
-        resident.get("/start") { request, context in await self.handle(request, context) { try await self.startPage(request, context) } }
-        resident.get("/iamsmart/callback") { request, context in await self.handle(request, context) { try await self.callback(request, context) } }
-        resident.get("/consent") { request, context in await self.handle(request, context) { try await self.consentPage(request, context) } }
-        resident.post("/consent") { request, context in await self.handle(request, context) { try await self.consentDecision(request, context) } }
-        application.router.post("/saml/artifact") { request, context in await self.resolveArtifact(request, context) }
+        let (delivery, sso, callback, consent, artifact) = (delivery, singleSignOn, callback, consent, artifact)
+        resident.get("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: false) } }
+        resident.post("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) } }
+        resident.get("/start") { request, context in await delivery.answer(request, context) { try await sso.startPage(request, context) } }
+        resident.get("/iamsmart/callback") { request, context in await delivery.answer(request, context) { try await callback.callback(request, context) } }
+        resident.get("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentPage(request, context) } }
+        resident.post("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentDecision(request, context) } }
+        application.router.post("/saml/artifact") { request, context in await artifact.resolveArtifact(request, context) }
         application.router.get("/saml/metadata") { _, _ in try self.metadataResponse() }
         services.readiness.register(registry.readinessProbe)
     }
 
-    // MARK: Shared steps
-
-    /// Runs a resident step, turning a `FlowError` into its page (and, when
-    /// the relying party can be told, a SAML status on the way back).
-    func handle(_ request: Request, _ context: BridgeRequestContext, _ body: () async throws -> Hummingbird.Response) async -> Hummingbird.Response {
-        do {
-            return try await body()
-        } catch let error as FlowError {
-            context.logger.warning("flow step refused", metadata: ["code": "\(error.code.rawValue)", "detail": "\(error.detail)"])
-            return await errorResponse(error, request: request, context: context)
-        } catch {
-            context.logger.error("flow step failed", metadata: ["error.type": "\(type(of: error))"])
-            let failure = FlowError(.internalFailure, .internalServerError, .internal, "unexpected \(type(of: error)); see the log")
-            return await errorResponse(failure, request: request, context: context)
-        }
-    }
-
-    func logger(_ context: BridgeRequestContext, flowID: String) -> Logger {
-        var logger = context.logger
-        logger[metadataKey: Logger.flowIDKey] = .string(flowID)
-        return logger
-    }
-
-    static func pointerID(sessionID: String) -> String {
-        "session-" + SHA256.hash(data: Data(sessionID.utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return try encoder.encode(value)
-    }
-
-    func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: data)
-    }
-
-    /// The session's pointer and its flow. Throws `noFlow` when the session has
-    /// none and `flowExpired` when the flow timed out (the store dropped it).
-    func currentFlow(_ context: BridgeRequestContext) async throws -> (pointer: FlowPointer, state: FlowState) {
-        let now = clock.now()
-        guard let sessionID = context.sessionID,
-              let sealed = try await services.vault.flow(id: Self.pointerID(sessionID: sessionID), now: now)
-        else {
-            throw FlowError(.noFlow, .badRequest, .sessionExpired, "no sign-in flow belongs to this browser session (cookie missing, or flow finished)")
-        }
-        let pointer = try decode(FlowPointer.self, sealed)
-        guard let data = try await services.vault.flow(id: pointer.flowID, now: now) else {
-            throw FlowError(
-                .flowExpired, .gone, .sessionExpired,
-                "flow \(pointer.flowID) expired after \(configuration.flow.lifetime); its data was deleted",
-                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the sign-in timed out at the bridge"),
-                route: pointer.route)
-        }
-        return (pointer, try decode(FlowState.self, data))
-    }
-
-    func save(_ state: FlowState) async throws {
-        try await services.vault.putFlow(id: state.flowID, state: try encode(state), expiresAt: state.expiresAt)
-    }
-
-    /// Ends the flow: its personal data and the session pointer go.
-    func end(_ state: FlowState, _ context: BridgeRequestContext) async {
-        try? await services.vault.deleteFlow(id: state.flowID)
-        if let sessionID = context.sessionID {
-            try? await services.vault.deleteFlow(id: Self.pointerID(sessionID: sessionID))
-        }
+    /// `GET /saml/metadata`: our signed IdP metadata, valid for a week.
+    func metadataResponse() throws -> Hummingbird.Response {
+        Hummingbird.Response(
+            status: .ok, headers: [.contentType: "application/samlmetadata+xml"],
+            body: .init(byteBuffer: ByteBuffer(data: try keys.signedMetadata(configuration: services.configuration, now: clock.now()))))
     }
 }

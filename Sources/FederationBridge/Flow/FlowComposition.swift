@@ -23,7 +23,7 @@ extension BridgeApplication {
             throw KeyMaterialError("policy.file (\(configuration.policyFile.path)): \(error)")
         }
         let keys = try IdPKeyMaterial(configuration: configuration)
-        let logStore = try await TransferLogStores.open(url: Self.transferLogURL(configuration.store))
+        let logStore = try await configuration.store.openTransferLog(logger: logger)
         let transferLog = TransferLog(store: logStore, signer: keys.treeHeadSigner)
 
         let iam = configuration.iamSmart
@@ -60,27 +60,6 @@ extension BridgeApplication {
             "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",
         ])
         return flow
-    }
-
-    /// The transfer log lives beside the state store: `transfer-log.sqlite`
-    /// in the same folder, or the same PostgreSQL database and schema.
-    static func transferLogURL(_ store: BridgeConfiguration.StoreLocation) -> String {
-        switch store {
-        case .sqlite(let path):
-            return "sqlite:" + path.deletingLastPathComponent().appendingPathComponent("transfer-log.sqlite").path
-        case .postgres(let p):
-            var components = URLComponents()
-            components.scheme = "postgres"
-            components.user = p.username
-            components.password = p.password
-            components.host = p.host
-            components.port = p.port
-            components.path = "/" + p.database
-            var query = [URLQueryItem(name: "schema", value: p.schema)]
-            if p.requireTLS { query.append(URLQueryItem(name: "sslmode", value: "require")) }
-            components.queryItems = query
-            return components.string ?? ""
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import Metrics
+import PIAChecks
 import Prometheus
 
 /// The bridge's metrics, recorded into one Prometheus registry.
@@ -38,8 +39,6 @@ public struct BridgeMetrics: Sendable {
             factory: factory
         ).increment()
     }
-
-    public enum TransferDecision: String, Sendable { case transfer, refused, declined }
 
     public func recordTransfer(recipient: String, decision: TransferDecision) {
         Counter(

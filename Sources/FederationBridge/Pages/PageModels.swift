@@ -54,24 +54,34 @@ public struct ConsentPage: Sendable {
     public var legalBasis: String
     public var retention: String
     public var attributes: [DisplayedAttribute]
+    /// What is held back and why, in the page's language.
+    public var notices: [String]
     /// Where the form posts (`/consent`).
     public var action: String
     public var csrfToken: String
     /// The flow reference (not personal data).
     public var reference: String
+    /// Posted back with the answer, so the bridge knows which rendering it answers.
+    public var language: String
+    /// Digest of exactly what this page shows; the consent record binds it.
+    public var shownDigest: String
 
     public init(
         recipient: RecipientDisplay, purpose: String, legalBasis: String, retention: String,
-        attributes: [DisplayedAttribute], action: String = "/consent", csrfToken: String, reference: String
+        attributes: [DisplayedAttribute], notices: [String] = [], action: String = "/consent", csrfToken: String, reference: String,
+        language: String = "", shownDigest: String = ""
     ) {
         self.recipient = recipient
         self.purpose = purpose
         self.legalBasis = legalBasis
         self.retention = retention
         self.attributes = attributes
+        self.notices = notices
         self.action = action
         self.csrfToken = csrfToken
         self.reference = reference
+        self.language = language
+        self.shownDigest = shownDigest
     }
 }
 
@@ -97,6 +107,8 @@ public enum ResidentErrorKind: String, Sendable, CaseIterable {
     case formExpired = "form_expired"
     case iamSmartFailed = "iamsmart_failed"
     case refused = "refused"
+    case underAge = "under_age"
+    case assuranceNotMet = "assurance_not_met"
     case notFound = "not_found"
     case `internal` = "internal"
 }

@@ -60,6 +60,9 @@ public struct PageRenderer: Sendable {
             context["attributes"] = consent.attributes.map { ["label": $0.label, "name": $0.name, "values": $0.values] as [String: Any] }
             context["action"] = consent.action
             context["csrf"] = consent.csrfToken
+            context["notices"] = consent.notices
+            context["formLanguage"] = consent.language
+            context["shown"] = consent.shownDigest
             context["reference"] = consent.reference
         case .result(let result):
             template = "result"
@@ -85,14 +88,18 @@ public struct PageRenderer: Sendable {
     }
 
     /// A complete response: no caching (pages can hold personal data), a CSP
-    /// that allows only the inline style and forms to `formTargets`, and
-    /// `Content-Language`.
+    /// that allows only the inline style and forms to this origin, a SAML
+    /// POST form's action, and `extraFormTargets` (a form whose answer
+    /// redirects to the relying party needs its origin: browsers apply
+    /// `form-action` to the redirect too), and `Content-Language`.
     public func response(
-        _ page: ResidentPage, language: Language, path: String = "", status: HTTPResponse.Status = .ok
+        _ page: ResidentPage, language: Language, path: String = "", status: HTTPResponse.Status = .ok, extraFormTargets: [String] = []
     ) -> Response {
         let body = html(page, language: language, path: path)
+        var targets = extraFormTargets
+        if case .samlPost(let action, _) = page { targets.append(action) }
         var formTargets = "'self'"
-        if case .samlPost(let action, _) = page, let origin = Self.origin(of: action) {
+        for origin in Set(targets.compactMap(Self.origin(of:))).sorted() {
             formTargets += " \(origin)"
         }
         var headers = HTTPFields()

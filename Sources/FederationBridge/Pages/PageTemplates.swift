@@ -71,9 +71,12 @@ enum PageTemplates {
         {{#attributes}}<tr><th scope="row">{{label}}</th><td><code>{{name}}</code></td><td>{{#values}}<code class="value">{{.}}</code> {{/values}}</td></tr>
         {{/attributes}}</tbody>
         </table>
-        <p>{{t.consent_rights}}</p>
+        {{#notices}}<p class="notice">{{.}}</p>
+        {{/notices}}<p>{{t.consent_rights}}</p>
         <form method="post" action="{{action}}" class="choices">
         <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="lang" value="{{formLanguage}}">
+        <input type="hidden" name="shown" value="{{shown}}">
         <button type="submit" name="decision" value="agree">{{t.consent_agree}}</button>
         <button type="submit" name="decision" value="decline">{{t.consent_decline}}</button>
         </form>

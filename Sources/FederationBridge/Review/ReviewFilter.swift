@@ -30,7 +30,7 @@ public struct ReviewFilter: Sendable, Equatable {
     /// The same filter in the log's terms; the log does the matching.
     var logFilter: LogFilter {
         LogFilter(
-            recipient: recipient, purpose: purpose, decision: decision.map { $0 == .transfer ? .transfer : .refused },
+            recipient: recipient, purpose: purpose, decision: decision,
             failedCheck: failedCheck, from: from, until: until)
     }
 
@@ -55,7 +55,7 @@ public struct ReviewFilter: Sendable, Equatable {
         self.failedCheck = try text("check")
         if let decision = try text("decision") {
             guard let parsed = ReviewRecord.Decision(rawValue: decision) else {
-                throw ReviewRequestError.invalidParameter("decision", "expected transfer or refused")
+                throw ReviewRequestError.invalidParameter("decision", "expected transfer, refused or declined")
             }
             self.decision = parsed
         }

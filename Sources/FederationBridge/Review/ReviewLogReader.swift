@@ -84,7 +84,7 @@ struct ReviewLogReader: Sendable {
         let checks = entry.checks.map { ReviewRecord.CheckResult(check: $0.id, passed: $0.passed, reason: $0.reason) }
         return ReviewRecord(
             sequence: sequenced.seq, time: entry.time, recipient: entry.recipient, purpose: entry.purpose,
-            legalBasis: entry.legalBasis, decision: entry.decision == .transfer ? .transfer : .refused,
+            legalBasis: entry.legalBasis, decision: entry.decision,
             checks: checks,
             released: entry.attributes.map { ReviewRecord.ReleasedAttribute(name: $0.name, transforms: $0.transforms) },
             consentTextVersion: Self.consentTextVersion(fromChecks: checks),

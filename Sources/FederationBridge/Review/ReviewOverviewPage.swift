@@ -6,6 +6,7 @@ struct ReviewOverviewPage: Sendable {
     let total: Int
     let transfers: Int
     let refusals: Int
+    let declines: Int
     let recipientCount: Int
     let purposeCount: Int
     let period: String
@@ -26,6 +27,7 @@ struct ReviewOverviewPage: Sendable {
         total = statistics.total
         transfers = statistics.transfers
         refusals = statistics.refusals
+        declines = statistics.declines
         recipientCount = statistics.byRecipient.count
         purposeCount = statistics.byPurpose.count
         if let first = statistics.first, let last = statistics.last {
@@ -47,6 +49,7 @@ struct ReviewOverviewPage: Sendable {
         <div class="card"><b>{{total}}</b>entries</div>
         <div class="card"><b class="transfer">{{transfers}}</b>transfers</div>
         <div class="card"><b class="refused">{{refusals}}</b>refusals</div>
+        <div class="card"><b>{{declines}}</b>declined by the resident</div>
         <div class="card"><b>{{recipientCount}}</b>recipients</div>
         <div class="card"><b>{{purposeCount}}</b>purposes</div>
         </div>

@@ -1,14 +1,13 @@
 import Foundation
+import PIAChecks
 
 /// One transfer log entry as the reviewer pages show and export it.
 ///
 /// Built from the stored entry; it holds what the log holds — names of
 /// attributes, transforms, check results and digests — never personal data.
 public struct ReviewRecord: Sendable, Equatable, Codable {
-    public enum Decision: String, Sendable, Codable, CaseIterable {
-        case transfer
-        case refused
-    }
+    /// The log's own decision type: transfer, refused (a check failed) or declined (the resident said no).
+    public typealias Decision = TransferDecision
 
     public struct CheckResult: Sendable, Equatable, Codable {
         public let check: String

@@ -5,7 +5,9 @@ import Foundation
 struct ReviewStatistics: Sendable {
     let total: Int
     let transfers: Int
+    /// Entries a check refused; declines (the resident said no) are counted apart.
     let refusals: Int
+    let declines: Int
     let byRecipient: [ReviewChart.Bar]
     let byPurpose: [ReviewChart.Bar]
     /// Refusals per failed check; an entry refused by two checks counts for both.
@@ -20,7 +22,8 @@ struct ReviewStatistics: Sendable {
     init(_ records: [ReviewRecord]) {
         total = records.count
         transfers = records.count(where: { $0.decision == .transfer })
-        refusals = total - transfers
+        refusals = records.count(where: { $0.decision == .refused })
+        declines = records.count(where: { $0.decision == .declined })
         byRecipient = Self.group(records, by: { [$0.recipient] })
         byPurpose = Self.group(records, by: { [$0.purpose] })
         refusalsByCheck = Self.group(records.filter { $0.decision == .refused }, by: { $0.failedChecks })
@@ -35,7 +38,11 @@ struct ReviewStatistics: Sendable {
         for record in records {
             for key in keys(record) {
                 var count = counts[key] ?? (0, 0)
-                if record.decision == .transfer { count.transfers += 1 } else { count.refusals += 1 }
+                switch record.decision {
+                case .transfer: count.transfers += 1
+                case .refused: count.refusals += 1
+                case .declined: break
+                }
                 counts[key] = count
             }
         }
@@ -63,7 +70,11 @@ struct ReviewStatistics: Sendable {
         var refusals = Array(repeating: 0, count: slots)
         for record in records {
             let index = min(slots - 1, max(0, Int(bucketStart(record.time).timeIntervalSince(start) / step) / width))
-            if record.decision == .transfer { transfers[index] += 1 } else { refusals[index] += 1 }
+            switch record.decision {
+            case .transfer: transfers[index] += 1
+            case .refused: refusals[index] += 1
+            case .declined: break
+            }
         }
         return (0..<slots).map { slot in
             let date = start.addingTimeInterval(Double(slot * width) * step)

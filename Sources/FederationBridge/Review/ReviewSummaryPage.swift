@@ -45,6 +45,7 @@ struct ReviewSummaryPage: Sendable {
         let total: Int
         let transfers: Int
         let refusals: Int
+        let declines: Int
         let refusalRate: String
         let refusalsByCheck: [CountRow]
         let attributes: [AttributeRow]
@@ -99,6 +100,7 @@ struct ReviewSummaryPage: Sendable {
             total: statistics.total,
             transfers: statistics.transfers,
             refusals: statistics.refusals,
+            declines: statistics.declines,
             refusalRate: statistics.total == 0 ? "—" : String(format: "%.1f %%", 100 * Double(statistics.refusals) / Double(statistics.total)),
             refusalsByCheck: statistics.refusalsByCheck.map { CountRow(name: $0.label, count: $0.refusals) },
             attributes: attributeCounts.sorted { $0.key < $1.key }.map { name, value in
@@ -148,8 +150,8 @@ struct ReviewSummaryPage: Sendable {
         </div>
         <h2>Volumes</h2>
         <table class="volumes">
-        <tr><th class="num">Entries</th><th class="num">Transfers</th><th class="num">Refusals</th><th class="num">Refusal rate</th></tr>
-        <tr><td class="num">{{total}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td><td class="num">{{refusalRate}}</td></tr>
+        <tr><th class="num">Entries</th><th class="num">Transfers</th><th class="num">Refusals</th><th class="num">Declined</th><th class="num">Refusal rate</th></tr>
+        <tr><td class="num">{{total}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td><td class="num">{{declines}}</td><td class="num">{{refusalRate}}</td></tr>
         </table>
         <div class="panel">{{{chart}}}</div>
         <h2>Refusals by check</h2>

@@ -31,7 +31,7 @@ struct ResidentMiddleware: RouterMiddleware {
         if let existing = sessions.sessionID(in: request) {
             context.sessionID = existing
         } else {
-            let fresh = SessionManager.newSessionID()
+            let fresh = sessions.newSessionID()
             context.sessionID = fresh
             cookies.append(sessions.cookie(for: fresh))
         }
@@ -54,7 +54,9 @@ struct ResidentMiddleware: RouterMiddleware {
                 .error(ErrorPage(kind: .internal, reference: context.id)),
                 language: context.language, path: request.uri.path, status: .internalServerError)
         }
-        for cookie in cookies { response.setCookie(cookie) }
+        // A step that rotated the session has set its own session cookie: that one wins.
+        let rotated = response.headers[values: .setCookie].contains { $0.hasPrefix(sessions.cookieName + "=") }
+        for cookie in cookies where !(rotated && cookie.name == sessions.cookieName) { response.setCookie(cookie) }
         return response
     }
 }

@@ -4,12 +4,18 @@ import Hummingbird
 
 /// The resident's browser session: a random cookie and CSRF tokens bound to it.
 ///
-/// The session ID is 256 random bits and carries no data; what a session
-/// may do is in the (encrypted) flow state keyed elsewhere. A CSRF token is
+/// The session ID is 256 random bits and a 128-bit tag under the server's
+/// key, so only IDs this service issued are accepted: a value a client
+/// chose (session fixation) is replaced by a fresh one. It carries no data;
+/// what a session may do is in the (encrypted) flow state keyed elsewhere.
+/// The flow rotates the ID when it starts and after the iAM Smart sign-in.
+/// A CSRF token is
 /// `HMAC-SHA256(csrfKey, "csrf" ‖ 0x00 ‖ sessionID ‖ 0x00 ‖ purpose)`, so it
 /// needs no storage, is useless with another session, and is checked in
 /// constant time.
 public struct SessionManager: Sendable {
+    /// The configured name, with the `__Host-` prefix when cookies are `Secure`
+    /// (browsers then refuse the cookie from a sibling domain or a non-https page).
     public var cookieName: String
     /// `Secure` flag; off only for a plain-http loopback base URL.
     public var secure: Bool
@@ -19,7 +25,7 @@ public struct SessionManager: Sendable {
     private var csrfKey: SymmetricKey { SymmetricKey(data: csrfKeyBytes) }
 
     public init(cookieName: String, secure: Bool, lifetime: Duration, csrfKey: SymmetricKey) {
-        self.cookieName = cookieName
+        self.cookieName = secure && !cookieName.hasPrefix("__Host-") ? "__Host-" + cookieName : cookieName
         self.secure = secure
         self.lifetime = lifetime
         self.csrfKeyBytes = csrfKey.withUnsafeBytes { Data($0) }
@@ -34,19 +40,34 @@ public struct SessionManager: Sendable {
             lifetime: configuration.session.lifetime, csrfKey: derived)
     }
 
-    /// A fresh session ID: 32 random bytes, base64url without padding.
-    public static func newSessionID() -> String {
-        SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }.base64URLEncoded()
+    /// A fresh session ID: 32 random bytes and their 16-byte tag, base64url without padding.
+    public func newSessionID() -> String {
+        let random = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return (random + tag(random)).base64URLEncoded()
     }
 
-    /// The session ID from the request's cookie, if well formed.
+    /// The session ID from the request's cookie, only if this service issued it.
     public func sessionID(in request: Request) -> String? {
-        guard let value = request.cookies[cookieName]?.value, Self.isWellFormed(value) else { return nil }
+        guard let value = request.cookies[cookieName]?.value, isIssued(value) else { return nil }
         return value
     }
 
+    /// Whether `value` is an ID this service issued (checked in constant time).
+    public func isIssued(_ value: String) -> Bool {
+        guard Self.isWellFormed(value), let bytes = Data(base64URLEncoded: value), bytes.count == 48 else { return false }
+        let random = bytes.prefix(32)
+        let expected = tag(Data(random))
+        return zip(expected, bytes.suffix(16)).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    private func tag(_ random: Data) -> Data {
+        var message = Data("session\u{0}".utf8)
+        message.append(random)
+        return Data(HMAC<SHA256>.authenticationCode(for: message, using: csrfKey).prefix(16))
+    }
+
     static func isWellFormed(_ value: String) -> Bool {
-        value.count == 43 && value.utf8.allSatisfy { byte in
+        value.count == 64 && value.utf8.allSatisfy { byte in
             (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                 || byte == 0x2D || byte == 0x5F
         }

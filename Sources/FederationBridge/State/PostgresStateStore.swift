@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PIAChecks
 import PostgresNIO
 import ServiceLifecycle
 
@@ -10,21 +11,12 @@ import ServiceLifecycle
 /// for as long as the store is used.
 public struct PostgresStateStore: StateStore, Service {
     private let client: PostgresClient
-    private let schema: String
+    private let settings: PostgresConnectionSettings
     private let logger: Logger
 
-    /// - Parameter schema: a plain identifier; the tables live in it.
-    public init(location: BridgeConfiguration.PostgresLocation, logger: Logger) throws {
-        guard ConfigurationLoader.isSQLIdentifier(location.schema) else {
-            throw StateStoreError.cannotOpen(location: location.host, reason: "schema must be a plain identifier")
-        }
-        var configuration = PostgresClient.Configuration(
-            host: location.host, port: location.port, username: location.username,
-            password: location.password, database: location.database,
-            tls: location.requireTLS ? .require(.makeClientConfiguration()) : .disable)
-        configuration.options.connectTimeout = .seconds(5)
-        self.client = PostgresClient(configuration: configuration, backgroundLogger: logger)
-        self.schema = location.schema
+    public init(settings: PostgresConnectionSettings, logger: Logger) throws {
+        self.client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        self.settings = settings
         self.logger = logger
     }
 
@@ -32,17 +24,24 @@ public struct PostgresStateStore: StateStore, Service {
         await client.run()
     }
 
-    private var flowTable: String { "\"\(schema)\".flow_state" }
-    private var replayTable: String { "\"\(schema)\".replay_cache" }
-    private var artifactTable: String { "\"\(schema)\".artifact" }
+    private var flowTable: String { settings.schema.qualified("flow_state") }
+    private var replayTable: String { settings.schema.qualified("replay_cache") }
+    private var artifactTable: String { settings.schema.qualified("artifact") }
 
+    /// Checks the server on one connection of its own first, so that a
+    /// refused TLS handshake or login fails the start with its reason
+    /// (`PostgresConnectError`) instead of the pool retrying in silence.
     public func prepare() async throws {
+        try await settings.checkConnection(logger: logger)
         try await client.withConnection { connection in
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: settings.schema.quoted)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: flowTable) (
                     id TEXT PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)
                 """, logger: logger)
+            // Stores made before flow steps were guarded by phase get the column.
+            try await connection.query(
+                "ALTER TABLE \(unescaped: flowTable) ADD COLUMN IF NOT EXISTS phase TEXT NOT NULL DEFAULT ''", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: replayTable) (
                     id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)
@@ -58,11 +57,28 @@ public struct PostgresStateStore: StateStore, Service {
         try await client.query("SELECT 1", logger: logger)
     }
 
-    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+    /// Session encryption as the server reports it, for one pooled connection.
+    public func sessionSecurity() async throws -> PostgresSessionSecurity {
+        try await PostgresSessionSecurity.read(from: client, logger: logger)
+    }
+
+    public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
         try await client.query("""
-            INSERT INTO \(unescaped: flowTable) (id, sealed, expires_at) VALUES (\(id), \(sealed), \(expiresAt.storeMilliseconds))
-            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at
+            INSERT INTO \(unescaped: flowTable) (id, sealed, phase, expires_at)
+            VALUES (\(id), \(sealed), \(phase), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at
             """, logger: logger)
+    }
+
+    public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {
+        let rows = try await client.query("""
+            UPDATE \(unescaped: flowTable) SET phase = \(to), sealed = coalesce(\(sealed), sealed)
+            WHERE id = \(id) AND phase = \(from) AND expires_at > \(now.storeMilliseconds)
+            RETURNING id
+            """, logger: logger)
+        var advanced = false
+        for try await _ in rows.decode(String.self) { advanced = true }
+        return advanced
     }
 
     public func flow(id: String, now: Date) async throws -> Data? {

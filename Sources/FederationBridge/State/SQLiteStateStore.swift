@@ -33,6 +33,11 @@ public struct SQLiteStateStore: StateStore {
                 CREATE TABLE IF NOT EXISTS artifact (
                     handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
                 """)
+            // Stores made before flow steps were guarded by phase get the column.
+            let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('flow_state')")
+            if !columns.contains("phase") {
+                try db.execute(sql: "ALTER TABLE flow_state ADD COLUMN phase TEXT NOT NULL DEFAULT ''")
+            }
         }
     }
 
@@ -40,12 +45,21 @@ public struct SQLiteStateStore: StateStore {
         _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
-    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+    public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO flow_state (id, sealed, expires_at) VALUES (?, ?, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, expires_at = excluded.expires_at",
-                arguments: [id, sealed, expiresAt.storeMilliseconds])
+                sql: "INSERT INTO flow_state (id, sealed, phase, expires_at) VALUES (?, ?, ?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at",
+                arguments: [id, sealed, phase, expiresAt.storeMilliseconds])
+        }
+    }
+
+    public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {
+        try await pool.write { db in
+            try db.execute(
+                sql: "UPDATE flow_state SET phase = ?, sealed = coalesce(?, sealed) WHERE id = ? AND phase = ? AND expires_at > ?",
+                arguments: [to, sealed, id, from, now.storeMilliseconds])
+            return db.changesCount == 1
         }
     }
 

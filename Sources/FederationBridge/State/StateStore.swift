@@ -14,8 +14,14 @@ public protocol StateStore: Sendable {
     /// Cheap round trip for readiness.
     func ping() async throws
 
-    /// Stores (or replaces) a flow's sealed state.
-    func putFlow(id: String, sealed: Data, expiresAt: Date) async throws
+    /// Stores (or replaces) a flow's sealed state in `phase` (empty for
+    /// records that have no steps, such as a session's pointer).
+    func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws
+    /// Moves a live flow from phase `from` to `to`, replacing its sealed state
+    /// when `sealed` is given, in one conditional statement. Returns `false`
+    /// when the flow is absent, expired or in another phase: of concurrent
+    /// callers (on any instance) exactly one gets `true`.
+    func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool
     /// The sealed state, or `nil` when absent or expired at `now`.
     func flow(id: String, now: Date) async throws -> Data?
     func deleteFlow(id: String) async throws
@@ -64,4 +70,11 @@ public enum StateStoreError: Error, Sendable, CustomStringConvertible {
 extension Date {
     /// Milliseconds since 1970, the stores' time column.
     var storeMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+}
+
+extension StateStore {
+    /// Stores a record that has no steps (phase empty).
+    public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
+        try await putFlow(id: id, sealed: sealed, phase: "", expiresAt: expiresAt)
+    }
 }

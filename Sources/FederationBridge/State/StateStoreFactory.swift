@@ -13,7 +13,7 @@ public enum StateStoreFactory {
         case .sqlite(let path):
             return (try SQLiteStateStore(path: path), [])
         case .postgres(let postgres):
-            let store = try PostgresStateStore(location: postgres, logger: logger)
+            let store = try PostgresStateStore(settings: postgres, logger: logger)
             return (store, [store])
         }
     }

@@ -18,8 +18,15 @@ public struct StateVault: Sendable {
         self.keyBytes = key.withUnsafeBytes { Data($0) }
     }
 
-    public func putFlow(id: String, state: Data, expiresAt: Date) async throws {
-        try await store.putFlow(id: id, sealed: seal(state, context: "flow:\(id)"), expiresAt: expiresAt)
+    public func putFlow(id: String, state: Data, phase: String = "", expiresAt: Date) async throws {
+        try await store.putFlow(id: id, sealed: seal(state, context: "flow:\(id)"), phase: phase, expiresAt: expiresAt)
+    }
+
+    /// Moves the flow from phase `from` to `to` in one statement, re-sealing
+    /// `state` when given; `false` when another request got there first.
+    public func advanceFlow(id: String, from: String, to: String, state: Data?, now: Date = Date()) async throws -> Bool {
+        try await store.advanceFlow(
+            id: id, from: from, to: to, sealed: try state.map { try seal($0, context: "flow:\(id)") }, now: now)
     }
 
     /// The flow's state, or `nil` when absent or expired.

@@ -9,8 +9,10 @@ import NIOCore
 /// It signs every request, fetches and caches the content encryption key (CEK),
 /// encrypts request bodies and decrypts responses, and turns every failure into
 /// an ``IAMSmartError``. Calls are not retried, with one exception: a `D30002`
-/// (CEK missing or expired) means iAM Smart did not process the request, so the
-/// client fetches a new key once and sends the request once more.
+/// (CEK missing or expired) or `D30004` (content not decryptable: another
+/// instance of the same service fetched a newer key) means iAM Smart did not
+/// process the request, so the client fetches a new key once and sends the
+/// request once more.
 ///
 /// Call ``shutdown()`` before the process exits: it revokes the CEK and, when
 /// the client created its own `HTTPClient`, shuts that down.
@@ -263,7 +265,7 @@ public final class IAMSmartClient: Sendable {
 
     // MARK: Internals
 
-    /// One encrypted call, with the single CEK refresh on `D30002`.
+    /// One encrypted call, with the single CEK refresh on `D30002` or `D30004`.
     private func call<Request: Encodable, Response: Decodable>(
         _ path: String,
         request: Request,
@@ -312,8 +314,10 @@ public final class IAMSmartClient: Sendable {
                 } catch {
                     throw .malformedResponse(endpoint: path, reason: "decrypted content is not the expected JSON")
                 }
-            case ResultCode.contentKeyExpired where !refreshed:
-                logger.info("iAM Smart content key expired; fetching a new one and retrying once", metadata: ["endpoint": "\(path)"])
+            case ResultCode.contentKeyExpired where !refreshed, ResultCode.decryptionFailed where !refreshed:
+                logger.info(
+                    "iAM Smart content key expired or replaced; fetching a new one and retrying once",
+                    metadata: ["endpoint": "\(path)", "code": "\(envelope.code)"])
                 await keys.invalidate(generation: entry.generation)
                 refreshed = true
             default:

@@ -70,7 +70,7 @@ public enum IAMSmartError: Error, Sendable, Equatable, CustomStringConvertible {
         case .contentKeyExpired(let endpoint):
             "iAM Smart reported the content key missing or expired on \(endpoint) (D30002) even after a fresh getKey. Check the host clock and that only one client ID per deployment fetches keys."
         case .requestDecryptionRejected(let endpoint):
-            "iAM Smart could not decrypt the request content on \(endpoint) (D30004). The key in use is not the one iAM Smart issued: check contentKeyPadding and that the registered certificate matches privateKeyPEM."
+            "iAM Smart could not decrypt the request content on \(endpoint) (D30004), even after a fresh getKey. The key in use is not the one iAM Smart issued: check contentKeyPadding and that the registered certificate matches privateKeyPEM."
         case .serviceError(let endpoint, let code, let message):
             "iAM Smart returned \(code) on \(endpoint): \(message). Look the code up in the iAM Smart developer documentation; the request was not retried."
         case .timeout(let endpoint, let limit):

@@ -10,7 +10,7 @@
 ///   token, i.e. the resident passed a live face match in this session.
 /// - `reauthenticated` is true when the token came from a re-authentication
 ///   of an existing session and named the same `openID`.
-public struct Assurance: Sendable, Hashable, CustomStringConvertible {
+public struct Assurance: Sendable, Hashable, Codable, CustomStringConvertible {
     public enum Level: String, Sendable, Hashable, Comparable, CaseIterable, Codable {
         /// iAM Smart: identity card read and liveness face match at registration.
         case basic

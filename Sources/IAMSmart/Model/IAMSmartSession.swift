@@ -2,7 +2,7 @@
 ///
 /// `description` shows only the keyed digest of `openID`, so a session can be
 /// logged or interpolated without leaking the identifier.
-public struct IAMSmartSession: Sendable, Hashable, CustomStringConvertible {
+public struct IAMSmartSession: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The per-service pseudonymous identifier. Personal data: never log it.
     public var openID: String
     /// Keyed digest of `openID`, for logs and correlation.

@@ -65,12 +65,19 @@ public struct ConsentRecord: Sendable, Hashable, Codable {
     public var givenAt: Date
     /// Id of the consent text version shown.
     public var textVersion: String
+    /// Hex SHA-256 of exactly what the consent page showed (language,
+    /// recipient, purpose, legal basis, retention, each attribute and value).
+    public var contentDigest: String
 
-    public init(recipientEntityID: String, purposeID: String, attributes: Set<String>, givenAt: Date, textVersion: String) {
+    public init(
+        recipientEntityID: String, purposeID: String, attributes: Set<String>, givenAt: Date, textVersion: String,
+        contentDigest: String = ""
+    ) {
         self.recipientEntityID = recipientEntityID
         self.purposeID = purposeID
         self.attributes = attributes
         self.givenAt = givenAt
         self.textVersion = textVersion
+        self.contentDigest = contentDigest
     }
 }

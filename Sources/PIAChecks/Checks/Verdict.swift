@@ -22,6 +22,10 @@ public struct Verdict: Sendable, Hashable, Codable {
 
 /// What the bridge did with a request.
 public enum TransferDecision: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Every check passed and the resident agreed: the Assertion may be built.
     case transfer
+    /// A check failed: nothing is sent, whatever the resident would answer.
     case refused
+    /// The resident said no; no check failed. Nothing is sent.
+    case declined
 }

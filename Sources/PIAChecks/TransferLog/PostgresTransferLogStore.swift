@@ -10,32 +10,26 @@ import PostgresNIO
 public final class PostgresTransferLogStore: TransferLogStore {
     let client: PostgresClient
     let runner: Task<Void, Never>
-    let schema: String
+    let schema: SQLIdentifier
     let logger: Logger
 
-    private init(client: PostgresClient, schema: String) {
+    private init(client: PostgresClient, schema: SQLIdentifier, logger: Logger) {
         self.client = client
         self.schema = schema
-        self.logger = Logger(label: "federationbridge.transferlog.postgres")
+        self.logger = logger
         self.runner = Task { await client.run() }
     }
 
-    /// Connects and creates the schema and tables when missing.
-    public static func connect(url: String) async throws -> PostgresTransferLogStore {
-        guard let components = URLComponents(string: url), let host = components.host, !host.isEmpty else {
-            throw TransferLogError.badStoreURL("cannot parse the PostgreSQL URL")
-        }
-        let database = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        let schema = components.queryItems?.first { $0.name == "schema" }?.value ?? "transfer_log"
-        guard !schema.isEmpty, schema.count <= 63,
-              schema.allSatisfy({ $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }),
-              let first = schema.first, !first.isNumber else {
-            throw TransferLogError.badStoreURL("schema must be lower-case letters, digits and '_'")
-        }
-        let configuration = PostgresClient.Configuration(
-            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
-            password: components.password, database: database.isEmpty ? nil : database, tls: .disable)
-        let store = PostgresTransferLogStore(client: PostgresClient(configuration: configuration), schema: schema)
+    /// Connects and creates the schema and tables when missing. Fails with
+    /// `PostgresConnectError` naming the reason when the server cannot be
+    /// reached as configured (TLS included).
+    public static func connect(
+        settings: PostgresConnectionSettings,
+        logger: Logger = Logger(label: "federationbridge.transferlog.postgres")
+    ) async throws -> PostgresTransferLogStore {
+        try await settings.checkConnection(logger: logger)
+        let client = PostgresClient(configuration: try settings.clientConfiguration(), backgroundLogger: logger)
+        let store = PostgresTransferLogStore(client: client, schema: settings.schema, logger: logger)
         do {
             try await store.migrate()
         } catch {
@@ -45,15 +39,31 @@ public final class PostgresTransferLogStore: TransferLogStore {
         return store
     }
 
-    private var entries: String { "\"\(schema)\".log_entries" }
-    private var heads: String { "\"\(schema)\".log_tree_heads" }
-    private var state: String { "\"\(schema)\".log_state" }
+    /// Connects by URL (`postgres://user@host:port/db?schema=NAME&sslmode=…`).
+    public static func connect(url: String) async throws -> PostgresTransferLogStore {
+        let settings: PostgresConnectionSettings
+        do {
+            settings = try PostgresConnectionSettings(url: url)
+        } catch {
+            throw TransferLogError.badStoreURL("\(error)")
+        }
+        return try await connect(settings: settings)
+    }
+
+    /// Session encryption as the server reports it, for one pooled connection.
+    public func sessionSecurity() async throws -> PostgresSessionSecurity {
+        try await PostgresSessionSecurity.read(from: client, logger: logger)
+    }
+
+    private var entries: String { schema.qualified("log_entries") }
+    private var heads: String { schema.qualified("log_tree_heads") }
+    private var state: String { schema.qualified("log_state") }
 
     private func migrate() async throws {
         try await client.withTransaction(logger: logger) { connection in
             // Instances starting together must not race on CREATE.
-            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema)))", logger: logger)
-            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: "\"\(schema)\"")", logger: logger)
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema.name)))", logger: logger)
+            try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema.quoted)", logger: logger)
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: entries) (
                     seq BIGINT PRIMARY KEY,
@@ -171,7 +181,7 @@ public final class PostgresTransferLogStore: TransferLogStore {
 
     /// Drops the whole schema; for tests that isolate themselves by schema.
     public func dropSchema() async throws {
-        try await client.query("DROP SCHEMA IF EXISTS \(unescaped: "\"\(schema)\"") CASCADE", logger: logger)
+        try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema.quoted) CASCADE", logger: logger)
     }
 
     /// Runs raw SQL; for tests that tamper with rows on purpose.

@@ -39,10 +39,11 @@ public struct TransferLogEntry: Sendable, Hashable {
         self.decision = decision
     }
 
-    /// The entry the service writes for a request and its verdict.
+    /// The entry the service writes for a request and its verdict;
+    /// `decision` defaults to what the verdict allows.
     public init(
         request: TransferRequest, verdict: Verdict, policy: Policy,
-        pairwiseSubject: String, subjectKey: SymmetricKey, assertionID: String
+        pairwiseSubject: String, subjectKey: SymmetricKey, assertionID: String, decision: TransferDecision? = nil
     ) {
         self.init(
             time: request.now,
@@ -54,14 +55,15 @@ public struct TransferLogEntry: Sendable, Hashable {
             consentDigest: request.consent.map(Self.consentDigest) ?? "",
             subjectDigest: Self.subjectDigest(pairwiseSubject: pairwiseSubject, key: subjectKey),
             assertionID: assertionID,
-            decision: verdict.decision
+            decision: decision ?? verdict.decision
         )
     }
 
     /// Hex SHA-256 of the consent record in canonical JSON.
     public static func consentDigest(_ consent: ConsentRecord) -> String {
         let canonical = CanonicalConsent(
-            attributes: consent.attributes.sorted(), givenAt: CanonicalJSON.timestamp(consent.givenAt),
+            attributes: consent.attributes.sorted(), content: consent.contentDigest.isEmpty ? nil : consent.contentDigest,
+            givenAt: CanonicalJSON.timestamp(consent.givenAt),
             purpose: consent.purposeID, recipient: consent.recipientEntityID, textVersion: consent.textVersion)
         let data = (try? CanonicalJSON.encode(canonical)) ?? Data()
         return SHA256.hash(data: data).hex
@@ -74,6 +76,8 @@ public struct TransferLogEntry: Sendable, Hashable {
 
     private struct CanonicalConsent: Encodable {
         var attributes: [String]
+        /// The shown content's digest; left out when empty so older records keep their digest.
+        var content: String?
         var givenAt: String
         var purpose: String
         var recipient: String

@@ -64,11 +64,15 @@ public struct AttributeMapper: Sendable {
 
         switch name {
         case .chineseName:
+            guard profile.chineseNameVerified || trimmed(profile.chineseName)?.isEmpty != false else {
+                return .failure(Withheld(reason: .notVerified))
+            }
             return value(trimmed(profile.chineseName), [.verbatim])
         case .chineseNameSimplified:
             guard let chinese = trimmed(profile.chineseName), !chinese.isEmpty else {
                 return .failure(Withheld(reason: .notInProfile))
             }
+            guard profile.chineseNameVerified else { return .failure(Withheld(reason: .notVerified)) }
             return value(ScriptFolding.simplified(chinese), [.hantToHans], missing: .transformUnavailable)
         case .englishName:
             return value(trimmed(profile.englishName), [.verbatim])

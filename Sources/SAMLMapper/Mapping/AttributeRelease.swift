@@ -23,6 +23,8 @@ public enum WithheldReason: String, Sendable, Hashable, Codable {
     case noClaim = "no-claim"
     /// No Simplified-script conversion is available on this platform.
     case transformUnavailable = "transform-unavailable"
+    /// iAM Smart marks the value as not verified, so it is not asserted as a real-name value.
+    case notVerified = "not-verified"
 }
 
 /// Everything one relying party will receive about the resident.

@@ -14,7 +14,6 @@ public enum AuthnRequestError: Error, Sendable, Hashable, CustomStringConvertibl
     case noAssertionConsumerService
     case unsupportedBinding(String)
     case nameIDFormatNotSupported(String)
-    case authnContextNotSatisfiable([String])
 
     public var description: String {
         switch self {
@@ -30,7 +29,6 @@ public enum AuthnRequestError: Error, Sendable, Hashable, CustomStringConvertibl
         case .noAssertionConsumerService: return "AuthnRequest refused: the SP's metadata has no usable AssertionConsumerService"
         case .unsupportedBinding(let b): return "AuthnRequest refused: response binding \(b) is not supported"
         case .nameIDFormatNotSupported(let f): return "AuthnRequest refused: NameIDPolicy Format \(f) is not offered"
-        case .authnContextNotSatisfiable(let r): return "AuthnRequest refused: cannot satisfy RequestedAuthnContext \(r.joined(separator: ", "))"
         }
     }
 }
@@ -47,7 +45,6 @@ public struct AuthnRequestValidator: Sendable {
         public var serviceProvider: ServiceProviderMetadata
         public var assertionConsumerService: MetadataEndpoint
         public var nameIDFormat: String
-        public var authnContextClassRef: String
         public var wasSigned: Bool
     }
 
@@ -55,15 +52,13 @@ public struct AuthnRequestValidator: Sendable {
     public var serviceProviders: [String: ServiceProviderMetadata]
     public var clockSkew: TimeInterval
     public var supportedNameIDFormats: [String]
-    /// Authentication context classes we can deliver, weakest first.
-    public var authnContextClassRefs: [String]
     public var supportedResponseBindings: Set<String>
     public var signaturePolicy: SignaturePolicy
     public var limits: XMLLimits
 
     public init(
         ssoEndpoints: Set<String>, serviceProviders: [ServiceProviderMetadata], clockSkew: TimeInterval = 180,
-        supportedNameIDFormats: [String] = [NameID.persistent, NameID.transient], authnContextClassRefs: [String],
+        supportedNameIDFormats: [String] = [NameID.persistent, NameID.transient],
         supportedResponseBindings: Set<String> = [MetadataEndpoint.postBinding, MetadataEndpoint.artifactBinding],
         signaturePolicy: SignaturePolicy = .default, limits: XMLLimits = .default
     ) {
@@ -71,7 +66,6 @@ public struct AuthnRequestValidator: Sendable {
         self.serviceProviders = Dictionary(serviceProviders.map { ($0.entityID, $0) }, uniquingKeysWith: { a, _ in a })
         self.clockSkew = clockSkew
         self.supportedNameIDFormats = supportedNameIDFormats
-        self.authnContextClassRefs = authnContextClassRefs
         self.supportedResponseBindings = supportedResponseBindings
         self.signaturePolicy = signaturePolicy
         self.limits = limits
@@ -124,7 +118,7 @@ public struct AuthnRequestValidator: Sendable {
         let acs = try assertionConsumerService(request, sp)
         return Accepted(
             request: request, serviceProvider: sp, assertionConsumerService: acs, nameIDFormat: try nameIDFormat(request, sp),
-            authnContextClassRef: try authnContext(request), wasSigned: signed)
+            wasSigned: signed)
     }
 
     private func assertionConsumerService(_ request: AuthnRequest, _ sp: ServiceProviderMetadata) throws -> MetadataEndpoint {
@@ -161,22 +155,5 @@ public struct AuthnRequestValidator: Sendable {
             throw AuthnRequestError.nameIDFormatNotSupported(format)
         }
         return format
-    }
-
-    private func authnContext(_ request: AuthnRequest) throws -> String {
-        guard let requested = request.requestedAuthnContext, !requested.classRefs.isEmpty else {
-            guard let strongest = authnContextClassRefs.last else { throw AuthnRequestError.authnContextNotSatisfiable([]) }
-            return strongest
-        }
-        let ranks = requested.classRefs.compactMap { authnContextClassRefs.firstIndex(of: $0) }
-        let choice: Int?
-        switch requested.comparison {
-        case .exact: choice = ranks.first
-        case .minimum: choice = ranks.isEmpty ? nil : authnContextClassRefs.count - 1
-        case .better: choice = ranks.min().flatMap { low in low + 1 < authnContextClassRefs.count ? authnContextClassRefs.count - 1 : nil }
-        case .maximum: choice = ranks.max()
-        }
-        guard let choice else { throw AuthnRequestError.authnContextNotSatisfiable(requested.classRefs) }
-        return authnContextClassRefs[choice]
     }
 }

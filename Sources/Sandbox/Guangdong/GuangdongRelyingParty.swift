@@ -96,7 +96,12 @@ public final class GuangdongRelyingParty: Sendable {
         /// Signs with this key instead of ours.
         public var signingKey: SigningKey?
         public var unsigned: Bool
-        public init(id: String? = nil, issueInstant: Date? = nil, acsURL: String? = nil, issuer: String? = nil, signingKey: SigningKey? = nil, unsigned: Bool = false) {
+        public var requestedAuthnContext: AuthnRequest.RequestedAuthnContext?
+        public init(
+            id: String? = nil, issueInstant: Date? = nil, acsURL: String? = nil, issuer: String? = nil, signingKey: SigningKey? = nil,
+            unsigned: Bool = false, requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil
+        ) {
+            self.requestedAuthnContext = requestedAuthnContext
             self.id = id
             self.issueInstant = issueInstant
             self.acsURL = acsURL
@@ -128,7 +133,8 @@ public final class GuangdongRelyingParty: Sendable {
             id: overrides.id ?? SAMLIdentifier.make(), issueInstant: overrides.issueInstant ?? Date(),
             destination: configuration.identityProvider.ssoURL, issuer: overrides.issuer ?? configuration.entityID,
             assertionConsumerServiceURL: overrides.acsURL ?? chosen.location, protocolBinding: chosen.binding,
-            nameIDPolicy: .init(format: NameID.persistent, allowCreate: true), extensions: extensions)
+            nameIDPolicy: .init(format: NameID.persistent, allowCreate: true), requestedAuthnContext: overrides.requestedAuthnContext,
+            extensions: extensions)
         let xml = Data(request.builder.xmlString().utf8)
         let query = try RedirectBinding.encode(
             xml, parameter: "SAMLRequest", relayState: relayState,
@@ -197,6 +203,7 @@ public final class GuangdongRelyingParty: Sendable {
                 }
                 outcome.nameID = assertion.nameID.value
                 outcome.nameIDFormat = assertion.nameID.format
+                outcome.authnContextClassRef = assertion.authnStatement?.contextClassRef
                 outcome.attributes = assertion.attributes
             }
             outcome.verified = true

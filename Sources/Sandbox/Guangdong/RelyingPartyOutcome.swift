@@ -16,6 +16,8 @@ public struct RelyingPartyOutcome: Sendable {
     public var statusMessage: String?
     public var nameID: String?
     public var nameIDFormat: String?
+    /// The Assertion's `AuthnContextClassRef`.
+    public var authnContextClassRef: String?
     public var attributes: [SAMLAttribute]
     /// Whether the Response carried its assertion encrypted.
     public var encrypted: Bool

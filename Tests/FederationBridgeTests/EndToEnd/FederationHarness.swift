@@ -3,6 +3,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PIAChecks
+import SAMLMapper
 import Sandbox
 import Testing
 @testable import FederationBridge
@@ -23,6 +24,9 @@ struct FederationHarness: Sendable {
     let flow: FederationFlow
     let services: BridgeServices
     let browser: TestBrowser
+    /// A second bridge instance on the same store and configuration (as
+    /// behind a load balancer), when asked for: its own port, same base URL.
+    let secondInstanceURL: String?
 
     var clock: FlowClock { flow.clock }
 
@@ -35,8 +39,10 @@ struct FederationHarness: Sendable {
 
     /// - Parameter token: keep the bridge's keys in this PKCS#11 token instead of files.
     static func run(
-        flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, token: SandboxFederation.SandboxToken? = nil,
-        _ body: @Sendable (FederationHarness) async throws -> Void) async throws {
+        flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, secondInstance: Bool = false,
+        token: SandboxFederation.SandboxToken? = nil,
+        _ body: @Sendable (FederationHarness) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -57,7 +63,7 @@ struct FederationHarness: Sendable {
         do {
             try await serve(
                 federation: federation, port: port, storeURL: storeURL, flowLifetime: flowLifetime, logs: logs, quiet: quiet,
-                iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
+                secondInstance: secondInstance, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
         } catch {
             await browser.shutdown()
             throw error
@@ -67,7 +73,7 @@ struct FederationHarness: Sendable {
 
     private static func serve(
         federation: SandboxFederation, port: Int, storeURL: String?, flowLifetime: String, logs: LogRecorder?, quiet: Logger,
-        iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
+        secondInstance: Bool, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let bridgeURL = "http://127.0.0.1:\(port)"
@@ -92,9 +98,24 @@ struct FederationHarness: Sendable {
                 try await application.makeApplication(onServerRunning: { _ in await ready.fire() }).run()
             }
             await ready.wait()
+            var secondInstanceURL: String?
+            if secondInstance {
+                var second = configuration
+                second.listen.port = try await reservePort()
+                var instance = try BridgeApplication(configuration: second, logger: bridgeLogger)
+                try await instance.installFlow(clock: FlowClock())
+                let secondReady = ReadySignal()
+                let secondApplication = instance
+                group.addTask {
+                    try await secondApplication.makeApplication(onServerRunning: { _ in await secondReady.fire() }).run()
+                }
+                await secondReady.wait()
+                secondInstanceURL = "http://127.0.0.1:\(second.listen.port)"
+            }
             let harness = FederationHarness(
                 federation: federation, bridgeURL: bridgeURL, relyingPartyURL: relyingPartyURL, iamSmartURL: iamSmartURL,
-                relyingParty: relyingParty, iamSmart: iamSmart, flow: flow, services: application.services, browser: browser)
+                relyingParty: relyingParty, iamSmart: iamSmart, flow: flow, services: application.services, browser: browser,
+                secondInstanceURL: secondInstanceURL)
             try await body(harness)
             group.cancelAll()
         }
@@ -134,17 +155,27 @@ struct FederationHarness: Sendable {
         return try await browser.open(try #require(qr.link(id: "open-app")))
     }
 
-    func signIn(
-        as resident: String, binding: RelyingPartyOutcome.Binding, decision: Decision = .agree, claims: (name: String, birthDate: String)? = nil
-    ) async throws -> SignIn {
-        let before = await relyingParty.outcomes().count
-        let rpStart = try await browser.open(try url(relyingPartyURL + "/"))
-        guard let login = rpStart.form(action: "/login") else { throw BrowserError("RP start page has no login form") }
-        var overriding: [String: String] = [:]
-        if let claims {
-            overriding = ["claimCheck": "1", "claimedName": claims.name, "claimedBirthDate": claims.birthDate]
+    /// RP start → bridge → iAM Smart sandbox approve → callback; returns the
+    /// page the callback leads to (the consent page, or a refusal on its way
+    /// back to the RP) and the start page.
+    func approveInIAMSmart(
+        as resident: String, binding: RelyingPartyOutcome.Binding, claims: (name: String, birthDate: String)? = nil,
+        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil
+    ) async throws -> (start: TestBrowser.Page, afterCallback: TestBrowser.Page) {
+        let start: TestBrowser.Page
+        if let requestedAuthnContext {
+            let (request, _) = try await relyingParty.authnRequestURL(
+                binding: binding, overrides: .init(requestedAuthnContext: requestedAuthnContext))
+            start = try await browser.open(try url(request))
+        } else {
+            let rpStart = try await browser.open(try url(relyingPartyURL + "/"))
+            guard let login = rpStart.form(action: "/login") else { throw BrowserError("RP start page has no login form") }
+            var overriding: [String: String] = [:]
+            if let claims {
+                overriding = ["claimCheck": "1", "claimedName": claims.name, "claimedBirthDate": claims.birthDate]
+            }
+            start = try await browser.submit(login, button: binding == .post ? "post" : "artifact", overriding: overriding)
         }
-        let start = try await browser.submit(login, button: binding == .post ? "post" : "artifact", overriding: overriding)
         guard start.status == 200, start.url.path == "/start", let handoff = start.link(containing: "button primary") else {
             throw BrowserError("expected the bridge start page, got \(start.status) \(start.url) \(start.errorCode ?? "")")
         }
@@ -154,12 +185,42 @@ struct FederationHarness: Sendable {
         guard let form = app.forms.first(where: { $0.fields.contains { $0.name == "resident" && $0.value == resident } }) else {
             throw BrowserError("resident \(resident) not offered by the sandbox app")
         }
-        let consent = try await browser.submit(form, button: "approve")
+        var afterCallback = try await browser.submit(form, button: "approve")
+        // A step-up (face re-authentication) sends the resident to the app once more.
+        if afterCallback.url.absoluteString.hasPrefix(iamSmartURL), let again = afterCallback.link(id: "open-app") {
+            let app = try await browser.open(again)
+            guard let form = app.forms.first(where: { $0.fields.contains { $0.name == "resident" && $0.value == resident } }) else {
+                throw BrowserError("resident \(resident) not offered by the sandbox app on re-authentication")
+            }
+            afterCallback = try await browser.submit(form, button: "approve")
+        }
+        return (start, afterCallback)
+    }
+
+    /// Up to the consent page and its form.
+    func reachConsent(as resident: String, binding: RelyingPartyOutcome.Binding) async throws -> (page: TestBrowser.Page, form: TestBrowser.Form) {
+        let (_, consent) = try await approveInIAMSmart(as: resident, binding: binding)
         guard consent.status == 200, consent.url.path == "/consent", let consentForm = consent.form(action: "/consent") else {
             throw BrowserError("expected the consent page, got \(consent.status) \(consent.url) \(consent.errorCode ?? "") \(consent.body.prefix(400))")
         }
-        let flowID = consent.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(consent.body[$0]) }
-        var page = try await browser.submit(consentForm, button: decision.rawValue)
+        return (consent, consentForm)
+    }
+
+    func signIn(
+        as resident: String, binding: RelyingPartyOutcome.Binding, decision: Decision = .agree, claims: (name: String, birthDate: String)? = nil,
+        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil
+    ) async throws -> SignIn {
+        let before = await relyingParty.outcomes().count
+        let (start, afterCallback) = try await approveInIAMSmart(
+            as: resident, binding: binding, claims: claims, requestedAuthnContext: requestedAuthnContext)
+        var consentPage: TestBrowser.Page?
+        var page = afterCallback
+        if afterCallback.status == 200, afterCallback.url.path == "/consent", let consentForm = afterCallback.form(action: "/consent") {
+            consentPage = afterCallback
+            page = try await browser.submit(consentForm, button: decision.rawValue)
+        }
+        let flowID = (consentPage ?? afterCallback).body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression)
+            .map { String((consentPage ?? afterCallback).body[$0]) }
         var delivery: TestBrowser.Page?
         if page.url.absoluteString.hasPrefix(bridgeURL) {
             delivery = page
@@ -170,7 +231,7 @@ struct FederationHarness: Sendable {
         }
         let outcomes = await relyingParty.outcomes()
         return SignIn(
-            startPage: start, consentPage: consent, deliveryPage: delivery, relyingPartyPage: page,
+            startPage: start, consentPage: consentPage, deliveryPage: delivery, relyingPartyPage: page,
             outcome: outcomes.count > before ? outcomes.last : nil, flowID: flowID)
     }
 

@@ -92,6 +92,17 @@ import Testing
         #expect(release[.englishName]?.attribute.values == ["LEE, Siu Ming"])
     }
 
+    @Test func unverifiedChineseNameIsNotAssertedAsARealName() {
+        var unverified = Self.adult
+        unverified.chineseNameVerified = false
+        let release = Self.mapper.map(unverified, recipientEntityID: Self.recipient, allowed: Self.everything, now: Self.now)
+        #expect(release[.chineseName] == nil)
+        #expect(release[.chineseNameSimplified] == nil)
+        #expect(release.withheld[.chineseName] == .notVerified)
+        #expect(release.withheld[.chineseNameSimplified] == .notVerified)
+        #expect(release[.englishName]?.attribute.values == ["CHAN, Tai Man"], "other attributes are unaffected")
+    }
+
     @Test func birthdayBoundariesInHongKongTime() throws {
         // 2026-11-25 00:30 in Hong Kong is still 2026-11-24 in UTC.
         let earlyMorning = Date(timeIntervalSince1970: 1_795_537_800)

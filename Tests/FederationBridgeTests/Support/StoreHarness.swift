@@ -37,8 +37,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
             let yaml = ConfigFixture.yaml().replacingOccurrences(
                 of: "url: sqlite:var/bridge.sqlite", with: "url: \"\(url)?schema=\(schema)\"")
             let configuration = try fixture.load(yaml)
-            guard case .postgres(let location) = configuration.store else { throw MissingPostgres() }
-            let store = try PostgresStateStore(location: location, logger: Logger(label: "test.postgres"))
+            guard case .postgres(let settings) = configuration.store else { throw MissingPostgres() }
+            let store = try PostgresStateStore(settings: settings, logger: Logger(label: "test.postgres"))
             return try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await store.run() }
                 defer { group.cancelAll() }

@@ -4,25 +4,32 @@ import HTTPTypes
 import Hummingbird
 import SAMLMapper
 
-/// What the resident is told on the page that returns them to the relying party.
-enum DeliveryNotice: Sendable {
-    case declined
-    case refused
-    case iamSmartCancelled
-    case failed(ResidentErrorKind)
+/// Everything that answers a relying party or shows the resident where the
+/// answer goes: signed Responses (with an Assertion only after the verdict
+/// is logged), status Responses, HTTP-POST and HTTP-Artifact delivery, and
+/// the error page that carries a refusal back to the ACS.
+struct ResponseDelivery: Sendable {
+    let configuration: BridgeConfiguration
+    let renderer: PageRenderer
+    let vault: StateVault
+    let keys: IdPKeyMaterial
+    let clock: FlowClock
 
-    func texts(_ strings: [String: String]) -> (heading: String, lead: String) {
-        func t(_ key: String) -> String { strings[key] ?? key }
-        switch self {
-        case .declined: return (t("result.declined.title"), t("result.declined.lead"))
-        case .refused: return (t("error.title"), t("error.refused.what") + " " + t("error.refused.todo"))
-        case .iamSmartCancelled: return (t("error.title"), t("error.iamsmart_failed.what") + " " + t("error.session_expired.todo"))
-        case .failed(let kind): return (t("error.title"), t("error.\(kind.rawValue).what") + " " + t("error.\(kind.rawValue).todo"))
+    /// Runs a resident step, turning a `FlowError` into its page (and, when
+    /// the relying party can be told, a SAML status on the way back).
+    func answer(_ request: Request, _ context: BridgeRequestContext, _ step: () async throws -> Hummingbird.Response) async -> Hummingbird.Response {
+        do {
+            return try await step()
+        } catch let error as FlowError {
+            context.logger.warning("flow step refused", metadata: ["code": "\(error.code.rawValue)", "detail": "\(error.detail)"])
+            return await errorResponse(error, request: request, context: context)
+        } catch {
+            context.logger.error("flow step failed", metadata: ["error.type": "\(type(of: error))"])
+            let failure = FlowError(.internalFailure, .internalServerError, .internal, "unexpected \(type(of: error)); see the log")
+            return await errorResponse(failure, request: request, context: context)
         }
     }
-}
 
-extension FederationFlow {
     /// Sends a status-only Response back to the relying party.
     func deliver(
         status: SAMLStatus, route: FlowRoute, notice: DeliveryNotice, context: BridgeRequestContext, request: Request,
@@ -42,10 +49,10 @@ extension FederationFlow {
         httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
     ) async throws -> Hummingbird.Response {
         var fields: [(name: String, value: String)]
-        if route.binding == MetadataEndpoint.artifactBinding {
+        if route.binding == .artifact {
             let artifact = SAMLArtifact(entityID: configuration.entityID, endpointIndex: 0)
             let expires = clock.now().addingTimeInterval(Double(configuration.saml.artifactLifetime.components.seconds))
-            try await services.vault.putArtifact(
+            try await vault.putArtifact(
                 handle: Self.artifactKey(artifact.messageHandle, relyingParty: route.relyingParty), payload: responseXML, expiresAt: expires)
             fields = [("SAMLart", artifact.encoded)]
             if notice == nil {
@@ -61,10 +68,10 @@ extension FederationFlow {
             fields = [("SAMLResponse", POSTBinding.encode(responseXML))]
         }
         if let relayState = route.relayState { fields.append(("RelayState", relayState)) }
-        var response = services.renderer.response(
+        var response = renderer.response(
             .samlPost(action: route.acsURL, fields: fields), language: context.language, path: request.uri.path, status: httpStatus)
         if let notice {
-            let html = services.renderer.html(.samlPost(action: route.acsURL, fields: fields), language: context.language, path: request.uri.path)
+            let html = renderer.html(.samlPost(action: route.acsURL, fields: fields), language: context.language, path: request.uri.path)
             let (heading, lead) = notice.texts(PageStrings.table(for: context.language))
             let section = "<section class=\"notice\" id=\"outcome\"><h2>\(Self.escape(heading))</h2><p>\(Self.escape(lead))</p></section>\n"
             var page = Self.insert(section, afterMainIn: html)
@@ -121,11 +128,47 @@ extension FederationFlow {
             response = delivered
         } else {
             let page = ResidentPage.error(ErrorPage(kind: error.residentKind, reference: reference))
-            response = services.renderer.response(page, language: context.language, path: request.uri.path, status: error.status)
-            let html = services.renderer.html(page, language: context.language, path: request.uri.path)
+            response = renderer.response(page, language: context.language, path: request.uri.path, status: error.status)
+            let html = renderer.html(page, language: context.language, path: request.uri.path)
             response.body = .init(byteBuffer: ByteBuffer(string: Self.insert(note, beforeMainEndIn: html)))
         }
         if let name = HTTPField.Name(FlowError.header) { response.headers[name] = error.code.rawValue }
         return response
+    }
+
+    /// How long a bearer assertion may be presented.
+    static let assertionLifetime: TimeInterval = 300
+
+    /// The signed (and, when the relying party has a key, encrypted) Response.
+    /// Called only after the verdict is in the transfer log.
+    func issueResponse(
+        route: FlowRoute, release: PreparedRelease, assertionID: String, encrypter: AssertionEncrypter?, now: Date
+    ) throws -> Data {
+        let until = now.addingTimeInterval(Self.assertionLifetime)
+        let assertion = Assertion(
+            id: assertionID, issueInstant: now, issuer: configuration.entityID,
+            nameID: NameID(
+                value: release.pairwiseNameID, format: NameID.persistent, nameQualifier: configuration.entityID,
+                spNameQualifier: route.relyingParty),
+            subjectConfirmations: [
+                SubjectConfirmation(recipient: route.acsURL, notOnOrAfter: until, inResponseTo: route.requestID),
+            ],
+            conditions: Conditions(notBefore: now.addingTimeInterval(-30), notOnOrAfter: until, audiences: [route.relyingParty]),
+            authnStatement: AuthnStatement(
+                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: release.authnContextClassRef),
+            attributes: release.attributes.map(\.attribute))
+        let response = SAMLMapper.Response(
+            inResponseTo: route.requestID, destination: route.acsURL, issueInstant: now, issuer: configuration.entityID,
+            assertions: [assertion])
+        return try response.signedXML(
+            keys.signer, protection: SAMLMapper.Response.Protection(signAssertions: true, signResponse: true, encrypter: encrypter))
+    }
+
+    /// A signed Response carrying only a status (refusal, decline, error).
+    func statusResponse(_ status: SAMLStatus, route: FlowRoute) throws -> Data {
+        let response = SAMLMapper.Response(
+            inResponseTo: route.requestID, destination: route.acsURL, issueInstant: clock.now(), issuer: configuration.entityID,
+            status: status, assertions: [])
+        return try response.signedXML(keys.signer, protection: SAMLMapper.Response.Protection(signAssertions: false, signResponse: true))
     }
 }

@@ -1,0 +1,169 @@
+import Foundation
+import Hummingbird
+import PIAChecks
+import SAMLMapper
+import X509
+
+/// `GET /consent` and `POST /consent`: what will be sent, the resident's
+/// answer to exactly that, the privacy gate (logged first) and the answer
+/// to the relying party.
+struct ConsentEndpoint: Sendable {
+    let policy: Policy
+    let registry: PartnerMetadataRegistry
+    let gate: PIAGate
+    let description: TransferDescription
+    let flows: FlowStore
+    let delivery: ResponseDelivery
+    let sessions: SessionManager
+    let renderer: PageRenderer
+    let clock: FlowClock
+
+    /// `GET /consent`: recipient, purpose, legal basis, retention and each
+    /// attribute exactly as it will be sent.
+    func consentPage(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
+        let (_, state) = try await flows.current(context)
+        guard state.phase == .awaitingConsent, let release = state.release, let sessionID = context.sessionID else {
+            throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
+        }
+        let content = consentContent(state, release: release, language: context.language)
+        let page = ConsentPage(
+            recipient: RecipientDisplay(name: content.recipientName, city: content.recipientCity, contact: content.recipientContact),
+            purpose: content.purpose, legalBasis: content.legalBasis, retention: content.retention,
+            attributes: content.rows.map { DisplayedAttribute(label: $0.label, name: $0.name, values: $0.values) },
+            notices: content.notices, action: "/consent", csrfToken: sessions.csrfToken(sessionID: sessionID),
+            reference: state.flowID, language: content.language, shownDigest: content.digest)
+        // The answer to this form may be a redirect to the relying party's
+        // ACS (artifact delivery), which the form's CSP must allow.
+        return renderer.response(
+            .consent(page), language: context.language, path: request.uri.path, extraFormTargets: [state.route.acsURL])
+    }
+
+    /// What the consent page shows for this flow in `language`.
+    func consentContent(_ state: FlowState, release: PreparedRelease, language: Language) -> ConsentContent {
+        let recipient = policy.recipient(entityID: state.route.relyingParty)
+        let purpose = policy.purpose(id: state.route.purposeID)
+        let strings = PageStrings.table(for: language)
+        var notices: [String] = []
+        if release.withheld.contains(where: { $0.value == .notVerified }) {
+            notices.append(strings["consent.withheld_unverified_name"] ?? "")
+        }
+        return ConsentContent(
+            language: language.rawValue,
+            recipientName: recipient?.legalEntity ?? state.route.relyingParty, recipientCity: recipient?.city ?? "",
+            recipientContact: recipient?.contact ?? "",
+            purpose: purpose?.descriptions[language.rawValue] ?? state.route.purposeID,
+            legalBasis: Self.legalBasisText(purpose?.legalBasis ?? "", filing: recipient?.contractFilingReference, language: language),
+            retention: Self.retentionText(days: recipient?.retentionDays, language: language),
+            rows: release.attributes.map {
+                ConsentContent.Row(label: PageStrings.label(for: $0.name, in: language), name: $0.attribute.name, values: $0.attribute.values)
+            },
+            notices: notices, textVersion: policy.consentTextVersions.last?.id ?? "")
+    }
+
+    /// `POST /consent`: CSRF, the decision, the content it answers, then the
+    /// flow is taken (once), the privacy gate runs (logged first) and the
+    /// answer is delivered to the relying party.
+    func consentDecision(_ request: Request, _ context: BridgeRequestContext) async throws -> Hummingbird.Response {
+        let form = try await FormFields.from(request)
+        guard sessions.verifyCSRF(form["csrf"], sessionID: context.sessionID) else {
+            throw FlowError(.csrfInvalid, .forbidden, .formExpired, "consent form without a valid CSRF token for this session; nothing was recorded")
+        }
+        let (_, state) = try await flows.current(context)
+        guard state.phase == .awaitingConsent, let release = state.release else {
+            throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
+        }
+        let agreed: Bool
+        switch form["decision"] {
+        case "agree": agreed = true
+        case "decline": agreed = false
+        default:
+            throw FlowError(.missingDecision, .badRequest, .invalidRequest, "consent form without decision=agree or decision=decline; nothing was recorded")
+        }
+        // The answer is to what was shown: recompute it and compare.
+        guard let language = form["lang"].flatMap(Language.init(rawValue:)),
+              let shown = form["shown"], shown == consentContent(state, release: release, language: language).digest
+        else {
+            throw FlowError(
+                .consentChanged, .conflict, .formExpired,
+                "the consent form does not match what this flow shows now (edited form or changed policy); nothing was recorded")
+        }
+        try await flows.advance(state, from: .awaitingConsent, to: .deciding)
+        let content = consentContent(state, release: release, language: language)
+        return try await conclude(state, release: release, agreed: agreed, shown: content, context: context, request: request)
+    }
+
+    /// The gate and the answer. Order matters: verdict → durable log entry →
+    /// only then an Assertion is built; the flow's personal data is deleted
+    /// whatever the outcome.
+    func conclude(
+        _ state: FlowState, release: PreparedRelease, agreed: Bool, shown: ConsentContent, context: BridgeRequestContext, request: Request
+    ) async throws -> Hummingbird.Response {
+        let now = clock.now()
+        let log = context.logger(flowID: state.flowID)
+        let route = state.route
+        guard let provider = registry.serviceProvider(entityID: route.relyingParty, now: now) else {
+            await flows.end(state, context)
+            throw FlowError(
+                .partnerMetadataUnavailable, .serviceUnavailable, .internal,
+                "metadata for \(route.relyingParty) is no longer usable (expired or removed); nothing was sent")
+        }
+        let encrypter: AssertionEncrypter?
+        if let der = provider.encryptionCertificates.first {
+            do {
+                encrypter = try AssertionEncrypter(recipientCertificate: try Certificate(derEncoded: Array(der)))
+            } catch {
+                await flows.end(state, context)
+                throw FlowError(.partnerMetadataUnavailable, .serviceUnavailable, .internal, "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
+            }
+        } else {
+            encrypter = nil
+        }
+        let transfer = description.transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
+        let consent = description.consentRecord(state, release: release, content: shown, now: now)
+        let assertionID = SAMLIdentifier.make()
+        let decision: TransferDecision
+        let verdict: Verdict
+        do {
+            (verdict, decision) = try await gate.decide(
+                transfer, answer: agreed ? .agreed(consent) : .declined, provisionalConsent: consent,
+                pairwiseSubject: release.pairwiseNameID, assertionID: assertionID, logger: log)
+        } catch {
+            await flows.end(state, context)
+            throw error
+        }
+        await flows.end(state, context)
+        switch decision {
+        case .declined:
+            log.info("resident declined consent")
+            let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
+            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request)
+        case .refused:
+            let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
+            let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
+            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request)
+        case .transfer:
+            let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
+            log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
+            return try await delivery.deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
+        }
+    }
+
+    static func legalBasisText(_ basis: String, filing: String?, language: Language) -> String {
+        let reference = filing.map { " \($0)" } ?? ""
+        guard basis == "consent" else { return basis }
+        switch language {
+        case .traditionalChinese: return "你的單獨同意（粵港澳大灣區個人信息跨境流動標準合同\(reference)）"
+        case .simplifiedChinese: return "你的单独同意（粤港澳大湾区个人信息跨境流动标准合同\(reference)）"
+        case .english: return "Your separate consent (Greater Bay Area Standard Contract\(reference))"
+        }
+    }
+
+    static func retentionText(days: Int?, language: Language) -> String {
+        guard let days else { return "" }
+        switch language {
+        case .traditionalChinese: return "最多 \(days) 日"
+        case .simplifiedChinese: return "最多 \(days) 天"
+        case .english: return "Up to \(days) days"
+        }
+    }
+}

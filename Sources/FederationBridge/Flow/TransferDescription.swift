@@ -1,0 +1,31 @@
+import Foundation
+import Hummingbird
+import PIAChecks
+import SAMLMapper
+import X509
+
+/// The transfer a flow is about to make, as the privacy checks and the
+/// consent record describe it: names, transforms and digests, never values.
+struct TransferDescription: Sendable {
+    let policy: Policy
+    let registry: PartnerMetadataRegistry
+
+    /// The transfer as the checks see it, without a consent (the answer adds it).
+    func transferRequest(_ state: FlowState, release: PreparedRelease, encrypted: Bool, now: Date) -> TransferRequest {
+        let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: now)
+        return TransferRequest(
+            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
+            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
+            requestedAttributes: Set(provider?.requestedAttributes.map(\.name) ?? []), consent: nil,
+            assurance: PIAChecks.AssuranceLevel(rawValue: release.assurance) ?? .low, subjectAgeYears: release.subjectAgeYears,
+            encryptedToRecipient: encrypted, now: now)
+    }
+
+    /// The consent record an agreement to `content` makes.
+    func consentRecord(_ state: FlowState, release: PreparedRelease, content: ConsentContent?, now: Date) -> ConsentRecord {
+        ConsentRecord(
+            recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
+            attributes: Set(release.attributes.map(\.attribute.name)), givenAt: now,
+            textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: content?.digest ?? "")
+    }
+}
