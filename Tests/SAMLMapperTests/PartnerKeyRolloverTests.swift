@@ -31,7 +31,7 @@ import Testing
     }
 
     func validator(_ sp: ServiceProviderMetadata) -> AuthnRequestValidator {
-        AuthnRequestValidator(ssoEndpoints: [Self.sso], serviceProviders: [sp], authnContextClassRefs: ["urn:example:ac:level2"])
+        AuthnRequestValidator(ssoEndpoints: [Self.sso], serviceProviders: [sp])
     }
 
     func request() -> AuthnRequest {
