@@ -18,21 +18,11 @@ enum SHA256Digest {
 struct TokenKeysCommandTests {
     /// Runs the bridge with the token named in FB_PKCS11_* (as an operator's shell would).
     static func bridge(_ arguments: [String], token: TokenConfiguration) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try MetadataExportTests.bridgeExecutable())
-        process.arguments = arguments
         var environment = ProcessInfo.processInfo.environment
         environment["FB_PKCS11_MODULE"] = token.modulePath
         environment["FB_PKCS11_TOKEN"] = token.tokenLabel
         environment["FB_PKCS11_PIN"] = token.pin
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try ExternalToolTests.run(try MetadataExportTests.bridgeExecutable(), arguments, environment: environment)
     }
 
     @Test(arguments: ["rsa2048", "p256"])
