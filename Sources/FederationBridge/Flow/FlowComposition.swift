@@ -55,6 +55,7 @@ extension BridgeApplication {
         addService(ShutdownActions {
             await iamSmart.shutdown()
             try? await logStore.close()
+            keys.closeTokens()
         })
         logger.info("flow installed", metadata: [
             "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",

@@ -80,6 +80,14 @@ public struct IdPKeyMaterial: Sendable {
         }
     }
 
+    /// Closes the token sessions, which logs the bridge out; at shutdown.
+    public func closeTokens() {
+        var closed: Set<ObjectIdentifier> = []
+        for (_, key) in tokenKeys where closed.insert(ObjectIdentifier(key.token)).inserted {
+            key.token.close()
+        }
+    }
+
     /// The checkpoint origin of our transfer log: `<host>/transfer-log`.
     static func logName(_ configuration: BridgeConfiguration) -> String {
         "\(configuration.baseURL.host ?? "federation-bridge")/transfer-log"
