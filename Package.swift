@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "PIAChecks", targets: ["PIAChecks"]),
         .library(name: "IAMSmart", targets: ["IAMSmart"]),
         .library(name: "FederationBridge", targets: ["FederationBridge"]),
+        .library(name: "PKCS11Token", targets: ["PKCS11Token"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
@@ -45,12 +46,22 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(
+            name: "CPKCS11",
+            providers: [.apt(["libp11-kit-dev"])]
+        ),
+        .systemLibrary(
             name: "CZlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
         .target(
+            name: "PKCS11Token",
+            dependencies: ["CPKCS11"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "SAMLMapper",
             dependencies: [
+                "PKCS11Token",
                 "CLibXML2",
                 "CZlib",
                 "CLibCrypto",
@@ -65,6 +76,7 @@ let package = Package(
         .target(
             name: "PIAChecks",
             dependencies: [
+                "PKCS11Token",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -76,6 +88,7 @@ let package = Package(
         .target(
             name: "IAMSmart",
             dependencies: [
+                "PKCS11Token",
                 "CLibCrypto",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
@@ -88,6 +101,7 @@ let package = Package(
             name: "FederationBridge",
             dependencies: [
                 "SAMLMapper",
+                "PKCS11Token",
                 "PIAChecks",
                 "IAMSmart",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -111,6 +125,7 @@ let package = Package(
             name: "Sandbox",
             dependencies: [
                 "SAMLMapper",
+                "PKCS11Token",
                 "IAMSmart",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -126,32 +141,34 @@ let package = Package(
                 "FederationBridge",
                 "Sandbox",
                 "SAMLMapper",
+                "PKCS11Token",
                 "PIAChecks",
                 "IAMSmart",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SAMLMapperTests",
-            dependencies: ["SAMLMapper"],
+            dependencies: ["SAMLMapper", "PKCS11Token"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PIAChecksTests",
-            dependencies: ["PIAChecks", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PIAChecks", "PKCS11Token", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IAMSmartTests",
-            dependencies: ["IAMSmart", "Sandbox"],
+            dependencies: ["IAMSmart", "Sandbox", "PKCS11Token", .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "FederationBridgeTests",
             dependencies: [
-                "FederationBridge", "Sandbox", "SAMLMapper", "PIAChecks", "IAMSmart",
+                "FederationBridge", "Sandbox", "SAMLMapper", "PIAChecks", "IAMSmart", "PKCS11Token",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

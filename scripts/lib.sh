@@ -20,4 +20,4 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
-BUILD_PACKAGES=(libxml2-dev libssl-dev libsqlite3-dev zlib1g-dev openssl)
+BUILD_PACKAGES=(libxml2-dev libssl-dev libsqlite3-dev zlib1g-dev openssl libp11-kit-dev)

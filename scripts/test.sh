@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages "${BUILD_PACKAGES[@]}" xmlsec1 postgresql chromium fonts-wqy-microhei python3 python3-cryptography
+ensure_packages "${BUILD_PACKAGES[@]}" xmlsec1 postgresql chromium fonts-wqy-microhei python3 python3-cryptography softhsm2 opensc
 
 # A PostgreSQL server of our own on a free loopback port, removed at exit.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
@@ -17,7 +17,9 @@ stop_pg() {
   as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
-trap stop_pg EXIT
+hsm_dir=""
+cleanup() { stop_pg; [ -z "$hsm_dir" ] || rm -rf "$hsm_dir"; }
+trap cleanup EXIT
 as_postgres "$pg_bin/initdb" -D "$pg_dir/data" -A trust -U postgres >/dev/null
 
 # TLS: a test CA, a server certificate it signs for localhost and 127.0.0.1,
@@ -51,6 +53,28 @@ export FB_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$pg_port/postgres"
 export FB_TEST_POSTGRES_CA="$pg_tls/ca.pem"
 export FB_TEST_POSTGRES_OTHER_CA="$pg_tls/other-ca.pem"
 export FB_TEST_POSTGRES_UNNAMED_ADDRESS="127.0.0.2"
+
+# SoftHSM2 tokens of our own for the PKCS#11 tests (removed at exit).
+hsm_dir=$(mktemp -d /tmp/fb-hsm.XXXXXX)
+source scripts/softhsm.sh
+softhsm_setup "$hsm_dir"
+export FB_TEST_PKCS11_MODULE="$SOFTHSM_MODULE" FB_TEST_PKCS11_PIN="$SOFTHSM_PIN"
+export FB_TEST_PKCS11_TOKEN=fb-test
+softhsm_token fb-test >/dev/null
+# A token only the wrong-PIN test logs in to.
+export FB_TEST_PKCS11_PIN_TOKEN=fb-pin-test
+softhsm_token fb-pin-test >/dev/null
+# A token only the `bridge keys` command tests write to, from child processes.
+export FB_TEST_PKCS11_CLI_TOKEN=fb-cli-test
+softhsm_token fb-cli-test >/dev/null
+# A second token that one test takes away and gives back, reached through a
+# copy of the module: a separate instance whose re-initialisation after the
+# token returns leaves the other tests' sessions alone.
+export FB_TEST_PKCS11_REMOVABLE_TOKEN=fb-removable FB_TEST_PKCS11_REMOVABLE_PIN="$SOFTHSM_PIN"
+FB_TEST_PKCS11_REMOVABLE_DIR=$(softhsm_token fb-removable)
+FB_TEST_PKCS11_REMOVABLE_MODULE="$hsm_dir/removable-libsofthsm2.so"
+cp "$SOFTHSM_MODULE" "$FB_TEST_PKCS11_REMOVABLE_MODULE"
+export FB_TEST_PKCS11_REMOVABLE_DIR FB_TEST_PKCS11_REMOVABLE_MODULE
 
 mkdir -p artifacts
 export FB_ARTIFACTS_DIR="$PWD/artifacts"

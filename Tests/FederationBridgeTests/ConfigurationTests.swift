@@ -14,8 +14,12 @@ import PIAChecks
         #expect(configuration.iamSmart.cekPadding == .pkcs1v15)
         #expect(configuration.iamSmart.connectTimeout == .seconds(2))
         #expect(configuration.iamSmart.redirectPath == "/iamsmart/callback")
-        #expect(configuration.keys.signing.key.path.path == fixture.directory.appendingPathComponent("keys/signing-key.pem").standardizedFileURL.path)
-        #expect(configuration.keys.signing.key.pem.contains("BEGIN PRIVATE KEY"))
+        guard case .file(let signingKey) = configuration.keys.signing.key else {
+            Issue.record("signing key should be a file")
+            return
+        }
+        #expect(signingKey.path.path == fixture.directory.appendingPathComponent("keys/signing-key.pem").standardizedFileURL.path)
+        #expect(signingKey.pem.contains("BEGIN PRIVATE KEY"))
         #expect(configuration.store == .sqlite(path: fixture.directory.appendingPathComponent("var/bridge.sqlite").standardizedFileURL))
         #expect(configuration.saml.clockSkew == .seconds(180))
         #expect(configuration.saml.artifactLifetime == .seconds(60))

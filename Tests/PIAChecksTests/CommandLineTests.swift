@@ -32,7 +32,7 @@ func bridgeExecutable() throws -> String {
 func writeKeys() throws -> (keyFile: String, publicKey: String) {
     let signer = try Fixtures.signer()
     let path = Fixtures.temporaryPath("tree-head.key")
-    try Data(signer.signerKey.utf8).write(to: URL(fileURLWithPath: path))
+    try Data(try #require(signer.signerKey).utf8).write(to: URL(fileURLWithPath: path))
     return (path, signer.verifier.verifierKey)
 }
 

@@ -199,7 +199,7 @@ struct WitnessTests {
         #expect(try CosignatureVerifier(verifierKey: cosigner.verifier.verifierKey) == cosigner.verifier)
         let treeHead = try Fixtures.signer()
         #expect(throws: TransferLogError.self) { try CosignatureVerifier(verifierKey: treeHead.verifier.verifierKey) }
-        #expect(throws: TransferLogError.self) { try Cosigner(signerKey: treeHead.signerKey) }
+        #expect(throws: TransferLogError.self) { try Cosigner(signerKey: try #require(treeHead.signerKey)) }
         let wrongID = cosigner.verifier.verifierKey.replacingOccurrences(of: cosigner.verifier.keyID.hex, with: "00000000")
         #expect(throws: TransferLogError.self) { try CosignatureVerifier(verifierKey: wrongID) }
     }

@@ -15,6 +15,8 @@ public struct BridgeConfiguration: Sendable {
     public var baseURL: URL
     public var listen: Listen
     public var keys: Keys
+    /// The PKCS#11 token that holds every key written `pkcs11:LABEL`; nil when all keys are files.
+    public var pkcs11: PKCS11?
     public var metadata: Metadata
     public var store: StoreLocation
     /// The privacy policy file (purposes, recipients), read by the privacy checks.
@@ -38,8 +40,37 @@ public struct BridgeConfiguration: Sendable {
         public var pem: String
     }
 
+    /// Where a private key is: a PEM file (the default), or a key with this
+    /// label in the configured PKCS#11 token, where it never leaves.
+    public enum PrivateKeyLocation: Sendable, Hashable, CustomStringConvertible {
+        case file(PEMFile)
+        case token(label: String)
+
+        /// The PEM text of a file key; empty for a token key.
+        public var pemText: String {
+            if case .file(let file) = self { return file.pem }
+            return ""
+        }
+
+        /// The file path, or `pkcs11:LABEL`, for messages.
+        public var description: String {
+            switch self {
+            case .file(let file): file.path.path
+            case .token(let label): "pkcs11:\(label)"
+            }
+        }
+    }
+
+    /// `pkcs11:` section: the module library, the token's label and the user PIN.
+    public struct PKCS11: Sendable, Hashable {
+        public var modulePath: String
+        public var tokenLabel: String
+        /// The user PIN, normally `env:NAME`; never logged.
+        public var pin: String
+    }
+
     public struct KeyPair: Sendable, Hashable {
-        public var key: PEMFile
+        public var key: PrivateKeyLocation
         public var certificate: PEMFile
     }
 
@@ -48,6 +79,10 @@ public struct BridgeConfiguration: Sendable {
         public var signing: KeyPair
         /// The next signing certificate, published in metadata ahead of a rollover.
         public var nextSigningCertificate: PEMFile?
+        /// The next signing key (matching `nextSigningCertificate`), used from `rollAt` on.
+        public var nextSigningKey: PrivateKeyLocation?
+        /// When signing switches to the next key; set by `bridge keys roll`.
+        public var rollAt: Date?
         /// Decrypts what partners encrypt to us.
         public var encryption: KeyPair
     }
@@ -75,8 +110,8 @@ public struct BridgeConfiguration: Sendable {
     }
 
     public struct TransferLog: Sendable, Hashable {
-        /// Key that signs tree heads.
-        public var treeHeadKey: PEMFile
+        /// Ed25519 key that signs tree heads.
+        public var treeHeadKey: PrivateKeyLocation
         /// The newest checkpoint this bridge signed, kept outside the
         /// database (beside the key by default): appends are refused unless
         /// the stored log extends it.
@@ -110,7 +145,7 @@ public struct BridgeConfiguration: Sendable {
         public var clientID: String
         public var clientSecret: String
         /// Private key matching the certificate registered with iAM Smart (content-key unwrap).
-        public var privateKey: PEMFile
+        public var privateKey: PrivateKeyLocation
         public var cekPadding: CEKPadding
         public var connectTimeout: Duration
         public var requestTimeout: Duration

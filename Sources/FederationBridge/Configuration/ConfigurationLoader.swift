@@ -58,10 +58,14 @@ public struct ConfigurationLoader: Sendable {
             host: r.string("listen.host", default: "127.0.0.1") ?? "127.0.0.1",
             port: r.int("listen.port", default: 8080, range: 0...65535))
 
-        let signingKey = r.pemFile("keys.signing.key", labels: privateKeyLabels)
+        let pkcs11 = readPKCS11(r)
+        let signingKey = r.privateKey("keys.signing.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let signingCertificate = r.pemFile("keys.signing.certificate", labels: certificateLabels)
         let nextSigning = r.pemFile("keys.signing.nextCertificate", labels: certificateLabels, required: false)
-        let encryptionKey = r.pemFile("keys.encryption.key", labels: privateKeyLabels)
+        let nextSigningKey = r.optionalString("keys.signing.nextKey") == nil
+            ? nil : r.privateKey("keys.signing.nextKey", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
+        let rollAt = readRollAt(r, hasNext: nextSigning != nil && nextSigningKey != nil)
+        let encryptionKey = r.privateKey("keys.encryption.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let encryptionCertificate = r.pemFile("keys.encryption.certificate", labels: certificateLabels)
 
         let metadataDirectory = r.string("metadata.directory", default: "metadata").map(r.path)
@@ -79,13 +83,13 @@ public struct ConfigurationLoader: Sendable {
         if let policyFile, !FileManager.default.fileExists(atPath: policyFile.path) {
             r.fail("policy.file", "file not found (\(policyFile.path))")
         }
-        let treeHeadKey = r.pemFile("transferLog.treeHeadKey", labels: privateKeyLabels)
+        let treeHeadKey = r.privateKey("transferLog.treeHeadKey", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let checkpointFile = r.optionalString("transferLog.checkpointFile").map(r.path)
         let witnesses = readWitnesses(r)
         let witnessInterval = r.duration("transferLog.witnessInterval", default: .seconds(10), minimum: .milliseconds(100))
         let witnessMaxLag = r.duration("transferLog.witnessMaxLag", default: .seconds(300), minimum: .seconds(1))
 
-        let iamSmart = readIAMSmart(r)
+        let iamSmart = readIAMSmart(r, tokenConfigured: pkcs11 != nil)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
         let flowLifetime = r.duration("flow.lifetime", default: .seconds(600), minimum: .seconds(30))
         let saml = BridgeConfiguration.SAML(
@@ -113,13 +117,16 @@ public struct ConfigurationLoader: Sendable {
             keys: .init(
                 signing: .init(key: signingKey, certificate: signingCertificate),
                 nextSigningCertificate: nextSigning,
+                nextSigningKey: nextSigningKey,
+                rollAt: rollAt,
                 encryption: .init(key: encryptionKey, certificate: encryptionCertificate)),
+            pkcs11: pkcs11,
             metadata: .init(directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh),
             store: store,
             policyFile: policyFile,
             transferLog: .init(
                 treeHeadKey: treeHeadKey,
-                checkpointFile: checkpointFile ?? treeHeadKey.path.deletingPathExtension().appendingPathExtension("checkpoint"),
+                checkpointFile: checkpointFile ?? Self.defaultCheckpointFile(beside: treeHeadKey, r),
                 witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag),
             iamSmart: iamSmart,
             flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
@@ -140,11 +147,11 @@ public struct ConfigurationLoader: Sendable {
             && octets.allSatisfy { !$0.isEmpty && $0.count <= 3 && $0.allSatisfy(\.isNumber) && (Int($0) ?? 256) <= 255 }
     }
 
-    static func readIAMSmart(_ r: ConfigurationReader) -> BridgeConfiguration.IAMSmart? {
+    static func readIAMSmart(_ r: ConfigurationReader, tokenConfigured: Bool) -> BridgeConfiguration.IAMSmart? {
         let baseURL = r.url("iamsmart.baseURL")
         let clientID = r.string("iamsmart.clientID")
         let clientSecret = r.string("iamsmart.clientSecret")
-        let privateKey = r.pemFile("iamsmart.privateKey", labels: privateKeyLabels)
+        let privateKey = r.privateKey("iamsmart.privateKey", labels: privateKeyLabels, tokenConfigured: tokenConfigured)
         let paddingText = r.string("iamsmart.cekPadding", default: "oaep-sha1") ?? "oaep-sha1"
         let padding = BridgeConfiguration.CEKPadding(rawValue: paddingText)
         if padding == nil {

@@ -200,6 +200,24 @@ final class ConfigurationReader {
         return BridgeConfiguration.PEMFile(path: location, pem: pem)
     }
 
+    /// A private key: `pkcs11:LABEL` names a key in the configured token,
+    /// anything else is a PEM file path.
+    func privateKey(_ keyPath: String, labels: [String], tokenConfigured: Bool) -> BridgeConfiguration.PrivateKeyLocation? {
+        if let text = optionalString(keyPath), text.hasPrefix("pkcs11:") {
+            let label = String(text.dropFirst("pkcs11:".count))
+            guard !label.isEmpty else {
+                fail(keyPath, "pkcs11: needs a key label, e.g. pkcs11:saml-signing")
+                return nil
+            }
+            guard tokenConfigured else {
+                fail(keyPath, "names a token key, but there is no pkcs11 section (module, token, pin)")
+                return nil
+            }
+            return .token(label: label)
+        }
+        return pemFile(keyPath, labels: labels).map { .file($0) }
+    }
+
     // MARK: Unknown keys
 
     /// Keys present in the file that nothing read: usually typos.

@@ -48,7 +48,8 @@ extension BridgeApplication {
         let base = configuration.baseURLWithoutTrailingSlash
         let iamSmart = try IAMSmartClient(
             configuration: IAMSmartConfiguration(
-                baseURL: iam.baseURL, clientID: iam.clientID, clientSecret: iam.clientSecret, privateKeyPEM: iam.privateKey.pem,
+                baseURL: iam.baseURL, clientID: iam.clientID, clientSecret: iam.clientSecret, privateKeyPEM: iam.privateKey.pemText,
+                tokenPrivateKey: keys.iamSmartTokenKey,
                 contentKeyPadding: iam.cekPadding == .pkcs1v15 ? .pkcs1v15 : .oaepSHA1,
                 timeouts: .init(connect: iam.connectTimeout, total: iam.requestTimeout),
                 redirectURI: base + iam.redirectPath, scopes: iam.scopes, lang: iam.lang,
@@ -64,10 +65,12 @@ extension BridgeApplication {
             services: services, policy: policy, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
             clock: clock)
         flow.install(on: self)
+        if !keys.tokenKeys.isEmpty { services.readiness.register(keys.readinessProbe) }
         addService(MetadataRefresher(registry: registry, interval: configuration.metadata.refreshInterval, logger: logger))
         addService(ShutdownActions {
             await iamSmart.shutdown()
             try? await logStore.close()
+            keys.closeTokens()
         })
         logger.info("flow installed", metadata: [
             "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",

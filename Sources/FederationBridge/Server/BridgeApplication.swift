@@ -106,8 +106,13 @@ public struct BridgeApplication {
                     return "state store unreachable (\(type(of: error)))"
                 }
             },
+            // Replaced by the token probe when keys live in a PKCS#11 token.
             ReadinessProbe(name: "keys") {
-                let files = [keys.signing.key, keys.signing.certificate, keys.encryption.key, keys.encryption.certificate]
+                let files = [keys.signing.certificate, keys.encryption.certificate]
+                    + [keys.signing.key, keys.encryption.key].compactMap { location -> BridgeConfiguration.PEMFile? in
+                        if case .file(let file) = location { return file }
+                        return nil
+                    }
                 return files.allSatisfy({ !$0.pem.isEmpty }) ? nil : "a key or certificate is empty"
             },
             // Replaced by the metadata loader's own probe (signature and

@@ -42,7 +42,7 @@ public final class IAMSmartClient: Sendable {
         guard configuration.timeouts.connect > .zero, configuration.timeouts.total > .zero else {
             throw .invalidConfiguration("timeouts must be positive")
         }
-        try ContentKeyTransport.validatePrivateKey(pem: configuration.privateKeyPEM)
+        try ContentKeyTransport.validatePrivateKey(configuration)
 
         self.configuration = configuration
         self.logger = logger
@@ -343,7 +343,7 @@ public final class IAMSmartClient: Sendable {
                 guard let content = envelope.content, let wrapped = Data(base64Encoded: content.secretKey) else {
                     throw IAMSmartError.malformedResponse(endpoint: APIPath.getKey, reason: "secretKey missing or not Base64")
                 }
-                let key = try ContentKeyTransport.unwrap(wrapped, privateKeyPEM: configuration.privateKeyPEM, padding: configuration.contentKeyPadding)
+                let key = try ContentKeyTransport.unwrap(wrapped, configuration: configuration)
                 let margin = Int64(configuration.contentKeyExpiryMargin.components.seconds * 1000)
                 logger.debug("iAM Smart content key fetched", metadata: ["expiresIn.ms": "\(content.expiresIn)"])
                 return (key.withUnsafeBytes { Data($0) }, content.issueAt + content.expiresIn - margin)

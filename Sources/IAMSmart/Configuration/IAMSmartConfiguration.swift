@@ -1,4 +1,5 @@
 import Foundation
+import PKCS11Token
 
 /// Everything the client needs to talk to one iAM Smart environment as one
 /// registered online service.
@@ -18,6 +19,9 @@ public struct IAMSmartConfiguration: Sendable {
     /// PEM of the RSA private key whose certificate is registered with iAM Smart;
     /// it unwraps the content encryption key (CEK). PKCS#1 or PKCS#8.
     public var privateKeyPEM: String
+    /// The same key kept in a PKCS#11 token instead; when set, the CEK is
+    /// unwrapped inside the token and `privateKeyPEM` is not used.
+    public var tokenPrivateKey: TokenKey?
     /// RSA padding iAM Smart uses when it encrypts the CEK to our certificate.
     public var contentKeyPadding: ContentKeyPadding
     /// The CEK is treated as expired this long before `issueAt + expiresIn`,
@@ -45,6 +49,7 @@ public struct IAMSmartConfiguration: Sendable {
         clientID: String,
         clientSecret: String,
         privateKeyPEM: String,
+        tokenPrivateKey: TokenKey? = nil,
         contentKeyPadding: ContentKeyPadding = .oaepSHA1,
         contentKeyExpiryMargin: Duration = .seconds(30),
         timeouts: Timeouts = Timeouts(),
@@ -59,6 +64,7 @@ public struct IAMSmartConfiguration: Sendable {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.privateKeyPEM = privateKeyPEM
+        self.tokenPrivateKey = tokenPrivateKey
         self.contentKeyPadding = contentKeyPadding
         self.contentKeyExpiryMargin = contentKeyExpiryMargin
         self.timeouts = timeouts

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import PKCS11Token
 
 /// Signs tree heads with Ed25519 as C2SP signed notes.
 ///
@@ -7,8 +8,7 @@ import Foundation
 /// reviewer's verifier key names the log it speaks for.
 public struct TreeHeadSigner: Sendable {
     public let name: String
-    /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
-    let seed: Data
+    let key: Key
     public let verifier: TreeHeadVerifier
     /// When set, a batch is signed only on top of exactly this tree (size
     /// and root): the tree the log last checked extends what it signed.
@@ -21,11 +21,31 @@ public struct TreeHeadSigner: Sendable {
         return pinned
     }
 
+    /// Where the private key is.
+    enum Key: Sendable {
+        /// The 32-byte Ed25519 seed; kept as bytes so the signer is `Sendable`.
+        case seed(Data)
+        /// An Ed25519 key in a PKCS#11 token (CKM_EDDSA); it signs there.
+        case token(TokenKey)
+    }
+
     public init(name: String, privateKey: Curve25519.Signing.PrivateKey) throws {
         try TreeHeadVerifier.validate(name: name)
         self.name = name
-        self.seed = privateKey.rawRepresentation
+        self.key = .seed(privateKey.rawRepresentation)
         self.verifier = TreeHeadVerifier(name: name, publicKey: privateKey.publicKey)
+    }
+
+    /// A signer whose Ed25519 key stays in a token.
+    public init(name: String, tokenKey: TokenKey) throws {
+        try TreeHeadVerifier.validate(name: name)
+        guard case .ed25519(let raw) = tokenKey.publicKey,
+              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            throw TransferLogError.badKey("\(tokenKey) is not an Ed25519 key")
+        }
+        self.name = name
+        self.key = .token(tokenKey)
+        self.verifier = TreeHeadVerifier(name: name, publicKey: publicKey)
     }
 
     public static func generate(name: String) throws -> TreeHeadSigner {
@@ -38,9 +58,10 @@ public struct TreeHeadSigner: Sendable {
         try self.init(name: parsed.name, privateKey: parsed.privateKey)
     }
 
-    /// The signer key string; keep it secret.
-    public var signerKey: String {
-        NoteKeyText.signerKey(name: name, type: TreeHeadVerifier.signatureType, seed: seed, publicKey: verifier.publicKey)
+    /// The signer key string; keep it secret. Nil for a token key, which cannot leave its token.
+    public var signerKey: String? {
+        guard case .seed(let seed) = key else { return nil }
+        return NoteKeyText.signerKey(name: name, type: TreeHeadVerifier.signatureType, seed: seed, publicKey: verifier.publicKey)
     }
 
     /// The signed note text for a checkpoint.
@@ -51,8 +72,13 @@ public struct TreeHeadSigner: Sendable {
     /// Signs any note text (which must end in a newline) as a C2SP signed note.
     public func sign(text body: String) throws -> String {
         guard body.hasSuffix("\n") else { throw TransferLogError.badCheckpoint("note text must end with a newline") }
-        let privateKey = try Curve25519.Signing.PrivateKey(rawRepresentation: seed)
-        let signature = try privateKey.signature(for: Data(body.utf8))
+        let signature: Data
+        switch key {
+        case .seed(let seed):
+            signature = try Curve25519.Signing.PrivateKey(rawRepresentation: seed).signature(for: Data(body.utf8))
+        case .token(let tokenKey):
+            signature = Data(try tokenKey.sign(Array(body.utf8), mechanism: .eddsa))
+        }
         return SignedNote(body: body, signatures: [
             .init(name: name, keyID: verifier.keyID, signature: signature),
         ]).text

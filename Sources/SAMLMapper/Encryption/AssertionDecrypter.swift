@@ -3,21 +3,22 @@ import Foundation
 @preconcurrency import _CryptoExtras
 
 /// Opens `saml:EncryptedAssertion` (or any element wrapping one
-/// `xenc:EncryptedData` of type Element) with our RSA private key.
+/// `xenc:EncryptedData` of type Element) with our RSA private key, held in
+/// memory or in a PKCS#11 token.
 ///
 /// The plaintext is parsed as a new document under the same limits; its
 /// signature is checked separately with `SignatureVerifier`.
 public struct AssertionDecrypter: Sendable {
-    public var privateKey: _RSA.Encryption.PrivateKey
+    public var key: DecryptionKey
     public var allowedKeyTransport: Set<KeyTransportAlgorithm>
     public var allowedContentEncryption: Set<ContentEncryptionAlgorithm>
 
     public init(
-        privateKey: _RSA.Encryption.PrivateKey,
+        key: DecryptionKey,
         allowedKeyTransport: Set<KeyTransportAlgorithm> = Set(KeyTransportAlgorithm.allCases),
         allowedContentEncryption: Set<ContentEncryptionAlgorithm> = Set(ContentEncryptionAlgorithm.allCases)
     ) {
-        self.privateKey = privateKey
+        self.key = key
         self.allowedKeyTransport = allowedKeyTransport
         self.allowedContentEncryption = allowedContentEncryption
     }
@@ -26,7 +27,7 @@ public struct AssertionDecrypter: Sendable {
         guard let key = try? _RSA.Encryption.PrivateKey(pemRepresentation: pem) else {
             throw EncryptionError.unsupportedKey("not an RSA private key PEM of 2048 bits or more")
         }
-        self.init(privateKey: key)
+        self.init(key: .rsa(key))
     }
 
     /// The decrypted element's bytes.
@@ -69,17 +70,17 @@ public struct AssertionDecrypter: Sendable {
             throw EncryptionError.algorithmNotAllowed(uri)
         }
         let digest = method.firstChild("DigestMethod", in: XMLNamespaces.ds)?.attribute("Algorithm") ?? EncryptionURI.sha1
-        let padding: _RSA.Encryption.Padding
+        let sha256: Bool
         switch transport {
         case .rsaOAEPMGF1P:
             guard digest == EncryptionURI.sha1 else { throw EncryptionError.algorithmNotAllowed(digest) }
-            padding = .PKCS1_OAEP
+            sha256 = false
         case .rsaOAEP:
             let mgf = method.firstChild("MGF", in: XMLNamespaces.xenc11)?.attribute("Algorithm") ?? EncryptionURI.mgf1SHA1
             // swift-crypto offers OAEP only with matching digest and MGF.
             switch (digest, mgf) {
-            case (EncryptionURI.sha1, EncryptionURI.mgf1SHA1): padding = .PKCS1_OAEP
-            case (EncryptionURI.sha256, EncryptionURI.mgf1SHA256): padding = .PKCS1_OAEP_SHA256
+            case (EncryptionURI.sha1, EncryptionURI.mgf1SHA1): sha256 = false
+            case (EncryptionURI.sha256, EncryptionURI.mgf1SHA256): sha256 = true
             default: throw EncryptionError.algorithmNotAllowed("\(digest) with \(mgf)")
             }
         }
@@ -87,7 +88,7 @@ public struct AssertionDecrypter: Sendable {
             throw EncryptionError.algorithmNotAllowed("OAEPparams")
         }
         do {
-            return try privateKey.decrypt(try cipherValue(encryptedKey), padding: padding)
+            return try key.decryptOAEP(try cipherValue(encryptedKey), sha256: sha256)
         } catch {
             throw EncryptionError.keyUnwrapFailed
         }

@@ -93,8 +93,22 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
     }
 
     /// The SP's signing keys, for AuthnRequest and LogoutRequest checks.
+    ///
+    /// During a key rollover a partner publishes two keys; one we cannot read
+    /// (a key type the bridge does not verify with) is left out rather than
+    /// refusing requests signed with the other. Throws when none is usable.
     public func signingKeys() throws -> [SigningPublicKey] {
-        try signingCertificates.map { try SigningPublicKey(certificateDER: Array($0)) }
+        var keys: [SigningPublicKey] = []
+        var firstError: (any Error)?
+        for certificate in signingCertificates {
+            do {
+                keys.append(try SigningPublicKey(certificateDER: Array(certificate)))
+            } catch {
+                firstError = firstError ?? error
+            }
+        }
+        if keys.isEmpty, let firstError { throw firstError }
+        return keys
     }
 
     /// The ACS the SP marked default (or the first with no isDefault="false"), per SAML metadata §2.2.3.

@@ -1,5 +1,6 @@
 import CLibCrypto
 import Foundation
+import PKCS11Token
 import SwiftASN1
 import X509
 
@@ -21,7 +22,7 @@ public struct SelfSignedCertificate: Sendable, Hashable {
             switch key {
             case .rsa(let k): privateKey = Certificate.PrivateKey(k); algorithm = .sha256WithRSAEncryption
             case .p256(let k): privateKey = Certificate.PrivateKey(k); algorithm = .ecdsaWithSHA256
-            case .sm2: throw SigningKeyError.unsupportedKey("SM2")
+            case .sm2, .token: throw SigningKeyError.unsupportedKey("SM2")
             }
             let name = try DistinguishedName { CommonName(commonName) }
             let cert = try Certificate(
@@ -34,7 +35,25 @@ public struct SelfSignedCertificate: Sendable, Hashable {
             pem = try cert.serializeAsPEM().pemString
         case .sm2(let k):
             (pem, der) = try k.selfSignedCertificate(commonName: commonName, validDays: validDays)
+        case .token(let k):
+            self = try SelfSignedCertificate(tokenKey: k.key, commonName: commonName, validDays: validDays, now: now)
         }
+    }
+
+    /// Makes a certificate for a token key (RSA, P-256 or Ed25519), signed inside the token.
+    public init(tokenKey: TokenKey, commonName: String, validDays: Int = 730, now: Date = Date()) throws {
+        let signer = try TokenCertificateKey(key: tokenKey)
+        let privateKey = Certificate.PrivateKey(signer)
+        let name = try DistinguishedName { CommonName(commonName) }
+        let cert = try Certificate(
+            version: .v3, serialNumber: Certificate.SerialNumber(), publicKey: signer.publicKey,
+            notValidBefore: now.addingTimeInterval(-300), notValidAfter: now.addingTimeInterval(Double(validDays) * 86400),
+            issuer: name, subject: name, signatureAlgorithm: signer.defaultSignatureAlgorithm,
+            extensions: Certificate.Extensions(), issuerPrivateKey: privateKey)
+        var serializer = DER.Serializer()
+        try serializer.serialize(cert)
+        der = Data(serializer.serializedBytes)
+        pem = try cert.serializeAsPEM().pemString
     }
 }
 

@@ -1,13 +1,21 @@
 @preconcurrency import Crypto
 import Foundation
+import PKCS11Token
 import X509
 @preconcurrency import _CryptoExtras
 
-/// A private key the bridge signs with.
+/// A private key the bridge signs with: a file key held in memory, or a key
+/// that stays in a PKCS#11 token and signs there.
 public enum SigningKey: Sendable {
     case rsa(_RSA.Signing.PrivateKey)
     case p256(P256.Signing.PrivateKey)
     case sm2(SM2Key)
+    case token(TokenSigningKey)
+
+    /// A key in a PKCS#11 token; RSA (2048 bits or more) or P-256.
+    public init(tokenKey: TokenKey) throws {
+        self = .token(try TokenSigningKey(tokenKey))
+    }
 
     /// Loads a PEM private key (PKCS#8, or PKCS#1/SEC1 for RSA/P-256).
     public init(pem: String) throws {
@@ -30,6 +38,7 @@ public enum SigningKey: Sendable {
         case .rsa: return .rsaSHA256
         case .p256: return .ecdsaSHA256
         case .sm2: return .sm2SM3
+        case .token(let k): return k.defaultAlgorithm
         }
     }
 
@@ -38,15 +47,17 @@ public enum SigningKey: Sendable {
         case .rsa(let k): return .rsa(k.publicKey)
         case .p256(let k): return .p256(k.publicKey)
         case .sm2(let k): return .sm2(k)
+        case .token(let k): return k.publicKey
         }
     }
 
-    /// PKCS#8 PEM of the private key.
+    /// PKCS#8 PEM of the private key; a token key cannot be exported.
     public func pkcs8PEM() throws -> String {
         switch self {
         case .rsa(let k): return k.pkcs8PEMRepresentation
         case .p256(let k): return k.pemRepresentation
         case .sm2(let k): return try k.privateKeyPEM()
+        case .token(let k): throw SigningKeyError.unsupportedKey("\(k.key) stays in its token")
         }
     }
 
@@ -68,6 +79,8 @@ public enum SigningKey: Sendable {
             return try k.signature(for: SHA256.hash(data: data)).rawRepresentation
         case (.sm2(let k), .sm2SM3):
             return try k.sign(data)
+        case (.token(let k), _):
+            return try k.sign(data, algorithm: algorithm)
         default:
             throw SigningKeyError.algorithmMismatch(key: kindName, algorithm: algorithm.uri)
         }

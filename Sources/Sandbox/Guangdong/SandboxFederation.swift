@@ -1,6 +1,7 @@
 @preconcurrency import Crypto
 import Foundation
 import IAMSmart
+import PKCS11Token
 import SAMLMapper
 import _CryptoExtras
 
@@ -17,12 +18,32 @@ public struct SandboxFederation: Sendable {
     public let relyingPartyEntityID: String
     public let iamSmartClientID = "fb-sandbox-bridge"
     public let purposeID = "gd-realname-account"
+    /// When set, the bridge's own keys live in this PKCS#11 token.
+    public let token: SandboxToken?
+
+    /// A token for the bridge's keys: where it is, the `pin` setting to write
+    /// into the configuration (e.g. `env:FB_PKCS11_PIN`) and a prefix that
+    /// keeps this federation's key labels apart from others in the token.
+    public struct SandboxToken: Sendable {
+        public var configuration: TokenConfiguration
+        public var pinSetting: String
+        public var labelPrefix: String
+
+        public init(configuration: TokenConfiguration, pinSetting: String, labelPrefix: String) {
+            self.configuration = configuration
+            self.pinSetting = pinSetting
+            self.labelPrefix = labelPrefix
+        }
+
+        public func label(_ name: String) -> String { labelPrefix + name }
+    }
 
     public init(directory: URL, bridgeEntityID: String = "https://bridge.sandbox.invalid/idp",
-                relyingPartyEntityID: String = "https://gd-platform.sandbox.invalid/sp") throws {
+                relyingPartyEntityID: String = "https://gd-platform.sandbox.invalid/sp", token: SandboxToken? = nil) throws {
         self.directory = directory
         self.bridgeEntityID = bridgeEntityID
         self.relyingPartyEntityID = relyingPartyEntityID
+        self.token = token
         for folder in ["keys", "metadata", "var"] {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent(folder, isDirectory: true), withIntermediateDirectories: true)
@@ -33,15 +54,20 @@ public struct SandboxFederation: Sendable {
     // MARK: Keys
 
     static let rsaKeys = ["bridge-signing", "bridge-encryption", "iamsmart-client", "rp-signing", "rp-encryption", "federation"]
+    /// The bridge's own keys, which a token holds when one is given.
+    static let bridgeKeys: Set<String> = ["bridge-signing", "bridge-encryption", "iamsmart-client"]
 
     private func makeKeysIfMissing() throws {
-        for name in Self.rsaKeys where !exists("keys/\(name)-key.pem") {
+        if let token {
+            try makeTokenKeysIfMissing(token)
+        }
+        for name in Self.rsaKeys where !exists("keys/\(name)-key.pem") && !(token != nil && Self.bridgeKeys.contains(name)) {
             let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
             let certificate = try SelfSignedCertificate(key: .rsa(key), commonName: "\(name) (sandbox)")
             try write("keys/\(name)-cert.pem", certificate.pem)
             try write("keys/\(name)-key.pem", key.pkcs8PEMRepresentation, secret: true)
         }
-        if !exists("keys/tree-head-key.pem") {
+        if token == nil, !exists("keys/tree-head-key.pem") {
             // PKCS#8 for Ed25519 (RFC 8410): a fixed prefix, then the 32-byte seed.
             let prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
             let seed = Curve25519.Signing.PrivateKey().rawRepresentation
@@ -51,6 +77,39 @@ public struct SandboxFederation: Sendable {
             let bytes = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
             try write("keys/\(name).secret", bytes.base64EncodedString(), secret: true)
         }
+    }
+
+    /// The bridge's keys in the token (made when missing) and their certificates
+    /// as files; no private key is written.
+    private func makeTokenKeysIfMissing(_ setup: SandboxToken) throws {
+        let token = try Token(setup.configuration)
+        for name in Self.bridgeKeys.sorted() {
+            let label = setup.label(name)
+            let key: TokenKey
+            if let existing = try? TokenKey(token: token, label: label) {
+                key = existing
+                if exists("keys/\(name)-cert.pem") { continue }
+            } else {
+                key = try token.generateKey(.rsa2048, label: label)
+            }
+            try write("keys/\(name)-cert.pem", try SelfSignedCertificate(tokenKey: key, commonName: "\(name) (sandbox, token)").pem)
+        }
+        let treeHead = setup.label("tree-head")
+        if (try? TokenKey(token: token, label: treeHead)) == nil {
+            _ = try token.generateKey(.ed25519, label: treeHead)
+        }
+    }
+
+    /// A key line of the bridge configuration: the token label or the PEM file.
+    private func keySetting(_ name: String, file: String) -> String {
+        guard let token else { return file }
+        return "pkcs11:" + token.label(name)
+    }
+
+    /// The configuration's `pkcs11` section, or nothing.
+    private var tokenSection: String {
+        guard let token else { return "" }
+        return "pkcs11:\n  module: \(token.configuration.modulePath)\n  token: \(token.configuration.tokenLabel)\n  pin: \(token.pinSetting)\n"
     }
 
     public func text(_ relativePath: String) throws -> String {
@@ -93,10 +152,10 @@ public struct SandboxFederation: Sendable {
               port: \(listenPort)
             keys:
               signing:
-                key: keys/bridge-signing-key.pem
+                key: \(keySetting("bridge-signing", file: "keys/bridge-signing-key.pem"))
                 certificate: keys/bridge-signing-cert.pem
               encryption:
-                key: keys/bridge-encryption-key.pem
+                key: \(keySetting("bridge-encryption", file: "keys/bridge-encryption-key.pem"))
                 certificate: keys/bridge-encryption-cert.pem
             metadata:
               directory: metadata
@@ -107,12 +166,12 @@ public struct SandboxFederation: Sendable {
             policy:
               file: policy.yaml
             transferLog:
-              treeHeadKey: keys/tree-head-key.pem
+              treeHeadKey: \(keySetting("tree-head", file: "keys/tree-head-key.pem"))
             iamsmart:
               baseURL: \(iamSmartBaseURL)
               clientID: \(iamSmartClientID)
               clientSecret: \(try iamSmartClientSecret)
-              privateKey: keys/iamsmart-client-key.pem
+              privateKey: \(keySetting("iamsmart-client", file: "keys/iamsmart-client-key.pem"))
               cekPadding: oaep-sha1
               scopes: [eidapi_auth, eidapi_profiles]
               lang: zh-HK
@@ -141,7 +200,7 @@ public struct SandboxFederation: Sendable {
                 passwordHash: "$2b$12$RDV5naR5g.Rx561A.I0njerlTXs1HusQb6Wz/8LsR9HsnlPZXmMwq"
 
             """
-        try write("bridge.yaml", yaml)
+        try write("bridge.yaml", yaml + tokenSection)
         return url("bridge.yaml")
     }
 

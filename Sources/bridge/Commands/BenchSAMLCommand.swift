@@ -4,6 +4,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import PKCS11Token
 import SAMLMapper
 import _CryptoExtras
 
@@ -16,27 +17,39 @@ struct BenchSAMLCommand: AsyncParsableCommand {
     @Option(help: "Seconds to run each algorithm.")
     var seconds: Double = 3
 
+    @Flag(help: "Also sign with keys in a PKCS#11 token, next to the file-key figures (FB_PKCS11_MODULE, FB_PKCS11_TOKEN, FB_PKCS11_PIN).")
+    var pkcs11 = false
+
+    @Option(help: "Concurrent signers for the token run (the token serialises per session).")
+    var tokenSigners: Int = 1
+
     func run() async throws {
-        let keys: [(String, SigningKey)] = [
-            ("RSA-2048", .rsa(try _RSA.Signing.PrivateKey(keySize: .bits2048))),
-            ("P-256", .p256(P256.Signing.PrivateKey())),
-            ("SM2", .sm2(try SM2Key.generate())),
-        ]
+        let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+        let p256 = P256.Signing.PrivateKey()
+        var keys: [(String, SigningKey)] = [("RSA-2048", .rsa(rsa)), ("P-256", .p256(p256)), ("SM2", .sm2(try SM2Key.generate()))]
+        var cleanUp: [String] = []
+        var tokenForCleanUp: Token?
+        if pkcs11 {
+            guard let configuration = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_PKCS11_") else {
+                throw ValidationError("--pkcs11 needs FB_PKCS11_MODULE, FB_PKCS11_TOKEN and FB_PKCS11_PIN in the environment")
+            }
+            let token = try Token(configuration)
+            for (name, type) in [("RSA-2048", TokenKeyType.rsa2048), ("P-256", .p256)] {
+                let label = "bench-\(type.rawValue)-\(UUID().uuidString.prefix(8))"
+                keys.append(("\(name) token", try SigningKey(tokenKey: try token.generateKey(type, label: label))))
+                cleanUp.append(label)
+            }
+            print("token: \(configuration)")
+            tokenForCleanUp = token
+        }
+        defer { for label in cleanUp { try? tokenForCleanUp?.destroyKeyPair(label: label) } }
         print("signed-Response builds (Assertion and Response each signed, one core):")
         for (name, key) in keys {
-            let signer = EnvelopedSigner(key: key)
-            var count = 0
-            let clock = ContinuousClock()
-            let start = clock.now
-            let budget = Duration.milliseconds(Int(seconds * 1000))
-            while clock.now - start < budget {
-                _ = try Self.sampleResponse().signedXML(signer)
-                count += 1
-            }
-            let elapsed = clock.now - start
-            let secs = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            let padded = name.padding(toLength: 9, withPad: " ", startingAt: 0)
-            print("  \(padded)" + String(format: "%8.1f responses/s  (%d in %.2f s)", Double(count) / secs, count, secs))
+            let signers = name.hasSuffix("token") ? max(tokenSigners, 1) : 1
+            let (count, secs) = try await Self.measure(seconds: seconds, signers: signers, key: key)
+            let padded = name.padding(toLength: 15, withPad: " ", startingAt: 0)
+            let note = signers > 1 ? ", \(signers) signers" : ""
+            print("  \(padded)" + String(format: "%8.1f responses/s  (%d in %.2f s%@)", Double(count) / secs, count, secs, note))
         }
         if let line = Self.opensslRSASignRate() {
             print("openssl speed -seconds 1 rsa2048:")
@@ -44,6 +57,29 @@ struct BenchSAMLCommand: AsyncParsableCommand {
         } else {
             print("openssl not found: no reference rate")
         }
+    }
+
+    /// Signed Responses built in `seconds` by `signers` concurrent tasks.
+    static func measure(seconds: Double, signers: Int, key: SigningKey) async throws -> (Int, Double) {
+        let signer = EnvelopedSigner(key: key)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let budget = Duration.milliseconds(Int(seconds * 1000))
+        let count = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<signers {
+                group.addTask {
+                    var count = 0
+                    while clock.now - start < budget {
+                        _ = try Self.sampleResponse().signedXML(signer)
+                        count += 1
+                    }
+                    return count
+                }
+            }
+            return try await group.reduce(0, +)
+        }
+        let elapsed = clock.now - start
+        return (count, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }
 
     static func sampleResponse() -> Response {

@@ -2,6 +2,7 @@ import ArgumentParser
 import FederationBridge
 import Foundation
 import Logging
+import PKCS11Token
 import Sandbox
 
 /// `bridge demo`: the bridge, a sandbox iAM Smart and a sandbox Guangdong
@@ -18,12 +19,22 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(help: "Folder for the demo's keys, configuration, metadata and SQLite store (made on first run).")
     var directory: String = "var/demo"
 
+    @Flag(help: "Keep the bridge's private keys in the PKCS#11 token named by FB_PKCS11_MODULE, FB_PKCS11_TOKEN and FB_PKCS11_PIN.")
+    var pkcs11 = false
+
     func validate() throws {
         guard (1...65533).contains(portBase) else { throw ValidationError("--port-base must be 1…65533") }
     }
 
     func run() async throws {
-        let federation = try SandboxFederation(directory: URL(fileURLWithPath: directory).standardizedFileURL)
+        var token: SandboxFederation.SandboxToken?
+        if pkcs11 {
+            guard let configuration = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_PKCS11_") else {
+                throw ValidationError("--pkcs11 needs FB_PKCS11_MODULE, FB_PKCS11_TOKEN and FB_PKCS11_PIN (FB_DEMO_PKCS11=1 scripts/demo.sh sets them)")
+            }
+            token = .init(configuration: configuration, pinSetting: "env:FB_PKCS11_PIN", labelPrefix: "demo-")
+        }
+        let federation = try SandboxFederation(directory: URL(fileURLWithPath: directory).standardizedFileURL, token: token)
         let bridgeURL = "http://127.0.0.1:\(portBase)"
         let iamSmartURL = "http://127.0.0.1:\(portBase + 1)"
         let relyingPartyURL = "http://127.0.0.1:\(portBase + 2)"
@@ -33,12 +44,7 @@ struct DemoCommand: AsyncParsableCommand {
         let file = try federation.writeBridgeConfiguration(bridgeBaseURL: bridgeURL, listenPort: portBase, iamSmartBaseURL: iamSmartURL)
         try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
 
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(file: file.path)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try ConfigurationLoader.commandLine(file: file.path)
         var logger = Logger(label: "federation-bridge")
         logger.logLevel = .info
         var bridge = try BridgeApplication(configuration: configuration, logger: logger)

@@ -339,7 +339,8 @@ struct LogKeygenCommand: AsyncParsableCommand {
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: name)
-        try writeKeyPair(secret: signer.signerKey, public: signer.verifier.verifierKey, prefix: out)
+        guard let signerKey = signer.signerKey else { throw ValidationError("a generated key has its secret") }
+        try writeKeyPair(secret: signerKey, public: signer.verifier.verifierKey, prefix: out)
     }
 }
 

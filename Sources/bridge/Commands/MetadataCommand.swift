@@ -53,12 +53,7 @@ struct MetadataCommand: AsyncParsableCommand {
 
         func run() async throws {
             if let config {
-                let configuration: BridgeConfiguration
-                do {
-                    configuration = try ConfigurationLoader().load(file: config)
-                } catch {
-                    throw ValidationError(error.description)
-                }
+                let configuration = try ConfigurationLoader.commandLine(file: config)
                 let keys = try IdPKeyMaterial(configuration: configuration)
                 FileHandle.standardOutput.write(
                     try keys.signedMetadata(configuration: configuration, now: Date(), validity: Double(validDays) * 86400))

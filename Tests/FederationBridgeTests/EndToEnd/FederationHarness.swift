@@ -37,15 +37,17 @@ struct FederationHarness: Sendable {
         return directory.appendingPathComponent("keys")
     }()
 
+    /// - Parameter token: keep the bridge's keys in this PKCS#11 token instead of files.
     static func run(
         flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, secondInstance: Bool = false,
+        token: SandboxFederation.SandboxToken? = nil,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        try FileManager.default.copyItem(at: sharedKeys, to: directory.appendingPathComponent("keys"))
-        let federation = try SandboxFederation(directory: directory)
+        if token == nil { try FileManager.default.copyItem(at: sharedKeys, to: directory.appendingPathComponent("keys")) }
+        let federation = try SandboxFederation(directory: directory, token: token)
 
         let port = try await reservePort()
         let bridgeURL = "http://127.0.0.1:\(port)"
