@@ -94,7 +94,7 @@ struct TokenSignInTests {
             // A resident reaches the consent page; then the token goes away.
             let app = try await harness.openIAMSmartApp(binding: .post)
             let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
-            let consent = try await harness.browser.submit(form, button: "approve")
+            let consent = try await harness.approve(form)
             let consentForm = try #require(consent.form(action: "/consent"))
             try FileManager.default.moveItem(atPath: tokenDirectory, toPath: away)
             var restored = false
