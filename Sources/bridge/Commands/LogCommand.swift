@@ -61,15 +61,17 @@ struct LogStoreOptions: ParsableArguments {
 struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.")
+        abstract: "Check the entries appended since the last verified checkpoint against their signed tree heads; --full recomputes the whole tree.")
 
     @OptionGroup var options: LogStoreOptions
+    @Flag(help: "Re-check every entry and every signed tree head, not only what was appended since the last verified checkpoint.")
+    var full = false
 
     func run() async throws {
         let log = try await options.openLog()
         let report: VerificationReport
         do {
-            report = try await log.verify()
+            report = full ? try await log.verify() : try await log.verifyIncrementally()
         } catch let error as LogVerificationError {
             try? await log.store.close()
             FileHandle.standardError.write(Data("verification FAILED: \(error)\n".utf8))
@@ -77,6 +79,9 @@ struct LogVerifyCommand: AsyncParsableCommand {
         }
         try await log.store.close()
         print(report.summary)
+        if !full, report.entriesChecked < report.entries {
+            print("checked the \(report.entriesChecked) entries after the last verified checkpoint; --full re-checks all")
+        }
         if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
     }
 }
