@@ -192,6 +192,9 @@ struct TileTests {
             }
             let refused = LogFilter(decision: .refused)
             #expect(try await log.count(filter: refused) == 8)
+            #expect(try await log.store.count(refused) == 8, "SQL and the tallies agree")
+            #expect(try await log.count(filter: LogFilter(recipient: Fixtures.recipient, decision: .transfer)) == 15)
+            #expect(try await log.store.count(LogFilter(recipient: Fixtures.recipient, decision: .transfer)) == 15)
             #expect(try await log.entries(filter: refused, page: Page(offset: 1, limit: 3), newestFirst: true).map(\.seq) == [24, 20, 16])
             #expect(try await log.count(filter: LogFilter(failedCheck: "consent.separate", from: t0.addingTimeInterval(3600))) == 6)
             let bounds = try #require(try await log.timeBounds(filter: LogFilter(recipient: "https://other.example/saml")))

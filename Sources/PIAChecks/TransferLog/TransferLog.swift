@@ -162,10 +162,19 @@ public actor TransferLog: TransferHistory {
         }
     }
 
-    /// How many entries match, counted by the database.
+    /// How many entries match: summed from the hourly tallies when the
+    /// filter is on tallied columns and whole hours, else counted by SQL.
     public func count(filter: LogFilter) async throws -> Int {
-        try await store.count(filter)
+        guard filter.failedCheck == nil, Self.wholeHour(filter.from), Self.wholeHour(filter.until) else {
+            return try await store.count(filter)
+        }
+        return try await tallies(purpose: filter.purpose, from: filter.from, until: filter.until).entries
+            .filter { filter.recipient == nil || $0.recipient == filter.recipient }
+            .filter { filter.decision == nil || $0.decision == filter.decision?.rawValue }
+            .reduce(0) { $0 + $1.entries }
     }
+
+    static func wholeHour(_ date: Date?) -> Bool { date.map { LogSQL.millis($0) % 3_600_000 == 0 } ?? true }
 
     public func entry(seq: Int) async throws -> SequencedEntry {
         guard let record = try await store.records(from: seq, limit: 1).first, record.seq == seq else {
@@ -179,8 +188,7 @@ public actor TransferLog: TransferHistory {
     /// `[from, until)`: read from the tables kept at append when the bounds
     /// fall on whole hours, otherwise counted from the matching rows.
     public func tallies(purpose: String?, from: Date?, until: Date?) async throws -> LogTallies {
-        func whole(_ date: Date?) -> Bool { date.map { LogSQL.millis($0) % 3_600_000 == 0 } ?? true }
-        guard whole(from), whole(until) else {
+        guard Self.wholeHour(from), Self.wholeHour(until) else {
             var tallies = LogTallies()
             for record in try await store.search(LogFilter(purpose: purpose, from: from, until: until), page: .all, newestFirst: false) {
                 tallies.add(record, entry: try record.body.map { try EntryBody.decode($0).entry })
