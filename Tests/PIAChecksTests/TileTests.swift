@@ -79,11 +79,19 @@ struct TileTests {
     func damagedTile(kind: StoreKind) async throws {
         try await withLog(kind) { log, harness in
             _ = try await Self.fill(log, 40)
-            let hex = kind == .sqlite ? "x'" + String(repeating: "00", count: 39 * 32) + "'" : "'\\x" + String(repeating: "00", count: 39 * 32) + "'"
-            try await harness.tamper("UPDATE log_tiles SET hashes = \(hex) WHERE level = 0 AND idx = 0")
+            func zeros(_ count: Int) -> String {
+                kind == .sqlite ? "x'" + String(repeating: "00", count: count * 32) + "'" : "'\\x" + String(repeating: "00", count: count * 32) + "'"
+            }
+            // Same length, wrong hashes: the proof is built but does not verify.
+            try await harness.tamper("UPDATE log_tiles SET hashes = \(zeros(40)) WHERE level = 0 AND idx = 0")
             let bundle = try await log.inclusionProof(seq: 7)
             #expect(throws: TransferLogError.self) { _ = try bundle.verify(with: log.verifier) }
-            await #expect(throws: TransferLogError.self) { _ = try await log.store.append([Fixtures.entry(41)], signer: try #require(log.signerForTesting)) }
+            // One hash short: proofs that need it and the next append are refused.
+            try await harness.tamper("UPDATE log_tiles SET hashes = \(zeros(39)) WHERE level = 0 AND idx = 0")
+            await #expect(throws: TransferLogError.corrupt("hash tile tile/0/000 is missing or too short; run verify --full")) {
+                _ = try await log.inclusionProof(seq: 0)
+            }
+            await #expect(throws: (any Error).self) { _ = try await log.store.append([Fixtures.entry(41)], signer: try #require(log.signerForTesting)) }
         }
     }
 
