@@ -174,14 +174,19 @@ struct LogSQL: Sendable {
 
     /// `WHERE` conditions for a filter; every field is a column or the
     /// failed-check index, so SQL does the matching.
-    private func conditions(_ filter: LogFilter, _ values: inout [SQLValue]) -> String {
+    ///
+    /// `byTime` steers SQLite (which keeps no statistics here) to the time
+    /// index: a unary `+` keeps it from using the recipient or purpose index
+    /// and then sorting every match by time.
+    private func conditions(_ filter: LogFilter, _ values: inout [SQLValue], byTime: Bool = false) -> String {
         var clauses: [String] = []
         func bind(_ value: SQLValue) -> String {
             values.append(value)
             return placeholder(values.count)
         }
-        if let recipient = filter.recipient { clauses.append("recipient = \(bind(.text(recipient)))") }
-        if let purpose = filter.purpose { clauses.append("purpose = \(bind(.text(purpose)))") }
+        let unindexed = byTime && dialect == .sqlite ? "+" : ""
+        if let recipient = filter.recipient { clauses.append("\(unindexed)recipient = \(bind(.text(recipient)))") }
+        if let purpose = filter.purpose { clauses.append("\(unindexed)purpose = \(bind(.text(purpose)))") }
         if let decision = filter.decision { clauses.append("decision = \(bind(.text(decision.rawValue)))") }
         if let from = filter.from { clauses.append("time_ms >= \(bind(.integer(Self.millis(from))))") }
         if let until = filter.until { clauses.append("time_ms < \(bind(.integer(Self.millis(until))))") }
@@ -220,7 +225,7 @@ struct LogSQL: Sendable {
     func timeBounds(_ filter: LogFilter) -> [SQLStatement] {
         ["ASC", "DESC"].map { order in
             var values: [SQLValue] = []
-            let condition = conditions(filter, &values)
+            let condition = conditions(filter, &values, byTime: true)
             return SQLStatement(
                 sql: "SELECT time_ms FROM \(table("log_entries")) WHERE \(condition) ORDER BY time_ms \(order) LIMIT 1",
                 values: values)
