@@ -72,25 +72,6 @@ struct BenchLogCommand: AsyncParsableCommand {
     }
 
     private func measure(store: any TransferLogStore, signer: TreeHeadSigner, writers: Int) async throws -> Double {
-        let log = TransferLog(store: store, signer: signer)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    var done = 0
-                    while clock.now < deadline {
-                        _ = try await log.append(SampleEntries.entry(task: writer, index: done))
-                        done += 1
-                    }
-                    return done
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        let elapsed = start.duration(to: clock.now)
-        let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(total) / secondsElapsed
+        try await LogScaleBench.appendRate(TransferLog(store: store, signer: signer), writers: writers, seconds: seconds)
     }
 }

@@ -103,8 +103,8 @@ struct LogScaleBench {
         let emptyLog = TransferLog(store: emptyStore, signer: signer)
         var emptyRate = 0.0, fullRate = 0.0
         for _ in 0..<3 {
-            emptyRate = max(emptyRate, try await appendRate(emptyLog))
-            fullRate = max(fullRate, try await appendRate(log))
+            emptyRate = max(emptyRate, try await Self.appendRate(emptyLog, writers: 16, seconds: measureSeconds))
+            fullRate = max(fullRate, try await Self.appendRate(log, writers: 16, seconds: measureSeconds))
         }
         print("\(name): appends/s (16 writers), empty / at \(entries / 1000)k    \(format(emptyRate)) / \(format(fullRate))")
     }
@@ -131,12 +131,13 @@ struct LogScaleBench {
             recipient: Self.recipients[0], hours: 24, now: Self.start.addingTimeInterval(Double(size) * Self.spacing))
     }
 
-    private func appendRate(_ log: TransferLog) async throws -> Double {
+    /// Durable appends per second from `writers` concurrent tasks.
+    static func appendRate(_ log: TransferLog, writers: Int, seconds: Double) async throws -> Double {
         let clock = ContinuousClock()
         let started = clock.now
-        let deadline = started.advanced(by: .milliseconds(Int(measureSeconds * 1000)))
+        let deadline = started.advanced(by: .milliseconds(Int(seconds * 1000)))
         let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<16 {
+            for writer in 0..<writers {
                 group.addTask {
                     var done = 0
                     while clock.now < deadline {
@@ -148,7 +149,7 @@ struct LogScaleBench {
             }
             return try await group.reduce(0, +)
         }
-        return Double(total) / seconds(started.duration(to: clock.now))
+        return Double(total) / Self.seconds(started.duration(to: clock.now))
     }
 
     private func perCall(_ count: Int, _ body: () async throws -> Void) async throws -> Double {
@@ -163,10 +164,10 @@ struct LogScaleBench {
     private func time(_ clock: ContinuousClock, _ body: () async throws -> Void) async throws -> Double {
         let started = clock.now
         try await body()
-        return seconds(started.duration(to: clock.now))
+        return Self.seconds(started.duration(to: clock.now))
     }
 
-    private func seconds(_ duration: Duration) -> Double {
+    private static func seconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 
