@@ -196,16 +196,38 @@ struct LogSQL: Sendable {
         return clauses.isEmpty ? "1 = 1" : clauses.joined(separator: " AND ")
     }
 
+    /// The matching sequence numbers as a query: driven by the failed-check
+    /// index when the filter names a check (a reverse range scan of its
+    /// primary key), otherwise by the entries' own indexes.
+    private func matchingSeqs(_ filter: LogFilter, _ values: inout [SQLValue]) -> (sql: String, seq: String) {
+        guard let check = filter.failedCheck else {
+            return ("SELECT seq FROM \(table("log_entries")) WHERE \(conditions(filter, &values))", "seq")
+        }
+        var rest = filter
+        rest.failedCheck = nil
+        values.append(.text(check))
+        let checkCondition = "f.check_id = \(placeholder(values.count))"
+        guard rest != LogFilter() else {
+            return ("SELECT f.seq FROM \(table("log_failed_checks")) f WHERE \(checkCondition)", "f.seq")
+        }
+        return (
+            "SELECT f.seq FROM \(table("log_failed_checks")) f JOIN \(table("log_entries")) e ON e.seq = f.seq WHERE \(checkCondition) AND \(conditions(rest, &values))",
+            "f.seq")
+    }
+
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 
+    /// One page of rows: the page's sequence numbers are chosen first (an
+    /// index scan, sorting integers at most), then only those rows are read.
     func search(_ filter: LogFilter, page: Page, newestFirst: Bool) -> SQLStatement {
         var values: [SQLValue] = []
-        let condition = conditions(filter, &values)
+        let order = newestFirst ? "DESC" : "ASC"
+        let (matching, seq) = matchingSeqs(filter, &values)
         let limit = bindLimit(page.limit, &values), offset = bindLimit(page.offset, &values)
         return SQLStatement(
             sql: """
                 SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(table("log_entries"))
-                WHERE \(condition) ORDER BY seq \(newestFirst ? "DESC" : "ASC") LIMIT \(limit) OFFSET \(offset)
+                WHERE seq IN (\(matching) ORDER BY \(seq) \(order) LIMIT \(limit) OFFSET \(offset)) ORDER BY seq \(order)
                 """,
             values: values)
     }
@@ -217,8 +239,8 @@ struct LogSQL: Sendable {
 
     func count(_ filter: LogFilter) -> SQLStatement {
         var values: [SQLValue] = []
-        let condition = conditions(filter, &values)
-        return SQLStatement(sql: "SELECT COUNT(*) FROM \(table("log_entries")) WHERE \(condition)", values: values)
+        let (matching, _) = matchingSeqs(filter, &values)
+        return SQLStatement(sql: "SELECT COUNT(*) FROM (\(matching)) AS matching", values: values)
     }
 
     /// First and last entry time matching a filter, from the time index.
