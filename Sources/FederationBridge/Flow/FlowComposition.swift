@@ -64,6 +64,7 @@ extension BridgeApplication {
             services: services, policy: policy, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
             clock: clock)
         flow.install(on: self)
+        LogTileRoutes.install(on: router, log: TransferLog(store: logStore, verifier: transferLog.verifier))
         addService(MetadataRefresher(registry: registry, interval: configuration.metadata.refreshInterval, logger: logger))
         addService(ShutdownActions {
             await iamSmart.shutdown()

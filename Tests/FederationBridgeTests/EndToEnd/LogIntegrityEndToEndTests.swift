@@ -36,11 +36,8 @@ import Testing
             #expect(harness.services.metrics.exposition().contains("\(MetricNames.transferLogConsistent) 0"))
 
             // The next sign-in is refused before anything is built or sent.
-            let browser = harness.browser
-            let app = try await harness.openIAMSmartApp(binding: .post)
-            let form = try #require(app.forms.first { $0.fields.contains { $0.value == "adult-basic" } })
-            let consent = try await browser.submit(form, button: "approve")
-            let refused = try await browser.submit(try #require(consent.form(action: "/consent")), button: "agree")
+            let (_, consent) = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            let refused = try await harness.browser.submit(consent, button: "agree")
             BadInputTests.expectRefusal(refused, 503, .transferLogUnavailable)
             #expect(!refused.body.contains("SAMLResponse"))
             #expect(await harness.relyingParty.outcomes().count == 2)
