@@ -16,7 +16,7 @@ struct BenchLogCommand: AsyncParsableCommand {
     @Option(help: "Concurrent writer counts.") var writers: [Int] = [1, 16, 128]
     @Option(help: "Entries in the log for the proof, page, verify and volume figures (0 skips them).")
     var scale = 1_000_000
-    @Flag(help: "Skip SQLite in the scale figures.") var skipSQLiteScale = false
+    @Flag(name: .customLong("skip-sqlite-scale"), help: "Skip SQLite in the scale figures.") var skipSQLiteScale = false
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: "bench.federationbridge.invalid/log")
