@@ -329,6 +329,12 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
         try await storeVerifiedState(state, verifier: verifier)
     }
 
+    /// `VACUUM ANALYZE` of the entry table: what autovacuum does on a running
+    /// server, run by the benchmark right after its bulk load.
+    public func vacuumAnalyze() async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(entries)"), logger: logger)
+    }
+
     /// Drops the whole schema; for tests that isolate themselves by schema.
     public func dropSchema() async throws {
         try await client.query("DROP SCHEMA IF EXISTS \(unescaped: schema.quoted) CASCADE", logger: logger)

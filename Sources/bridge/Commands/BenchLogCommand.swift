@@ -18,6 +18,7 @@ struct BenchLogCommand: AsyncParsableCommand {
     var checkpointFile = false
     @Option(help: "Entries in the log for the proof, page, verify and volume figures (0 skips them).")
     var scale = 1_000_000
+    @Flag(name: .customLong("skip-sqlite-scale"), help: "Skip SQLite in the scale figures.") var skipSQLiteScale = false
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: "bench.federationbridge.invalid/log")
@@ -47,11 +48,13 @@ struct BenchLogCommand: AsyncParsableCommand {
         }
         guard scale > 0 else { return }
         let bench = LogScaleBench(entries: scale, signer: signer, measureSeconds: seconds)
-        let large = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("scale.sqlite").path)
-        let empty = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("empty.sqlite").path)
-        try await bench.run(store: large, name: "sqlite", emptyStore: empty)
-        try await large.close()
-        try await empty.close()
+        if !skipSQLiteScale {
+            let large = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("scale.sqlite").path)
+            let empty = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("empty.sqlite").path)
+            try await bench.run(store: large, name: "sqlite", emptyStore: empty)
+            try await large.close()
+            try await empty.close()
+        }
         guard let base else { return }
         let largePG = try await postgresStore(base, "bench_scale")
         let emptyPG = try await postgresStore(base, "bench_empty")

@@ -35,6 +35,7 @@ struct LogScaleBench {
         let volumeAtSmall = try await perCall(100) { try await volumeCheck(log, at: 1000) }
         let built = try await time(clock) { try await fill(store, to: entries) }
         print("\(name): built \(entries) entries in \(format(built)) s")
+        if let postgres = store as? PostgresTransferLogStore { try await postgres.vacuumAnalyze() }
 
         let full = try await time(clock) { _ = try await log.verify() }
         print("\(name): full verify (remembers the checkpoint)     \(format(full * 1000)) ms")
