@@ -240,3 +240,20 @@ struct TileTests {
         }
     }
 }
+
+extension TileTests {
+    @Test("an edited hourly tally fails full verification", arguments: StoreKind.allCases)
+    func editedTally(kind: StoreKind) async throws {
+        try await withLog(kind) { log, harness in
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000 - 800)  // on the hour
+            for i in 0..<6 {
+                _ = try await log.append(Fixtures.entry(i, time: t0.addingTimeInterval(Double(i)), decision: i % 2 == 0 ? .transfer : .refused))
+            }
+            #expect(try await log.verify().entries == 6)
+            try await harness.tamper("UPDATE log_hourly SET entries = entries - 1 WHERE decision = 'transfer'")
+            let error = await #expect(throws: LogVerificationError.self) { try await log.verify() }
+            #expect(error?.problem.contains("hourly tally of transfer entries") == true, "\(String(describing: error))")
+            #expect(error?.problem.contains("says 2 but 3 are stored") == true, "\(String(describing: error))")
+        }
+    }
+}

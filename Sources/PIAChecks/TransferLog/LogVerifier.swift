@@ -109,6 +109,28 @@ struct LogVerifier {
             entriesChecked: records.count, range: range)
     }
 
+    /// Checks the stored hourly tallies (what the overview, the PIA summary
+    /// and the volume check count from) against the verified entries'
+    /// columns; both must come from one snapshot.
+    static func checkTallies(_ stored: [HourlyTally], records: [StoredRecord]) throws {
+        struct Key: Hashable { var hour: Int, recipient: String, purpose: String, decision: String }
+        var expected: [Key: Int] = [:]
+        for record in records {
+            let key = Key(hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
+            expected[key, default: 0] += 1
+        }
+        var found: [Key: Int] = [:]
+        for tally in stored {
+            found[Key(hour: tally.hour, recipient: tally.recipient, purpose: tally.purpose, decision: tally.decision), default: 0] += tally.entries
+        }
+        for key in Set(expected.keys).union(found.keys).sorted(by: { ($0.hour, $0.recipient, $0.purpose, $0.decision) < ($1.hour, $1.recipient, $1.purpose, $1.decision) })
+        where expected[key, default: 0] != found[key, default: 0] {
+            throw LogVerificationError(
+                entry: nil,
+                problem: "hourly tally of \(key.decision) entries for \(key.recipient), \(key.purpose) in hour \(key.hour) says \(found[key, default: 0]) but \(expected[key, default: 0]) are stored (tally edited)")
+        }
+    }
+
     /// The first indexed column (what search, filters, statistics and the
     /// volume check read) that does not say what the hashed body says.
     static func unboundColumn(_ record: StoredRecord, _ entry: TransferLogEntry) -> String? {

@@ -180,15 +180,22 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     }
 
     public func snapshot() async throws -> LogSnapshot {
-        let entries = self.entries, heads = self.heads, logger = self.logger
+        let entries = self.entries, heads = self.heads, hourlyTable = schema.qualified("log_hourly"), logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
-            // One snapshot for both reads, so heads are never newer than entries.
+            // One snapshot for all reads, so heads and tallies are never newer than entries.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let rows = try await connection.query(
                 "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) ORDER BY seq",
                 logger: logger)
-            return LogSnapshot(
-                records: try await Self.records(rows), heads: try await Self.heads(connection, heads, from: 0, logger: logger))
+            let records = try await Self.records(rows)
+            let storedHeads = try await Self.heads(connection, heads, from: 0, logger: logger)
+            var hourly: [HourlyTally] = []
+            for try await (hour, recipient, purpose, decision, count) in try await connection.query(
+                "SELECT hour, recipient, purpose, decision, entries FROM \(unescaped: hourlyTable)", logger: logger
+            ).decode((Int64, String, String, String, Int64).self) {
+                hourly.append(HourlyTally(hour: Int(hour), recipient: recipient, purpose: purpose, decision: decision, entries: Int(count)))
+            }
+            return LogSnapshot(records: records, heads: storedHeads, hourly: hourly)
         }
     }
 

@@ -98,7 +98,10 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
             let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
                 StoredTreeHead(size: $0["size"], note: $0["note"])
             }
-            return LogSnapshot(records: records, heads: heads)
+            let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
+                HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
+            }
+            return LogSnapshot(records: records, heads: heads, hourly: hourly)
         }
     }
 

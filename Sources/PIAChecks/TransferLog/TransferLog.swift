@@ -229,6 +229,7 @@ public actor TransferLog: TransferHistory {
     public func verify(requiring quorum: WitnessQuorum?) async throws -> VerificationReport {
         let snapshot = try await store.snapshot()
         var report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        try LogVerifier.checkTallies(snapshot.hourly, records: snapshot.records)
         try? await remember(report, heads: snapshot.heads)
         report.witnessed = try quorum?.newestWitnessed(snapshot.heads)
         return report

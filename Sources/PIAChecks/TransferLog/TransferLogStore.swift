@@ -50,10 +50,13 @@ public protocol TransferLogStore: Sendable {
 public struct LogSnapshot: Sendable {
     public var records: [StoredRecord]
     public var heads: [StoredTreeHead]
+    /// The stored hourly tallies (`log_hourly`), read in the same transaction.
+    public var hourly: [HourlyTally]
 
-    public init(records: [StoredRecord], heads: [StoredTreeHead]) {
+    public init(records: [StoredRecord], heads: [StoredTreeHead], hourly: [HourlyTally] = []) {
         self.records = records
         self.heads = heads
+        self.hourly = hourly
     }
 }
 

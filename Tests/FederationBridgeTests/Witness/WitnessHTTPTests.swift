@@ -94,6 +94,7 @@ import Testing
                 try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 12")
                 try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 12")
                 try db.execute(sql: "UPDATE log_state SET size = 12, frontier = ? WHERE id = 1", arguments: [frontier])
+                try db.execute(sql: TallyRewrite.sql)
             }
             try queue.close()
             let rolledBackCollector = setup.collector(ports: [port], clock: clock)
@@ -141,6 +142,7 @@ import Testing
             try await queue.write { db in
                 try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 4")
                 try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 4")
+                try db.execute(sql: TallyRewrite.sql)
             }
             try queue.close()
             // The checkpoint verified by the first run is gone: incremental verify names the rollback.
