@@ -91,7 +91,7 @@ struct CommandLineTests {
         try? FileManager.default.removeItem(atPath: proofFile)
 
         try await harness.tamper("UPDATE log_entries SET body = CAST(REPLACE(CAST(body AS TEXT), 'refused', 'transfer') AS BLOB) WHERE seq = 3")
-        let tampered = try runProcess(bridge, ["log", "verify"] + common)
+        let tampered = try runProcess(bridge, ["log", "verify", "--full"] + common)
         #expect(tampered.status != 0)
         #expect(tampered.stderr.contains("entry 3"), "\(tampered.stderr)")
         await harness.cleanUp()

@@ -224,7 +224,11 @@ struct GuardedLog: Sendable {
         let tree = try CompactRange(size: 0, hashes: []).appending(leaves)
         try await harness.tamper(
             "DELETE FROM log_entries WHERE seq >= \(size); DELETE FROM log_tree_heads WHERE size > \(size); "
-                + "UPDATE log_state SET size = \(size), frontier = \(blob(tree.serialized)) WHERE id = 1")
+                + "UPDATE log_state SET size = \(size), frontier = \(blob(tree.serialized)) WHERE id = 1; "
+                // A thorough forger rebuilds the derived tables too: emptied, the store refills them from the entries when opened.
+                + "DELETE FROM log_tiles; DELETE FROM log_hourly; DELETE FROM log_hourly_refusals; "
+                + "DELETE FROM log_hourly_releases; DELETE FROM log_failed_checks; UPDATE log_derived SET size = 0")
+        try await harness.open().close()
     }
 
     /// Replaces entries from `start` on with `count` others, with correct

@@ -170,7 +170,7 @@ struct TransferLogStoreTests {
         }
     }
 
-    @Test("hourly transfer counts feed the volume check", arguments: StoreKind.allCases)
+    @Test("hourly transfer counts (counters kept at append) feed the volume check", arguments: StoreKind.allCases)
     func hourlyCounts(kind: StoreKind) async throws {
         try await withLog(kind) { log, _ in
             let now = Date(timeIntervalSince1970: 1_790_000_000)
@@ -180,9 +180,10 @@ struct TransferLogStoreTests {
             }
             _ = try await log.append(Fixtures.entry(99, time: now.addingTimeInterval(-5), decision: .refused))
             _ = try await log.append(Fixtures.entry(98, time: now.addingTimeInterval(-5), recipient: "https://other.example/saml"))
+            // UTC clock hours: `now` is 800 s into its hour.
             let counts = try await log.hourlyTransferCounts(recipient: Fixtures.recipient, hours: 4, now: now)
-            #expect(counts.current == 3)
-            #expect(counts.previous == [1, 0, 1, 2])
+            #expect(counts.current == 2)
+            #expect(counts.previous == [1, 0, 1, 3])
             let verdict = await PIAEvaluator(policy: try Fixtures.policy()).evaluate(Fixtures.request(), log: log)
             #expect(verdict.results.first { $0.id == "volume" }?.passed == true)
         }

@@ -66,6 +66,7 @@ extension BridgeApplication {
             clock: clock)
         flow.install(on: self)
         if !keys.tokenKeys.isEmpty { services.readiness.register(keys.readinessProbe) }
+        LogTileRoutes.install(on: router, log: TransferLog(store: logStore, verifier: transferLog.verifier))
         addService(MetadataRefresher(registry: registry, interval: configuration.metadata.refreshInterval, logger: logger))
         addService(ShutdownActions {
             await iamSmart.shutdown()

@@ -7,12 +7,28 @@ import PIAChecks
 struct ReviewLogReader: Sendable {
     let log: TransferLog
 
-    /// Entries matching `filter`, in sequence order.
-    ///
-    /// The log has no count query, so pages that need a total (search,
-    /// overview) read the matching set and count it here.
+    /// Every entry matching `filter`, in sequence order (for exports).
     func records(_ filter: ReviewFilter = ReviewFilter()) async throws -> [ReviewRecord] {
-        let entries = try await log.entries(filter: filter.logFilter, page: .all)
+        try await convert(try await log.entries(filter: filter.logFilter, page: .all))
+    }
+
+    /// How many entries match, and page `number` (from 1, clamped to the
+    /// last page) of them, newest first: one count and one page read.
+    func page(_ filter: ReviewFilter, number: Int, size: Int) async throws -> (matched: Int, page: Int, records: [ReviewRecord]) {
+        let matched = try await log.count(filter: filter.logFilter)
+        let page = min(number, max(1, (matched + size - 1) / size))
+        let entries = try await log.entries(filter: filter.logFilter, page: Page(offset: (page - 1) * size, limit: size), newestFirst: true)
+        return (matched, page, try await convert(entries))
+    }
+
+    /// Volumes for a purpose (or all) and period from the log's hourly tallies.
+    func statistics(_ filter: ReviewFilter) async throws -> ReviewStatistics {
+        let tallies = try await log.tallies(purpose: filter.purpose, from: filter.from, until: filter.until)
+        let bounds = try await log.timeBounds(filter: LogFilter(purpose: filter.purpose, from: filter.from, until: filter.until))
+        return ReviewStatistics(tallies: tallies, first: bounds?.lowerBound, last: bounds?.upperBound)
+    }
+
+    private func convert(_ entries: [SequencedEntry]) async throws -> [ReviewRecord] {
         var records: [ReviewRecord] = []
         records.reserveCapacity(entries.count)
         for entry in entries {
@@ -31,16 +47,21 @@ struct ReviewLogReader: Sendable {
         return try await record(entry)
     }
 
-    /// Recomputes the tree and checks every signed tree head (the log's own
-    /// `verify`); the banner's checkpoint and time come from the same
-    /// snapshot, so appends running meanwhile cannot make it disagree.
+    /// Checks what was appended since the last verified checkpoint (the
+    /// log's incremental verify); the banner shows the checkpoint that run
+    /// verified, so appends running meanwhile cannot make it disagree.
     func integrity() async -> ReviewIntegrityStatus {
         do {
-            let report = try await log.verify()
+            let report = try await log.verifyIncrementally()
             guard report.entries > 0, let note = report.checkpoint else { return .empty }
             let checkpoint = try log.verifier.verify(noteText: note)
+            var time = report.lastEntryTime
+            if time == nil, let last = try await log.store.records(from: checkpoint.size - 1, limit: 1).first {
+                // Nothing new since the last run: the stored time of its last entry.
+                time = Date(timeIntervalSince1970: Double(last.timeMillis) / 1000)
+            }
             return .verified(
-                checkpointSize: checkpoint.size, checkpointTime: report.lastEntryTime,
+                checkpointSize: checkpoint.size, checkpointTime: time,
                 rootHex: ReviewFormat.hex(checkpoint.rootHash))
         } catch let error as LogVerificationError {
             return .failed(firstBadEntry: error.entry, reason: error.problem)

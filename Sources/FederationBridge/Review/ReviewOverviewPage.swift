@@ -19,8 +19,8 @@ struct ReviewOverviewPage: Sendable {
     /// How many of the newest entries the overview lists.
     static let latestCount = 10
 
-    init(base: String, records: [ReviewRecord], integrity: ReviewIntegrityStatus) {
-        let statistics = ReviewStatistics(records)
+    /// - Parameter latest: the newest entries, newest first.
+    init(base: String, statistics: ReviewStatistics, latest: [ReviewRecord], integrity: ReviewIntegrityStatus) {
         self.base = base
         verified = integrity.isVerified || integrity == .empty
         banner = integrity.message
@@ -39,7 +39,7 @@ struct ReviewOverviewPage: Sendable {
         recipientChart = ReviewChart.horizontal(title: "Entries by recipient", bars: statistics.byRecipient)
         purposeChart = ReviewChart.horizontal(title: "Entries by purpose", bars: statistics.byPurpose)
         checkChart = ReviewChart.horizontal(title: "Refusals by failed check", bars: statistics.refusalsByCheck, width: 1100)
-        rows = records.sorted { $0.sequence > $1.sequence }.prefix(Self.latestCount).map(ReviewEntryRow.init)
+        rows = latest.prefix(Self.latestCount).map(ReviewEntryRow.init)
     }
 
     static let template = """

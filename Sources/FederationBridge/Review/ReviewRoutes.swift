@@ -98,9 +98,10 @@ public struct ReviewRoutes: Sendable {
     // MARK: Pages
 
     private func overview(_ request: Request) async throws -> Rendered {
-        let records = try await reader.records()
+        let statistics = try await reader.statistics(ReviewFilter())
+        let latest = try await reader.page(ReviewFilter(), number: 1, size: ReviewOverviewPage.latestCount).records
         let integrity = await reader.integrity()
-        let page = ReviewOverviewPage(base: basePath, records: records, integrity: integrity)
+        let page = ReviewOverviewPage(base: basePath, statistics: statistics, latest: latest, integrity: integrity)
         return .page(template: "overview", page: page, title: "Overview")
     }
 
@@ -109,9 +110,9 @@ public struct ReviewRoutes: Sendable {
     private func search(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
-        let page = try Self.pageNumber(query)
+        let found = try await reader.page(filter, number: try Self.pageNumber(query), size: ReviewSearchPage.pageSize)
         let searchPage = ReviewSearchPage(
-            base: basePath, filter: filter, query: query, page: page, matching: try await reader.records(filter),
+            base: basePath, filter: filter, query: query, page: found.page, matched: found.matched, rows: found.records,
             choices: (recipients: context.recipientIDs, purposes: context.purposeIDs, checks: Self.checkIDs))
         return .page(template: "search", page: searchPage, title: "Search")
     }
@@ -149,16 +150,16 @@ public struct ReviewRoutes: Sendable {
     private func summary(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
-        var records: [ReviewRecord]?
+        var statistics: ReviewStatistics?
         if let purpose = filter.purpose {
-            let matching = try await reader.records(filter)
+            let matching = try await reader.statistics(filter)
             // A purpose since removed from the policy can still be summarised
             // from its entries; one that is in neither is a typo.
-            guard !matching.isEmpty || context.purpose(purpose) != nil else { throw ReviewRequestError.noSuchPurpose(purpose) }
-            records = matching
+            guard matching.total > 0 || context.purpose(purpose) != nil else { throw ReviewRequestError.noSuchPurpose(purpose) }
+            statistics = matching
         }
         let page = ReviewSummaryPage(
-            base: basePath, purposes: context.purposeIDs, query: query, filter: filter, records: records, context: context,
+            base: basePath, purposes: context.purposeIDs, query: query, filter: filter, statistics: statistics, context: context,
             integrity: await reader.integrity(), reviewer: reviewer, now: Date())
         return .page(template: "summary", page: page, title: "PIA summary\(filter.purpose.map { ": \($0)" } ?? "")")
     }

@@ -27,8 +27,9 @@ struct ReviewSearchPage: Sendable {
     /// - Parameters:
     ///   - choices: values offered in the drop-downs (from the policy and the standard checks).
     ///   - query: the raw query, so the form shows what the reviewer typed.
+    ///   - page: the page shown (already clamped to the last one); `rows` are its entries, newest first.
     init(
-        base: String, filter: ReviewFilter, query: ReviewQuery, page: Int, matching: [ReviewRecord],
+        base: String, filter: ReviewFilter, query: ReviewQuery, page: Int, matched: Int, rows: [ReviewRecord],
         choices: (recipients: [String], purposes: [String], checks: [String])
     ) {
         self.base = base
@@ -43,13 +44,12 @@ struct ReviewSearchPage: Sendable {
         checks = options(choices.checks, filter.failedCheck)
         from = query["from"] ?? ""
         to = query["to"] ?? ""
-        matched = matching.count
-        pages = max(1, (matching.count + Self.pageSize - 1) / Self.pageSize)
+        self.matched = matched
+        pages = max(1, (matched + Self.pageSize - 1) / Self.pageSize)
         self.page = min(page, pages)
         filterText = filter.isEmpty ? "no filter" : filter.auditDescription
         exportQuery = ReviewQuery.encode(filter.queryItems)
-        let newestFirst = matching.sorted { $0.sequence > $1.sequence }
-        rows = newestFirst.dropFirst((self.page - 1) * Self.pageSize).prefix(Self.pageSize).map(ReviewEntryRow.init)
+        self.rows = rows.prefix(Self.pageSize).map(ReviewEntryRow.init)
         let current = self.page
         previousQuery = current > 1 ? ReviewQuery.encode(filter.queryItems + [("page", String(current - 1))]) : nil
         nextQuery = current < pages ? ReviewQuery.encode(filter.queryItems + [("page", String(current + 1))]) : nil

@@ -1,7 +1,8 @@
 import Foundation
+import PIAChecks
 
 /// Counts over a set of log entries, as the overview and the PIA summary
-/// show them.
+/// show them, from the hourly tallies the log keeps at append time.
 struct ReviewStatistics: Sendable {
     let total: Int
     let transfers: Int
@@ -12,6 +13,8 @@ struct ReviewStatistics: Sendable {
     let byPurpose: [ReviewChart.Bar]
     /// Refusals per failed check; an entry refused by two checks counts for both.
     let refusalsByCheck: [ReviewChart.Bar]
+    /// Attributes released by transfers: name → (transform chains, count).
+    let releases: [String: (transforms: Set<String>, count: Int)]
     let timeline: [ReviewChart.Bar]
     let first: Date?
     let last: Date?
@@ -19,40 +22,50 @@ struct ReviewStatistics: Sendable {
     /// Longest timeline drawn; hourly buckets are used while they fit.
     static let maximumBuckets = 60
 
-    init(_ records: [ReviewRecord]) {
-        total = records.count
-        transfers = records.count(where: { $0.decision == .transfer })
-        refusals = records.count(where: { $0.decision == .refused })
-        declines = records.count(where: { $0.decision == .declined })
-        byRecipient = Self.group(records, by: { [$0.recipient] })
-        byPurpose = Self.group(records, by: { [$0.purpose] })
-        refusalsByCheck = Self.group(records.filter { $0.decision == .refused }, by: { $0.failedChecks })
-        first = records.map(\.time).min()
-        last = records.map(\.time).max()
-        timeline = Self.timeline(records, first: first, last: last)
+    init(tallies: LogTallies, first: Date?, last: Date?) {
+        let counts = tallies.entries.map { (tally: $0, decision: TransferDecision(rawValue: $0.decision)) }
+        total = tallies.entries.reduce(0) { $0 + $1.entries }
+        transfers = counts.filter { $0.decision == .transfer }.reduce(0) { $0 + $1.tally.entries }
+        refusals = counts.filter { $0.decision == .refused }.reduce(0) { $0 + $1.tally.entries }
+        declines = counts.filter { $0.decision == .declined }.reduce(0) { $0 + $1.tally.entries }
+        byRecipient = Self.group(counts.map { ($0.tally.recipient, $0.decision, $0.tally.entries) })
+        byPurpose = Self.group(counts.map { ($0.tally.purpose, $0.decision, $0.tally.entries) })
+        refusalsByCheck = Self.group(tallies.refusals.map { ($0.check, .refused, $0.entries) })
+        var releases: [String: (transforms: Set<String>, count: Int)] = [:]
+        for release in tallies.releases {
+            var entry = releases[release.attribute] ?? ([], 0)
+            entry.count += release.entries
+            entry.transforms.insert(release.transforms)
+            releases[release.attribute] = entry
+        }
+        self.releases = releases
+        self.first = first
+        self.last = last
+        timeline = Self.timeline(counts, first: first, last: last)
     }
 
     /// Bars sorted by volume, largest first, then by label for a stable order.
-    private static func group(_ records: [ReviewRecord], by keys: (ReviewRecord) -> [String]) -> [ReviewChart.Bar] {
-        var counts: [String: (transfers: Int, refusals: Int)] = [:]
-        for record in records {
-            for key in keys(record) {
-                var count = counts[key] ?? (0, 0)
-                switch record.decision {
-                case .transfer: count.transfers += 1
-                case .refused: count.refusals += 1
-                case .declined: break
-                }
-                counts[key] = count
+    /// Charts draw transfers and refusals; declines are left out of the bars.
+    private static func group(_ counts: [(key: String, decision: TransferDecision?, count: Int)]) -> [ReviewChart.Bar] {
+        var totals: [String: (transfers: Int, refusals: Int)] = [:]
+        for (key, decision, count) in counts {
+            var total = totals[key] ?? (0, 0)
+            switch decision {
+            case .transfer: total.transfers += count
+            case .refused: total.refusals += count
+            case .declined, nil: break
             }
+            totals[key] = total
         }
-        return counts.map { ReviewChart.Bar(label: $0.key, transfers: $0.value.transfers, refusals: $0.value.refusals) }
+        return totals.map { ReviewChart.Bar(label: $0.key, transfers: $0.value.transfers, refusals: $0.value.refusals) }
             .sorted { ($0.total, $1.label) > ($1.total, $0.label) }
     }
 
     /// Buckets by hour when the entries span at most `maximumBuckets` hours,
     /// otherwise by day; empty buckets are kept so gaps show as gaps.
-    private static func timeline(_ records: [ReviewRecord], first: Date?, last: Date?) -> [ReviewChart.Bar] {
+    private static func timeline(
+        _ tallies: [(tally: HourlyTally, decision: TransferDecision?)], first: Date?, last: Date?
+    ) -> [ReviewChart.Bar] {
         guard let first, let last else { return [] }
         let calendar = ReviewFormat.utcCalendar
         let hourly = last.timeIntervalSince(first) < Double(maximumBuckets) * 3600
@@ -68,12 +81,13 @@ struct ReviewStatistics: Sendable {
         let slots = (bucketCount + width - 1) / width
         var transfers = Array(repeating: 0, count: slots)
         var refusals = Array(repeating: 0, count: slots)
-        for record in records {
-            let index = min(slots - 1, max(0, Int(bucketStart(record.time).timeIntervalSince(start) / step) / width))
-            switch record.decision {
-            case .transfer: transfers[index] += 1
-            case .refused: refusals[index] += 1
-            case .declined: break
+        for (tally, decision) in tallies {
+            let time = Date(timeIntervalSince1970: Double(tally.hour) * 3600)
+            let index = min(slots - 1, max(0, Int(bucketStart(time).timeIntervalSince(start) / step) / width))
+            switch decision {
+            case .transfer: transfers[index] += tally.entries
+            case .refused: refusals[index] += tally.entries
+            case .declined, nil: break
             }
         }
         return (0..<slots).map { slot in

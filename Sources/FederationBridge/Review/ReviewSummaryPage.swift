@@ -64,7 +64,7 @@ struct ReviewSummaryPage: Sendable {
     let report: Report?
 
     init(
-        base: String, purposes: [String], query: ReviewQuery, filter: ReviewFilter, records: [ReviewRecord]?,
+        base: String, purposes: [String], query: ReviewQuery, filter: ReviewFilter, statistics: ReviewStatistics?,
         context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date
     ) {
         self.base = base
@@ -72,21 +72,11 @@ struct ReviewSummaryPage: Sendable {
         self.purposes = offered.map { Option(value: $0, selected: $0 == filter.purpose) }
         from = query["from"] ?? ""
         to = query["to"] ?? ""
-        guard let records, let purpose = filter.purpose else {
+        guard let statistics, let purpose = filter.purpose else {
             report = nil
             return
         }
-        let statistics = ReviewStatistics(records)
         let purposeInfo = context.purpose(purpose)
-        var attributeCounts: [String: (transforms: Set<String>, count: Int)] = [:]
-        for record in records where record.decision == .transfer {
-            for attribute in record.released {
-                var entry = attributeCounts[attribute.name] ?? ([], 0)
-                entry.count += 1
-                entry.transforms.insert(attribute.transforms.isEmpty ? "none" : attribute.transforms.joined(separator: " → "))
-                attributeCounts[attribute.name] = entry
-            }
-        }
         let periodStart = filter.from ?? statistics.first
         let periodEnd = filter.until ?? statistics.last
         let period = [periodStart, periodEnd].map { $0.map(ReviewFormat.readable) ?? "…" }.joined(separator: " – ")
@@ -103,7 +93,7 @@ struct ReviewSummaryPage: Sendable {
             declines: statistics.declines,
             refusalRate: statistics.total == 0 ? "—" : String(format: "%.1f %%", 100 * Double(statistics.refusals) / Double(statistics.total)),
             refusalsByCheck: statistics.refusalsByCheck.map { CountRow(name: $0.label, count: $0.refusals) },
-            attributes: attributeCounts.sorted { $0.key < $1.key }.map { name, value in
+            attributes: statistics.releases.sorted { $0.key < $1.key }.map { name, value in
                 AttributeRow(
                     name: name, transforms: value.transforms.sorted().joined(separator: "; "), count: value.count,
                     necessity: purposeInfo?.necessity[name] ?? "not allowed by the current policy")

@@ -22,19 +22,6 @@ public struct LogFilter: Sendable, Hashable {
         self.from = from
         self.until = until
     }
-
-    func matches(_ record: StoredRecord, entry: TransferLogEntry?) -> Bool {
-        if let recipient, record.recipient != recipient { return false }
-        if let purpose, record.purpose != purpose { return false }
-        if let decision, record.decision != decision.rawValue { return false }
-        let time = Date(timeIntervalSince1970: Double(record.timeMillis) / 1000)
-        if let from, time < from { return false }
-        if let until, time >= until { return false }
-        if let failedCheck {
-            guard let entry, entry.checks.contains(where: { $0.id == failedCheck && !$0.passed }) else { return false }
-        }
-        return true
-    }
 }
 
 /// A window of results.

@@ -12,6 +12,11 @@ public struct VerificationReport: Sendable, Hashable {
     public var lastEntryTime: Date?
     /// The newest checkpoint a quorum of witnesses cosigned, when asked for.
     public var witnessed: WitnessedCheckpoint?
+    /// Entries hashed in this run: all of them, or those after the
+    /// checkpoint an incremental run continued from.
+    public var entriesChecked: Int
+    /// The tree's right edge at `entries`, to continue from next time.
+    var range: CompactRange
 
     public var summary: String {
         "verified \(entries) entries, root \(rootHash.hex)"
@@ -28,21 +33,25 @@ public struct VerificationReport: Sendable, Hashable {
 struct LogVerifier {
     let verifier: TreeHeadVerifier
 
-    func verify(records: [StoredRecord], heads: [StoredTreeHead]) throws -> VerificationReport {
+    /// Checks `records` as the entries after `start` (the whole log when
+    /// `start` is empty); `heads` are the signed tree heads from `start.size` on.
+    func verify(records: [StoredRecord], heads: [StoredTreeHead], from start: CompactRange = CompactRange()) throws -> VerificationReport {
         var headsBySize: [Int: StoredTreeHead] = [:]
         for head in heads {
             headsBySize[head.size] = head
         }
-        var range = CompactRange()
+        var range = start
         var redacted = 0
-        var lastGoodHead = 0
+        var lastGoodHead = start.size
         var checked = 0
         var lastTime: Date?
-        if let empty = headsBySize[0] {
-            try check(head: empty, root: range.root, from: 0)
+        if let first = headsBySize[start.size] {
+            try check(head: first, root: range.root, from: start.size)
             checked += 1
         }
-        for (index, record) in records.enumerated() {
+        let end = start.size + records.count
+        for (offset, record) in records.enumerated() {
+            let index = start.size + offset
             if record.seq > index {
                 throw LogVerificationError(entry: index, problem: "missing (the next stored entry is \(record.seq))")
             }
@@ -84,19 +93,42 @@ struct LogVerifier {
                 checked += 1
             }
         }
-        if let beyond = heads.map(\.size).filter({ $0 > records.count }).min() {
+        if let beyond = heads.map(\.size).filter({ $0 > end }).min() {
             throw LogVerificationError(
-                entry: records.count,
-                problem: "missing: a signed tree head covers \(beyond) entries but only \(records.count) are stored")
+                entry: end,
+                problem: "missing: a signed tree head covers \(beyond) entries but only \(end) are stored")
         }
-        if !records.isEmpty, headsBySize[records.count] == nil {
+        if !records.isEmpty, headsBySize[end] == nil {
             throw LogVerificationError(
                 entry: lastGoodHead,
-                problem: "entries \(lastGoodHead)–\(records.count - 1) are not covered by any signed tree head")
+                problem: "entries \(lastGoodHead)–\(end - 1) are not covered by any signed tree head")
         }
         return VerificationReport(
-            entries: records.count, rootHash: range.root, treeHeadsChecked: checked, redactedEntries: redacted,
-            checkpoint: headsBySize[records.count]?.note, lastEntryTime: lastTime, witnessed: nil)
+            entries: end, rootHash: range.root, treeHeadsChecked: checked, redactedEntries: redacted,
+            checkpoint: headsBySize[end]?.note, lastEntryTime: lastTime, witnessed: nil,
+            entriesChecked: records.count, range: range)
+    }
+
+    /// Checks the stored hourly tallies (what the overview, the PIA summary
+    /// and the volume check count from) against the verified entries'
+    /// columns; both must come from one snapshot.
+    static func checkTallies(_ stored: [HourlyTally], records: [StoredRecord]) throws {
+        struct Key: Hashable { var hour: Int, recipient: String, purpose: String, decision: String }
+        var expected: [Key: Int] = [:]
+        for record in records {
+            let key = Key(hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
+            expected[key, default: 0] += 1
+        }
+        var found: [Key: Int] = [:]
+        for tally in stored {
+            found[Key(hour: tally.hour, recipient: tally.recipient, purpose: tally.purpose, decision: tally.decision), default: 0] += tally.entries
+        }
+        for key in Set(expected.keys).union(found.keys).sorted(by: { ($0.hour, $0.recipient, $0.purpose, $0.decision) < ($1.hour, $1.recipient, $1.purpose, $1.decision) })
+        where expected[key, default: 0] != found[key, default: 0] {
+            throw LogVerificationError(
+                entry: nil,
+                problem: "hourly tally of \(key.decision) entries for \(key.recipient), \(key.purpose) in hour \(key.hour) says \(found[key, default: 0]) but \(expected[key, default: 0]) are stored (tally edited)")
+        }
     }
 
     /// The first indexed column (what search, filters, statistics and the

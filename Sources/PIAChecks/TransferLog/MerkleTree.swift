@@ -92,11 +92,22 @@ public struct CompactRange: Sendable, Hashable {
     }
 
     public mutating func append(_ leafHash: Data) {
+        append(leafHash) { _, _, _ in }
+    }
+
+    /// Appends a leaf and hands every node it completes to `completed`
+    /// (height, index at that height, hash), the leaf itself first; the
+    /// hash tiles are filled from these.
+    mutating func append(_ leafHash: Data, completed: (_ height: Int, _ index: Int, _ hash: Data) -> Void) {
         var node = leafHash
         var bits = size
+        var height = 0
+        completed(0, size, node)
         while bits & 1 == 1 {
             node = MerkleTree.nodeHash(hashes.removeLast(), node)
             bits >>= 1
+            height += 1
+            completed(height, size >> height, node)
         }
         hashes.append(node)
         size += 1

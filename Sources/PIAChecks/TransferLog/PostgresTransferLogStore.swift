@@ -7,16 +7,18 @@ import PostgresNIO
 /// their transaction, so instances take turns and sequence numbers stay
 /// contiguous; the commit (with the server's default `synchronous_commit`)
 /// is the durability point.
-public final class PostgresTransferLogStore: TransferLogStore {
+public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     let client: PostgresClient
     let runner: Task<Void, Never>
     let schema: SQLIdentifier
     let logger: Logger
+    let sql: LogSQL
 
     private init(client: PostgresClient, schema: SQLIdentifier, logger: Logger) {
         self.client = client
         self.schema = schema
         self.logger = logger
+        self.sql = LogSQL(dialect: .postgres, prefix: schema.quoted + ".")
         self.runner = Task { await client.run() }
     }
 
@@ -89,6 +91,10 @@ public final class PostgresTransferLogStore: TransferLogStore {
             try await connection.query(
                 "INSERT INTO \(unescaped: state) (id, size, frontier) VALUES (1, 0, ''::bytea) ON CONFLICT DO NOTHING",
                 logger: logger)
+            for statement in sql.schema + [sql.initialiseDerived] {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
+            try await backfillDerived(connection)
         }
     }
 
@@ -123,6 +129,7 @@ public final class PostgresTransferLogStore: TransferLogStore {
                 unsafeSQL: "INSERT INTO \(entries) (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root) VALUES "
                     + values.joined(separator: ", "),
                 binds: binds), logger: logger)
+            try await self.write(plan.derived, size: plan.range.size, connection)
             try await connection.query(
                 "INSERT INTO \(unescaped: heads) (size, note) VALUES (\(Int64(plan.head.size)), \(plan.head.note))",
                 logger: logger)
@@ -162,18 +169,6 @@ public final class PostgresTransferLogStore: TransferLogStore {
         return result
     }
 
-    public func transferTimes(recipient: String, since: Date) async throws -> [Date] {
-        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded())
-        let rows = try await client.query(
-            "SELECT time_ms FROM \(unescaped: entries) WHERE recipient = \(recipient) AND decision = 'transfer' AND time_ms >= \(sinceMillis)",
-            logger: logger)
-        var result: [Date] = []
-        for try await time in rows.decode(Int64.self) {
-            result.append(Date(timeIntervalSince1970: Double(time) / 1000))
-        }
-        return result
-    }
-
     public func redact(before: Date) async throws -> Int {
         let cutoff = Int64((before.timeIntervalSince1970 * 1000).rounded())
         let rows = try await client.query(
@@ -185,15 +180,22 @@ public final class PostgresTransferLogStore: TransferLogStore {
     }
 
     public func snapshot() async throws -> LogSnapshot {
-        let entries = self.entries, heads = self.heads, logger = self.logger
+        let entries = self.entries, heads = self.heads, hourlyTable = schema.qualified("log_hourly"), logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
-            // One snapshot for both reads, so heads are never newer than entries.
+            // One snapshot for all reads, so heads and tallies are never newer than entries.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             let rows = try await connection.query(
                 "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) ORDER BY seq",
                 logger: logger)
-            return LogSnapshot(
-                records: try await Self.records(rows), heads: try await Self.heads(connection, heads, from: 0, logger: logger))
+            let records = try await Self.records(rows)
+            let storedHeads = try await Self.heads(connection, heads, from: 0, logger: logger)
+            var hourly: [HourlyTally] = []
+            for try await (hour, recipient, purpose, decision, count) in try await connection.query(
+                "SELECT hour, recipient, purpose, decision, entries FROM \(unescaped: hourlyTable)", logger: logger
+            ).decode((Int64, String, String, String, Int64).self) {
+                hourly.append(HourlyTally(hour: Int(hour), recipient: recipient, purpose: purpose, decision: decision, entries: Int(count)))
+            }
+            return LogSnapshot(records: records, heads: storedHeads, hourly: hourly)
         }
     }
 
@@ -231,6 +233,113 @@ public final class PostgresTransferLogStore: TransferLogStore {
         var changed = 0
         for try await _ in rows.decode(Int64.self) { changed += 1 }
         return changed == 1
+    }
+
+    // MARK: Derived tables
+
+    /// Adds tiles, tallies and failed checks of one batch inside the
+    /// caller's transaction.
+    private func write(_ derived: DerivedRows, size: Int, _ connection: PostgresConnection) async throws {
+        for append in derived.tiles {
+            let stored = try LogSQL.checkTile(append, stored: try await Self.rows(sql.readTile(append.tile), [.blob], connection, logger).first?[0].data)
+            _ = try await Self.rows(sql.writeTile(append, stored: stored), [], connection, logger)
+        }
+        for statement in sql.inserts(derived) + [sql.setDerivedSize(size)] {
+            _ = try await Self.rows(statement, [], connection, logger)
+        }
+    }
+
+    /// Fills the derived tables of a log written before they existed, under
+    /// the tree-state row lock so no append can interleave.
+    private func backfillDerived(_ connection: PostgresConnection) async throws {
+        let size = try await Self.rows(
+            SQLStatement(sql: "SELECT size FROM \(state) WHERE id = 1 FOR UPDATE", values: []), [.integer], connection, logger
+        ).first?[0].int ?? 0
+        let derivedSize = try await Self.rows(SQLStatement(sql: sql.derivedSize, values: []), [.integer], connection, logger).first?[0].int ?? 0
+        guard derivedSize < size else { return }
+        guard derivedSize == 0 else { throw TransferLogError.corrupt("derived tables cover \(derivedSize) of \(size) entries") }
+        var range = CompactRange()
+        while range.size < size {
+            let records = try await Self.rows(
+                SQLStatement(
+                    sql: "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
+                    values: [.integer(Int64(range.size))]),
+                Self.entryColumns, connection, logger
+            ).map(Self.record)
+            guard !records.isEmpty, records.enumerated().allSatisfy({ $0.element.seq == range.size + $0.offset }) else {
+                throw TransferLogError.corrupt("entries missing near \(range.size); run verify")
+            }
+            let decoded = records.map { $0.body.flatMap { try? EntryBody.decode($0).entry } }
+            try await write(DerivedRows(records: records, entries: decoded, start: range), size: range.size + records.count, connection)
+            for record in records { range.append(record.leafHash) }
+        }
+    }
+
+    private static func rows(
+        _ statement: SQLStatement, _ columns: [SQLColumn], _ connection: PostgresConnection, _ logger: Logger
+    ) async throws -> [[SQLValue]] {
+        var binds = PostgresBindings(capacity: statement.values.count)
+        for value in statement.values {
+            switch value {
+            case .text(let text): binds.append(text)
+            case .integer(let number): binds.append(number)
+            case .blob(let data): try binds.append(data)
+            case .null: binds.appendNull()
+            }
+        }
+        let rows = try await connection.query(PostgresQuery(unsafeSQL: statement.sql, binds: binds), logger: logger)
+        var result: [[SQLValue]] = []
+        for try await row in rows {
+            let cells = row.makeRandomAccess()
+            result.append(try columns.enumerated().map { index, column -> SQLValue in
+                switch column {
+                case .integer: .integer(try cells[index].decode(Int64.self))
+                case .text: .text(try cells[index].decode(String.self))
+                case .blob: .blob(try cells[index].decode(Data.self))
+                case .optionalBlob: try cells[index].decode(Data?.self).map(SQLValue.blob) ?? .null
+                }
+            })
+        }
+        return result
+    }
+
+    func fetch(_ statement: SQLStatement, _ columns: [SQLColumn]) async throws -> [[SQLValue]] {
+        let logger = self.logger
+        return try await client.withConnection { connection in
+            try await Self.rows(statement, columns, connection, logger)
+        }
+    }
+
+    func execute(_ statement: SQLStatement) async throws {
+        _ = try await fetch(statement, [])
+    }
+
+    // MARK: Indexed reads
+
+    public func treeHeads(from size: Int) async throws -> [StoredTreeHead] { try await queryTreeHeads(from: size, latestOnly: false) }
+    public func latestTreeHead() async throws -> StoredTreeHead? { try await queryTreeHeads(from: 0, latestOnly: true).first }
+    public func treeHead(size: Int) async throws -> StoredTreeHead? { try await queryTreeHead(size: size) }
+    public func tiles(_ ids: Set<TileID>) async throws -> [TileID: Data] { try await queryTiles(ids) }
+    public func search(_ filter: LogFilter, page: Page, newestFirst: Bool) async throws -> [StoredRecord] {
+        try await querySearch(filter, page: page, newestFirst: newestFirst)
+    }
+    public func count(_ filter: LogFilter) async throws -> Int { try await queryCount(filter) }
+    public func timeBounds(_ filter: LogFilter) async throws -> ClosedRange<Int64>? { try await queryTimeBounds(filter) }
+    public func tallies(purpose: String?, hours: Range<Int>?) async throws -> LogTallies {
+        try await queryTallies(purpose: purpose, hours: hours)
+    }
+    public func transferCounts(recipient: String, hours: ClosedRange<Int>) async throws -> [Int: Int] {
+        try await queryTransferCounts(recipient: recipient, hours: hours)
+    }
+    public func verifiedState(verifier: String) async throws -> VerifiedState? { try await queryVerifiedState(verifier: verifier) }
+    public func saveVerifiedState(_ state: VerifiedState, verifier: String) async throws {
+        try await storeVerifiedState(state, verifier: verifier)
+    }
+
+    /// `VACUUM ANALYZE` of the entry table: what autovacuum does on a running
+    /// server, run by the benchmark right after its bulk load.
+    public func vacuumAnalyze() async throws {
+        try await client.query(PostgresQuery(unsafeSQL: "VACUUM ANALYZE \(entries)"), logger: logger)
     }
 
     /// Drops the whole schema; for tests that isolate themselves by schema.

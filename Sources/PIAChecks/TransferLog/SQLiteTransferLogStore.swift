@@ -3,8 +3,9 @@ import GRDB
 
 /// The embedded store: one SQLite file in WAL mode with `synchronous=FULL`,
 /// so a commit is on disk before `append` returns.
-public final class SQLiteTransferLogStore: TransferLogStore {
+public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
     let pool: DatabasePool
+    let sql = LogSQL(dialect: .sqlite, prefix: "")
 
     public init(path: String) throws {
         do {
@@ -30,6 +31,10 @@ public final class SQLiteTransferLogStore: TransferLogStore {
                     );
                     INSERT OR IGNORE INTO log_state (id, size, frontier) VALUES (1, 0, x'');
                     """)
+                for statement in sql.schema + [sql.initialiseDerived] {
+                    try db.execute(sql: statement)
+                }
+                try backfillDerived(db)
             }
         } catch {
             throw TransferLogError.storeUnavailable("cannot open SQLite log: \(error)")
@@ -44,14 +49,14 @@ public final class SQLiteTransferLogStore: TransferLogStore {
             }
             let range = try CompactRange(size: state["size"], serialized: state["frontier"] ?? Data())
             let plan = try AppendPlan(entries: entries, range: range, signer: signer)
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO log_entries (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """)
             for r in plan.records {
-                try db.execute(
-                    sql: """
-                        INSERT INTO log_entries (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [r.seq, r.timeMillis, r.recipient, r.purpose, r.decision, r.body, r.leafHash, r.treeRoot])
+                try insert.execute(arguments: [r.seq, r.timeMillis, r.recipient, r.purpose, r.decision, r.body, r.leafHash, r.treeRoot])
             }
+            try write(plan.derived, size: plan.range.size, db)
             try db.execute(sql: "INSERT INTO log_tree_heads (size, note) VALUES (?, ?)", arguments: [plan.head.size, plan.head.note])
             try db.execute(
                 sql: "UPDATE log_state SET size = ?, frontier = ? WHERE id = 1",
@@ -66,12 +71,7 @@ public final class SQLiteTransferLogStore: TransferLogStore {
                 db,
                 sql: "SELECT * FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT ?",
                 arguments: [from, limit ?? -1])
-            return rows.map { row in
-                StoredRecord(
-                    seq: row["seq"], timeMillis: row["time_ms"], recipient: row["recipient"],
-                    purpose: row["purpose"], decision: row["decision"], body: row["body"],
-                    leafHash: row["leaf_hash"] ?? Data(), treeRoot: row["tree_root"] ?? Data())
-            }
+            return rows.map(Self.record)
         }
     }
 
@@ -80,17 +80,6 @@ public final class SQLiteTransferLogStore: TransferLogStore {
             try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
                 StoredTreeHead(size: $0["size"], note: $0["note"])
             }
-        }
-    }
-
-    public func transferTimes(recipient: String, since: Date) async throws -> [Date] {
-        let sinceMillis = Int64((since.timeIntervalSince1970 * 1000).rounded())
-        return try await pool.read { db in
-            try Int64.fetchAll(
-                db,
-                sql: "SELECT time_ms FROM log_entries WHERE recipient = ? AND decision = 'transfer' AND time_ms >= ?",
-                arguments: [recipient, sinceMillis]
-            ).map { Date(timeIntervalSince1970: Double($0) / 1000) }
         }
     }
 
@@ -109,7 +98,10 @@ public final class SQLiteTransferLogStore: TransferLogStore {
             let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
                 StoredTreeHead(size: $0["size"], note: $0["note"])
             }
-            return LogSnapshot(records: records, heads: heads)
+            let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
+                HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
+            }
+            return LogSnapshot(records: records, heads: heads, hourly: hourly)
         }
     }
 
@@ -148,11 +140,105 @@ public final class SQLiteTransferLogStore: TransferLogStore {
         return try DatabasePool(path: path, configuration: configuration)
     }
 
+    // MARK: Derived tables
+
+    /// Adds tiles, tallies and failed checks of one batch; the caller's
+    /// transaction makes them part of the append.
+    private func write(_ derived: DerivedRows, size: Int, _ db: Database) throws {
+        for append in derived.tiles {
+            let read = sql.readTile(append.tile)
+            let stored = try LogSQL.checkTile(append, stored: try Data.fetchOne(db, sql: read.sql, arguments: Self.arguments(read.values)))
+            try run(sql.writeTile(append, stored: stored), db)
+        }
+        for statement in sql.inserts(derived) {
+            try run(statement, db)
+        }
+        try run(sql.setDerivedSize(size), db)
+    }
+
+    /// Fills the derived tables of a log written before they existed, in
+    /// the opening transaction, so no append can interleave.
+    private func backfillDerived(_ db: Database) throws {
+        let derivedSize = try Int.fetchOne(db, sql: sql.derivedSize) ?? 0
+        let size = try Int.fetchOne(db, sql: "SELECT size FROM log_state WHERE id = 1") ?? 0
+        guard derivedSize < size else { return }
+        guard derivedSize == 0 else { throw TransferLogError.corrupt("derived tables cover \(derivedSize) of \(size) entries") }
+        var range = CompactRange()
+        while range.size < size {
+            let records = try Row.fetchAll(
+                db, sql: "SELECT * FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT 10000", arguments: [range.size]
+            ).map(Self.record)
+            guard !records.isEmpty, records.enumerated().allSatisfy({ $0.element.seq == range.size + $0.offset }) else {
+                throw TransferLogError.corrupt("entries missing near \(range.size); run verify")
+            }
+            let entries = records.map { $0.body.flatMap { try? EntryBody.decode($0).entry } }
+            try write(DerivedRows(records: records, entries: entries, start: range), size: range.size + records.count, db)
+            for record in records { range.append(record.leafHash) }
+        }
+    }
+
     static func record(_ row: Row) -> StoredRecord {
         StoredRecord(
             seq: row["seq"], timeMillis: row["time_ms"], recipient: row["recipient"],
             purpose: row["purpose"], decision: row["decision"], body: row["body"],
             leafHash: row["leaf_hash"] ?? Data(), treeRoot: row["tree_root"] ?? Data())
+    }
+
+    private static func arguments(_ values: [SQLValue]) -> StatementArguments {
+        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
+            switch value {
+            case .text(let text): text
+            case .integer(let number): number
+            case .blob(let data): data
+            case .null: nil
+            }
+        })
+    }
+
+    private func run(_ statement: SQLStatement, _ db: Database) throws {
+        try db.execute(sql: statement.sql, arguments: Self.arguments(statement.values))
+    }
+
+    func fetch(_ statement: SQLStatement, _ columns: [SQLColumn]) async throws -> [[SQLValue]] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: statement.sql, arguments: Self.arguments(statement.values)).map { row in
+                row.databaseValues.map { value -> SQLValue in
+                    switch value.storage {
+                    case .int64(let number): .integer(number)
+                    case .double(let number): .integer(Int64(number))
+                    case .string(let text): .text(text)
+                    case .blob(let data): .blob(data)
+                    case .null: .null
+                    }
+                }
+            }
+        }
+    }
+
+    func execute(_ statement: SQLStatement) async throws {
+        try await pool.write { db in try self.run(statement, db) }
+    }
+
+    // MARK: Indexed reads
+
+    public func treeHeads(from size: Int) async throws -> [StoredTreeHead] { try await queryTreeHeads(from: size, latestOnly: false) }
+    public func latestTreeHead() async throws -> StoredTreeHead? { try await queryTreeHeads(from: 0, latestOnly: true).first }
+    public func treeHead(size: Int) async throws -> StoredTreeHead? { try await queryTreeHead(size: size) }
+    public func tiles(_ ids: Set<TileID>) async throws -> [TileID: Data] { try await queryTiles(ids) }
+    public func search(_ filter: LogFilter, page: Page, newestFirst: Bool) async throws -> [StoredRecord] {
+        try await querySearch(filter, page: page, newestFirst: newestFirst)
+    }
+    public func count(_ filter: LogFilter) async throws -> Int { try await queryCount(filter) }
+    public func timeBounds(_ filter: LogFilter) async throws -> ClosedRange<Int64>? { try await queryTimeBounds(filter) }
+    public func tallies(purpose: String?, hours: Range<Int>?) async throws -> LogTallies {
+        try await queryTallies(purpose: purpose, hours: hours)
+    }
+    public func transferCounts(recipient: String, hours: ClosedRange<Int>) async throws -> [Int: Int] {
+        try await queryTransferCounts(recipient: recipient, hours: hours)
+    }
+    public func verifiedState(verifier: String) async throws -> VerifiedState? { try await queryVerifiedState(verifier: verifier) }
+    public func saveVerifiedState(_ state: VerifiedState, verifier: String) async throws {
+        try await storeVerifiedState(state, verifier: verifier)
     }
 
     public func close() async throws {

@@ -191,21 +191,28 @@ public actor TransferLog: TransferHistory {
 
     /// The latest signed tree head, as C2SP signed-note text.
     public func checkpoint() async throws -> String {
-        let heads = try await store.treeHeads()
-        if let latest = heads.last { return latest.note }
+        if let latest = try await store.latestTreeHead() { return latest.note }
         guard let signer else { throw TransferLogError.noTreeHead("the log is empty and no signing key was given") }
         return try signer.sign(Checkpoint(origin: signer.name, size: 0, rootHash: MerkleTree.emptyRoot))
     }
 
     /// A signed tree head for `size`: the stored one, or a new signature over
-    /// the recomputed root when this log holds the signing key.
-    private func signedHead(size: Int, leaves: [Data], heads: [StoredTreeHead]) throws -> String {
-        if let head = heads.first(where: { $0.size == size }) { return head.note }
+    /// the root recomputed from the hash tiles when this log holds the key.
+    private func signedHead(size: Int) async throws -> String {
+        if let head = try await store.treeHead(size: size) { return head.note }
         guard let signer else {
-            let sizes = heads.map(\.size).suffix(20).map(String.init).joined(separator: ", ")
-            throw TransferLogError.noTreeHead("none stored for size \(size); stored sizes include \(sizes)")
+            let latest = try await store.latestTreeHead().map { " (the newest is for size \($0.size))" } ?? ""
+            throw TransferLogError.noTreeHead("none stored for size \(size)\(latest)")
         }
-        return try signer.sign(Checkpoint(origin: signer.name, size: size, rootHash: MerkleTree.root(leaves[0..<size])))
+        let range = 0..<size
+        let tiles = try await store.tiles(HashTiles.tiles(for: [range]))
+        return try signer.sign(Checkpoint(origin: signer.name, size: size, rootHash: try HashTiles.hash(of: range, tiles: tiles)))
+    }
+
+    /// The size of the newest signed tree head (0 for an empty log).
+    private func signedSize() async throws -> Int {
+        guard let latest = try await store.latestTreeHead() else { return 0 }
+        return try Checkpoint(body: try SignedNote(text: latest.note).body).size
     }
 
     // MARK: Verification
@@ -222,24 +229,68 @@ public actor TransferLog: TransferHistory {
     public func verify(requiring quorum: WitnessQuorum?) async throws -> VerificationReport {
         let snapshot = try await store.snapshot()
         var report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
+        try LogVerifier.checkTallies(snapshot.hourly, records: snapshot.records)
+        try? await remember(report, heads: snapshot.heads)
         report.witnessed = try quorum?.newestWitnessed(snapshot.heads)
         return report
+    }
+
+    /// Checks only what was appended since the last checkpoint this
+    /// verifier key verified (kept in the store), then remembers the new
+    /// one. An edit to an entry before that checkpoint is found by
+    /// `verify()` only; a stored state that does not verify is ignored and
+    /// the run starts from entry 0. The append guard never relies on this
+    /// state: it checks the stored tail against its own signed checkpoint.
+    public func verifyIncrementally(requiring quorum: WitnessQuorum? = nil) async throws -> VerificationReport {
+        var start = CompactRange()
+        if let state = try await store.verifiedState(verifier: verifier.verifierKey), trusts(state) {
+            start = state.range
+        }
+        // Tree heads first, entries up to the newest head second: an append
+        // committing in between cannot look like an entry without a head.
+        let heads = try await store.treeHeads(from: start.size)
+        if start.size > 0, heads.first?.size != start.size {
+            throw LogVerificationError(
+                entry: nil,
+                problem: "the signed tree head of size \(start.size), verified earlier, is no longer stored (log rolled back?)")
+        }
+        let end = heads.last?.size ?? 0
+        let records = end > start.size ? try await store.records(from: start.size, limit: end - start.size) : []
+        var report = try LogVerifier(verifier: verifier).verify(records: records, heads: heads, from: start)
+        try? await remember(report, heads: heads)
+        if let quorum {
+            // The newest cosigned checkpoint may predate the verified one.
+            report.witnessed = try quorum.newestWitnessed(try await store.treeHeads().filter { $0.size <= report.entries })
+        }
+        return report
+    }
+
+    /// A remembered state counts only when its note verifies and its edge
+    /// hashes to the note's root at the note's size.
+    private func trusts(_ state: VerifiedState) -> Bool {
+        guard let checkpoint = try? verifier.verify(noteText: state.note) else { return false }
+        return checkpoint.size == state.range.size && checkpoint.rootHash == state.range.root
+    }
+
+    /// Saves where verification got to. Best effort: a reviewer's read-only
+    /// database account cannot write it, and then the next run starts over.
+    private func remember(_ report: VerificationReport, heads: [StoredTreeHead]) async throws {
+        guard let head = heads.last(where: { $0.size == report.entries }), report.entries > 0 else { return }
+        try await store.saveVerifiedState(VerifiedState(note: head.note, range: report.range), verifier: verifier.verifierKey)
     }
 
     // MARK: Witnesses
 
     /// The newest stored signed tree head, read without the entries.
     public func latestTreeHead() async throws -> StoredTreeHead? {
-        let tail = try await store.tail(from: Int.max)
-        guard tail.state.size > 0 else { return nil }
-        return try await store.tail(from: tail.state.size).heads.first { $0.size == tail.state.size }
+        try await store.latestTreeHead()
     }
 
     /// Adds a witness's cosignature lines to the stored head of `size`,
     /// after checking they verify on it; `false` when the head changed
     /// meanwhile (the caller collects again).
     public func addCosignatures(_ lines: String, by witness: CosignatureVerifier, size: Int) async throws -> Bool {
-        guard let head = try await store.tail(from: size).heads.first(where: { $0.size == size }) else {
+        guard let head = try await store.treeHead(size: size) else {
             throw TransferLogError.noTreeHead("none stored for size \(size)")
         }
         let note = try SignedNote(text: head.note)
@@ -252,21 +303,27 @@ public actor TransferLog: TransferHistory {
 
     // MARK: Reading
 
-    public func entries(filter: LogFilter, page: Page = Page()) async throws -> [SequencedEntry] {
-        var matched: [SequencedEntry] = []
-        var skipped = 0
-        for record in try await store.records(from: 0, limit: nil) {
+    /// Matching entries by indexed SQL, oldest first (or newest first).
+    public func entries(filter: LogFilter, page: Page = Page(), newestFirst: Bool = false) async throws -> [SequencedEntry] {
+        try await store.search(filter, page: page, newestFirst: newestFirst).map { record in
             let entry = try record.body.map { try EntryBody.decode($0).entry }
-            guard filter.matches(record, entry: entry) else { continue }
-            if skipped < page.offset {
-                skipped += 1
-                continue
-            }
-            if matched.count >= page.limit { break }
-            matched.append(SequencedEntry(seq: record.seq, entry: entry, body: record.body, leafHash: record.leafHash))
+            return SequencedEntry(seq: record.seq, entry: entry, body: record.body, leafHash: record.leafHash)
         }
-        return matched
     }
+
+    /// How many entries match: summed from the hourly tallies when the
+    /// filter is on tallied columns and whole hours, else counted by SQL.
+    public func count(filter: LogFilter) async throws -> Int {
+        guard filter.failedCheck == nil, Self.wholeHour(filter.from), Self.wholeHour(filter.until) else {
+            return try await store.count(filter)
+        }
+        return try await tallies(purpose: filter.purpose, from: filter.from, until: filter.until).entries
+            .filter { filter.recipient == nil || $0.recipient == filter.recipient }
+            .filter { filter.decision == nil || $0.decision == filter.decision?.rawValue }
+            .reduce(0) { $0 + $1.entries }
+    }
+
+    static func wholeHour(_ date: Date?) -> Bool { date.map { LogSQL.millis($0) % 3_600_000 == 0 } ?? true }
 
     public func entry(seq: Int) async throws -> SequencedEntry {
         guard let record = try await store.records(from: seq, limit: 1).first, record.seq == seq else {
@@ -276,41 +333,82 @@ public actor TransferLog: TransferHistory {
         return SequencedEntry(seq: seq, entry: entry, body: record.body, leafHash: record.leafHash)
     }
 
+    /// Hourly tallies of the entries for `purpose` (or all) in
+    /// `[from, until)`: read from the tables kept at append when the bounds
+    /// fall on whole hours, otherwise counted from the matching rows.
+    public func tallies(purpose: String?, from: Date?, until: Date?) async throws -> LogTallies {
+        guard Self.wholeHour(from), Self.wholeHour(until) else {
+            var tallies = LogTallies()
+            for record in try await store.search(LogFilter(purpose: purpose, from: from, until: until), page: .all, newestFirst: false) {
+                tallies.add(record, entry: try record.body.map { try EntryBody.decode($0).entry })
+            }
+            return tallies.merged()
+        }
+        let hours = (from.map(LogTallies.hour(of:)) ?? Int.min)..<(until.map(LogTallies.hour(of:)) ?? Int.max)
+        return try await store.tallies(purpose: purpose, hours: from == nil && until == nil ? nil : hours)
+    }
+
+    /// Times of the first and last matching entry.
+    public func timeBounds(filter: LogFilter) async throws -> ClosedRange<Date>? {
+        try await store.timeBounds(filter).map {
+            Date(timeIntervalSince1970: Double($0.lowerBound) / 1000)...Date(timeIntervalSince1970: Double($0.upperBound) / 1000)
+        }
+    }
+
     // MARK: Proofs
 
-    /// Inclusion proof for entry `seq` against the latest signed tree head.
+    /// Inclusion proof for entry `seq` against the latest signed tree head,
+    /// from O(log n) stored hashes in a few tiles.
     public func inclusionProof(seq: Int) async throws -> InclusionProofBundle {
-        let (records, heads) = try await contiguousRecords()
-        guard seq >= 0, seq < records.count else { throw TransferLogError.noSuchEntry(seq) }
-        guard let body = records[seq].body else {
+        guard let head = try await store.latestTreeHead() else { throw TransferLogError.noSuchEntry(seq) }
+        let size = try Checkpoint(body: try SignedNote(text: head.note).body).size
+        guard seq >= 0, seq < size, let record = try await store.records(from: seq, limit: 1).first, record.seq == seq,
+              let body = record.body else {
             throw TransferLogError.noSuchEntry(seq)
         }
-        let leaves = records.map(\.leafHash)
-        let note = try signedHead(size: leaves.count, leaves: leaves, heads: heads)
-        let proof = InclusionProof(leafIndex: seq, treeSize: leaves.count, hashes: MerkleTree.inclusionPath(index: seq, leaves[...]))
-        return InclusionProofBundle(checkpoint: note, entry: body, proof: proof)
+        let ranges = HashTiles.inclusionRanges(index: seq, size: size)
+        let tiles = try await store.tiles(HashTiles.tiles(for: ranges))
+        let proof = InclusionProof(leafIndex: seq, treeSize: size, hashes: try ranges.map { try HashTiles.hash(of: $0, tiles: tiles) })
+        return InclusionProofBundle(checkpoint: head.note, entry: body, proof: proof)
     }
 
-    /// Consistency proof between two tree sizes.
+    /// Consistency proof between two tree sizes, from stored tiles.
     public func consistencyProof(old: Int, new: Int) async throws -> ConsistencyProofBundle {
-        let (records, heads) = try await contiguousRecords()
-        guard old >= 0, old <= new, new <= records.count else {
-            throw TransferLogError.badProof("sizes must satisfy 0 ≤ old ≤ new ≤ \(records.count)")
+        let size = try await signedSize()
+        guard old >= 0, old <= new, new <= size else {
+            throw TransferLogError.badProof("sizes must satisfy 0 ≤ old ≤ new ≤ \(size)")
         }
-        let leaves = records.map(\.leafHash)
+        let ranges = HashTiles.consistencyRanges(oldSize: old, newSize: new)
+        let tiles = try await store.tiles(HashTiles.tiles(for: ranges))
         return ConsistencyProofBundle(
-            oldCheckpoint: try signedHead(size: old, leaves: leaves, heads: heads),
-            newCheckpoint: try signedHead(size: new, leaves: leaves, heads: heads),
+            oldCheckpoint: try await signedHead(size: old),
+            newCheckpoint: try await signedHead(size: new),
             oldSize: old, newSize: new,
-            consistencyPath: MerkleTree.consistencyProof(oldSize: old, leaves[0..<new]).map(\.hex))
+            consistencyPath: try ranges.map { try HashTiles.hash(of: $0, tiles: tiles).hex })
     }
 
-    private func contiguousRecords() async throws -> ([StoredRecord], [StoredTreeHead]) {
-        let snapshot = try await store.snapshot()
-        for (index, record) in snapshot.records.enumerated() where record.seq != index {
-            throw TransferLogError.corrupt("entry \(index) is missing; run verify")
-        }
-        return (snapshot.records, snapshot.heads)
+    // MARK: Tiles
+
+    /// A hash tile as served at `tile/<L>/<N>[.p/<W>]`: the first `width`
+    /// hashes (all 256 when nil), or nil when the signed tree has fewer.
+    public func tile(level: Int, index: Int, width: Int?) async throws -> Data? {
+        let wanted = width ?? HashTiles.width
+        let covered = try await signedSize() >> (HashTiles.height * level)
+        guard index >= 0, index * HashTiles.width + wanted <= covered,
+              let data = try await store.tiles([TileID(level: level, index: index)]).values.first,
+              data.count >= wanted * 32 else { return nil }
+        return data.prefix(wanted * 32)
+    }
+
+    /// An entry bundle as served at `tile/entries/<N>[.p/<W>]`, or nil when
+    /// the signed tree has fewer entries or one of them was redacted.
+    public func entryBundle(index: Int, width: Int?) async throws -> Data? {
+        let wanted = width ?? HashTiles.bundleSize
+        guard index >= 0, index * HashTiles.bundleSize + wanted <= (try await signedSize()) else { return nil }
+        let records = try await store.records(from: index * HashTiles.bundleSize, limit: wanted)
+        let bodies = records.compactMap(\.body)
+        guard bodies.count == wanted else { return nil }
+        return try HashTiles.bundle(bodies)
     }
 
     // MARK: Retention
@@ -323,20 +421,14 @@ public actor TransferLog: TransferHistory {
 
     // MARK: TransferHistory
 
+    /// From the per-recipient hourly counters kept in the append
+    /// transaction: one indexed read of at most `hours + 1` hours, however
+    /// long the log. Hours are UTC clock hours; "this hour" is the one `now` is in.
     public func hourlyTransferCounts(recipient: String, hours: Int, now: Date) async throws -> HourlyCounts {
-        let hour: TimeInterval = 3600
-        let since = now.addingTimeInterval(-hour * Double(hours + 1))
-        var previous = [Int](repeating: 0, count: hours)
-        var current = 0
-        for time in try await store.transferTimes(recipient: recipient, since: since) where time <= now {
-            let age = now.timeIntervalSince(time)
-            if age < hour {
-                current += 1
-            } else {
-                let bucket = Int(age / hour) - 1
-                if bucket < hours { previous[hours - 1 - bucket] += 1 }
-            }
-        }
-        return HourlyCounts(current: current, previous: previous)
+        let current = LogTallies.hour(of: now)
+        let counts = try await store.transferCounts(recipient: recipient, hours: (current - hours)...current)
+        return HourlyCounts(
+            current: counts[current] ?? 0,
+            previous: (0..<hours).map { counts[current - hours + $0] ?? 0 })
     }
 }

@@ -14,8 +14,25 @@ public protocol TransferLogStore: Sendable {
     func records(from: Int, limit: Int?) async throws -> [StoredRecord]
     /// All stored signed tree heads, smallest first.
     func treeHeads() async throws -> [StoredTreeHead]
-    /// Times of `transfer` decisions to `recipient` at or after `since`.
-    func transferTimes(recipient: String, since: Date) async throws -> [Date]
+    /// Signed tree heads of size `size` or more, smallest first.
+    func treeHeads(from size: Int) async throws -> [StoredTreeHead]
+    /// The newest signed tree head, or nil while the log is empty.
+    func latestTreeHead() async throws -> StoredTreeHead?
+    func treeHead(size: Int) async throws -> StoredTreeHead?
+    /// Stored hash tiles (each as many hashes as are complete so far).
+    func tiles(_ ids: Set<TileID>) async throws -> [TileID: Data]
+    /// Matching rows by SQL, in sequence order or newest first.
+    func search(_ filter: LogFilter, page: Page, newestFirst: Bool) async throws -> [StoredRecord]
+    func count(_ filter: LogFilter) async throws -> Int
+    /// Time of the first and last matching entry, in milliseconds.
+    func timeBounds(_ filter: LogFilter) async throws -> ClosedRange<Int64>?
+    /// Hourly tallies for one purpose (or all) over an hour range (or all).
+    func tallies(purpose: String?, hours: Range<Int>?) async throws -> LogTallies
+    /// Transfers to `recipient` per hour (hours since the epoch) in `hours`.
+    func transferCounts(recipient: String, hours: ClosedRange<Int>) async throws -> [Int: Int]
+    /// Where incremental verification stopped last time for this verifier key.
+    func verifiedState(verifier: String) async throws -> VerifiedState?
+    func saveVerifiedState(_ state: VerifiedState, verifier: String) async throws
     /// Removes bodies of entries older than `before`, keeping leaf hashes.
     func redact(before: Date) async throws -> Int
     func close() async throws
@@ -33,10 +50,13 @@ public protocol TransferLogStore: Sendable {
 public struct LogSnapshot: Sendable {
     public var records: [StoredRecord]
     public var heads: [StoredTreeHead]
+    /// The stored hourly tallies (`log_hourly`), read in the same transaction.
+    public var hourly: [HourlyTally]
 
-    public init(records: [StoredRecord], heads: [StoredTreeHead]) {
+    public init(records: [StoredRecord], heads: [StoredTreeHead], hourly: [HourlyTally] = []) {
         self.records = records
         self.heads = heads
+        self.hourly = hourly
     }
 }
 
@@ -114,6 +134,7 @@ struct AppendPlan {
     var sequenced: [SequencedEntry]
     var range: CompactRange
     var head: StoredTreeHead
+    var derived: DerivedRows
 
     init(entries: [TransferLogEntry], range start: CompactRange, signer: TreeHeadSigner) throws {
         if let base = signer.requiredBase, base.size != start.size || base.root != start.root {
@@ -134,6 +155,7 @@ struct AppendPlan {
             sequenced.append(SequencedEntry(seq: seq, entry: entry, body: body, leafHash: leaf))
         }
         self.range = range
+        derived = DerivedRows(records: records, entries: entries, start: start)
         let checkpoint = Checkpoint(origin: signer.name, size: range.size, rootHash: range.root)
         head = StoredTreeHead(size: range.size, note: try signer.sign(checkpoint))
     }
@@ -144,4 +166,18 @@ struct AppendPlan {
 /// the stored tail again before it signs anything.
 struct TreeMoved: Error {
     var size: Int
+}
+
+/// Where incremental verification may continue: a checkpoint this verifier
+/// checked, and the right edge of the tree at its size. Trusted only after
+/// the note's signature verifies and the edge hashes to the signed root, so
+/// a row edited in the store can make verification start over, never skip.
+public struct VerifiedState: Sendable, Hashable {
+    public var note: String
+    public var range: CompactRange
+
+    public init(note: String, range: CompactRange) {
+        self.note = note
+        self.range = range
+    }
 }

@@ -2,11 +2,12 @@ import ArgumentParser
 import Foundation
 import PIAChecks
 
-/// Durable appends per second, SQLite and PostgreSQL, at 1, 16 and 128 writers.
+/// Durable appends per second, SQLite and PostgreSQL, at 1, 16 and 128
+/// writers; then the log at `--scale` entries (proofs, pages, verify, volume check).
 struct BenchLogCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
-        abstract: "Append to the transfer log durably and print the rate."
+        abstract: "Append to the transfer log durably and print the rate, then time proofs, pages and verification at scale."
     )
 
     @Option(help: "Seconds per measurement.") var seconds: Double = 3
@@ -15,6 +16,9 @@ struct BenchLogCommand: AsyncParsableCommand {
     @Option(help: "Concurrent writer counts.") var writers: [Int] = [1, 16, 128]
     @Flag(help: "Append as the bridge does: only on top of the checkpoint kept in a signed-checkpoint file, rewritten (fsync) per batch.")
     var checkpointFile = false
+    @Option(help: "Entries in the log for the proof, page, verify and volume figures (0 skips them).")
+    var scale = 1_000_000
+    @Flag(name: .customLong("skip-sqlite-scale"), help: "Skip SQLite in the scale figures.") var skipSQLiteScale = false
 
     func run() async throws {
         let signer = try TreeHeadSigner.generate(name: "bench.federationbridge.invalid/log")
@@ -30,19 +34,40 @@ struct BenchLogCommand: AsyncParsableCommand {
             print(line("sqlite", count, rate))
             try await store.close()
         }
-        guard let base = postgres ?? ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"] else {
+        let base = postgres ?? ProcessInfo.processInfo.environment["FB_TEST_POSTGRES_URL"]
+        if let base {
+            for count in writers {
+                let store = try await postgresStore(base, "bench_\(count)")
+                let rate = try await measure(store: store, signer: signer, writers: count)
+                print(line("postgresql", count, rate))
+                try await store.dropSchema()
+                try await store.close()
+            }
+        } else {
             print("postgresql  skipped: give --postgres URL or set FB_TEST_POSTGRES_URL")
-            return
         }
-        for count in writers {
-            let schema = "bench_\(count)_\(UInt32.random(in: 0...UInt32.max))"
-            let separator = base.contains("?") ? "&" : "?"
-            let store = try await PostgresTransferLogStore.connect(url: base + separator + "schema=" + schema)
-            let rate = try await measure(store: store, signer: signer, writers: count)
-            print(line("postgresql", count, rate))
+        guard scale > 0 else { return }
+        let bench = LogScaleBench(entries: scale, signer: signer, measureSeconds: seconds)
+        if !skipSQLiteScale {
+            let large = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("scale.sqlite").path)
+            let empty = try await TransferLogStores.open(url: "sqlite:" + directory.appendingPathComponent("empty.sqlite").path)
+            try await bench.run(store: large, name: "sqlite", emptyStore: empty)
+            try await large.close()
+            try await empty.close()
+        }
+        guard let base else { return }
+        let largePG = try await postgresStore(base, "bench_scale")
+        let emptyPG = try await postgresStore(base, "bench_empty")
+        try await bench.run(store: largePG, name: "postgresql", emptyStore: emptyPG)
+        for store in [largePG, emptyPG] {
             try await store.dropSchema()
             try await store.close()
         }
+    }
+
+    private func postgresStore(_ base: String, _ name: String) async throws -> PostgresTransferLogStore {
+        let separator = base.contains("?") ? "&" : "?"
+        return try await PostgresTransferLogStore.connect(url: base + separator + "schema=\(name)_\(UInt32.random(in: 0...UInt32.max))")
     }
 
     private func line(_ name: String, _ writers: Int, _ rate: Double) -> String {
@@ -55,24 +80,6 @@ struct BenchLogCommand: AsyncParsableCommand {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("fb-bench-\(UUID().uuidString).checkpoint")
         defer { try? FileManager.default.removeItem(at: file) }
         let log = TransferLog(store: store, signer: signer, signedState: checkpointFile ? SignedTreeStateFile(url: file) : nil)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let deadline = start.advanced(by: .milliseconds(Int(seconds * 1000)))
-        let total = try await withThrowingTaskGroup(of: Int.self) { group in
-            for writer in 0..<writers {
-                group.addTask {
-                    var done = 0
-                    while clock.now < deadline {
-                        _ = try await log.append(SampleEntries.entry(task: writer, index: done))
-                        done += 1
-                    }
-                    return done
-                }
-            }
-            return try await group.reduce(0, +)
-        }
-        let elapsed = start.duration(to: clock.now)
-        let secondsElapsed = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-        return Double(total) / secondsElapsed
+        return try await LogScaleBench.appendRate(log, writers: writers, seconds: seconds)
     }
 }

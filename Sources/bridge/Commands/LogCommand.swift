@@ -62,10 +62,12 @@ struct LogStoreOptions: ParsableArguments {
 struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Recompute the Merkle tree from the stored entries and check every signed tree head.",
+        abstract: "Check the entries appended since the last verified checkpoint against their signed tree heads; --full recomputes the whole tree.",
         discussion: "With --witness, also find the newest checkpoint cosigned by at least --require of the witnesses given (all by default); with --ask-witness, submit the newest checkpoint to each witness instead (or as well, with --require).")
 
     @OptionGroup var options: LogStoreOptions
+    @Flag(help: "Re-check every entry and every signed tree head, not only what was appended since the last verified checkpoint.")
+    var full = false
     @Option(name: .customLong("witness"), help: "A witness key (name+keyid+base64) or a file holding it; repeat for each witness.")
     var witnessKeys: [String] = []
     @Option(help: "How many of the --witness keys must have cosigned (default: all of them).")
@@ -79,13 +81,16 @@ struct LogVerifyCommand: AsyncParsableCommand {
         let log = try await options.openLog()
         let report: VerificationReport
         do {
-            report = try await log.verify(requiring: quorum)
+            report = full ? try await log.verify(requiring: quorum) : try await log.verifyIncrementally(requiring: quorum)
         } catch let error as LogVerificationError {
             try? await log.store.close()
             FileHandle.standardError.write(Data("verification FAILED: \(error)\n".utf8))
             throw ExitCode(1)
         }
         print(report.summary)
+        if !full, report.entriesChecked < report.entries {
+            print("checked the \(report.entriesChecked) entries after the last verified checkpoint; --full re-checks all")
+        }
         if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
         if let witnessed = report.witnessed {
             let pending = report.entries - witnessed.size

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import FederationBridge
+import PIAChecks
 
 /// The small pieces the pages are built from.
 @Suite struct ReviewUnitTests {
@@ -24,21 +25,45 @@ import Testing
 
     @Test func timelineBucketsByHourThenByDay() {
         let base = Date(timeIntervalSince1970: 1_795_651_200)
-        func record(_ offset: TimeInterval, _ decision: ReviewRecord.Decision) -> ReviewRecord {
-            ReviewRecord(
-                sequence: 0, time: base.addingTimeInterval(offset), recipient: "r", purpose: "p", legalBasis: "l",
-                decision: decision, checks: [], released: [], consentTextVersion: nil, consentDigest: nil,
-                subjectDigest: nil, assertionID: nil)
+        func statistics(_ entries: [(offset: TimeInterval, decision: TransferDecision)]) -> ReviewStatistics {
+            let tallies = entries.map {
+                HourlyTally(hour: LogTallies.hour(of: base.addingTimeInterval($0.offset)), recipient: "r", purpose: "p", decision: $0.decision.rawValue, entries: 1)
+            }
+            return ReviewStatistics(
+                tallies: LogTallies(entries: tallies),
+                first: base.addingTimeInterval(entries.map(\.offset).min() ?? 0), last: base.addingTimeInterval(entries.map(\.offset).max() ?? 0))
         }
-        let hourly = ReviewStatistics([record(0, .transfer), record(60, .refused), record(3 * 3600 + 5, .transfer)])
+        let hourly = statistics([(0, .transfer), (60, .refused), (3 * 3600 + 5, .transfer)])
         #expect(hourly.timeline.map(\.total) == [2, 0, 0, 1], "gaps stay visible")
         #expect(hourly.timeline.first?.label == "11-26 00:00")
-        let daily = ReviewStatistics([record(0, .transfer), record(10 * 86_400, .refused)])
+        let daily = statistics([(0, .transfer), (10 * 86_400, .refused)])
         #expect(daily.timeline.count == 11)
         #expect(daily.timeline.last?.refusals == 1)
-        let long = ReviewStatistics([record(0, .transfer), record(400 * 86_400, .transfer)])
+        let long = statistics([(0, .transfer), (400 * 86_400, .transfer)])
         #expect(long.timeline.count <= ReviewStatistics.maximumBuckets)
         #expect(long.timeline.map(\.total).reduce(0, +) == 2)
+    }
+
+    @Test func declinesAreCountedApartAndLeftOutOfTheCharts() {
+        let base = Date(timeIntervalSince1970: 1_795_651_200)
+        let hour = LogTallies.hour(of: base)
+        let tallies = LogTallies(
+            entries: [
+                HourlyTally(hour: hour, recipient: "r", purpose: "p", decision: "transfer", entries: 3),
+                HourlyTally(hour: hour, recipient: "r", purpose: "p", decision: "refused", entries: 2),
+                HourlyTally(hour: hour, recipient: "r", purpose: "p", decision: "declined", entries: 4),
+            ],
+            refusals: [HourlyRefusalTally(hour: hour, recipient: "r", purpose: "p", check: "consent.separate", entries: 2)])
+        let statistics = ReviewStatistics(tallies: tallies, first: base, last: base)
+        #expect(statistics.total == 9)
+        #expect(statistics.transfers == 3)
+        #expect(statistics.refusals == 2, "declines are not refusals")
+        #expect(statistics.declines == 4)
+        #expect(statistics.byRecipient.map(\.transfers) == [3])
+        #expect(statistics.byRecipient.map(\.refusals) == [2])
+        #expect(statistics.byPurpose.map(\.total) == [5])
+        #expect(statistics.refusalsByCheck.map(\.refusals) == [2])
+        #expect(statistics.timeline.map(\.total) == [5])
     }
 
     @Test func filterParsesDatesAndRoundTripsThroughLinks() throws {

@@ -94,6 +94,7 @@ import Testing
                 try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 12")
                 try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 12")
                 try db.execute(sql: "UPDATE log_state SET size = 12, frontier = ? WHERE id = 1", arguments: [frontier])
+                try db.execute(sql: TallyRewrite.sql)
             }
             try queue.close()
             let rolledBackCollector = setup.collector(ports: [port], clock: clock)
@@ -141,9 +142,15 @@ import Testing
             try await queue.write { db in
                 try db.execute(sql: "DELETE FROM log_entries WHERE seq >= 4")
                 try db.execute(sql: "DELETE FROM log_tree_heads WHERE size > 4")
+                try db.execute(sql: TallyRewrite.sql)
             }
             try queue.close()
-            let rolledBack = try ExternalToolTests.run(bridge, arguments)
+            // The checkpoint verified by the first run is gone: incremental verify names the rollback.
+            let incremental = try ExternalToolTests.run(bridge, arguments)
+            #expect(incremental.status == 1)
+            #expect(incremental.output.contains("the signed tree head of size 6, verified earlier, is no longer stored"), "\(incremental.output)")
+            // --full starts from nothing remembered: the witness is what notices.
+            let rolledBack = try ExternalToolTests.run(bridge, arguments + ["--full"])
             #expect(rolledBack.status == 1)
             #expect(rolledBack.output.contains("verified 4 entries"))
             #expect(rolledBack.output.contains("witness witness.review.test/w1 refuses checkpoint 4"), "\(rolledBack.output)")
