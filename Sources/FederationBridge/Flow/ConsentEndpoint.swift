@@ -80,15 +80,13 @@ struct ConsentEndpoint: Sendable {
             throw FlowError(.missingDecision, .badRequest, .invalidRequest, "consent form without decision=agree or decision=decline; nothing was recorded")
         }
         // The answer is to what was shown: recompute it and compare.
-        guard let language = form["lang"].flatMap(Language.init(rawValue:)),
-              let shown = form["shown"], shown == consentContent(state, release: release, language: language).digest
-        else {
+        let content = form["lang"].flatMap(Language.init(rawValue:)).map { consentContent(state, release: release, language: $0) }
+        guard let content, let shown = form["shown"], shown == content.digest else {
             throw FlowError(
                 .consentChanged, .conflict, .formExpired,
                 "the consent form does not match what this flow shows now (edited form or changed policy); nothing was recorded")
         }
         try await flows.advance(state, from: .awaitingConsent, to: .deciding)
-        let content = consentContent(state, release: release, language: language)
         return try await conclude(state, release: release, agreed: agreed, shown: content, context: context, request: request)
     }
 

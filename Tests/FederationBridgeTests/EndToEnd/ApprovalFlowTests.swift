@@ -48,6 +48,24 @@ import Testing
         }
     }
 
+    @Test func twoPollsAfterTheApprovalPrepareTheReleaseOnce() async throws {
+        try await FederationHarness.run { harness in
+            let browser = harness.browser
+            let waiting = try await waitingPage(harness)
+            let ticket = try await browser.open(try #require(waiting.link(id: "open-approval")))
+            _ = try await browser.submit(try #require(ticket.form(action: "/sandbox/app/ticket")), button: "approve")
+            // The waiting page reloads itself: two polls may arrive together once the approval is in.
+            let url = try harness.url(harness.bridgeURL + "/approval")
+            let pages = try await withThrowingTaskGroup(of: TestBrowser.Page.self) { group in
+                for _ in 0..<2 { group.addTask { try await browser.request(url) } }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(pages.filter { $0.status == 303 && $0.headers.first(name: "Location") == "/consent" }.count == 1)
+            #expect(pages.filter { $0.errorCode == FlowError.Code.unexpectedStep.rawValue }.count == 1)
+            #expect(try await harness.logEntries().isEmpty)
+        }
+    }
+
     @Test(arguments: [RelyingPartyOutcome.Binding.post, .artifact])
     func aDeclineInTheAppEndsTheFlowAndTellsTheRelyingParty(binding: RelyingPartyOutcome.Binding) async throws {
         try await FederationHarness.run { harness in
