@@ -86,13 +86,20 @@ public struct ReviewAccounts: Sendable {
     public func authenticate(username: String, password: String) async -> Reviewer? {
         let knownHash = hashes[username]
         let acceptable = Self.isAcceptablePassword(password)
-        let hash = knownHash ?? decoyHash
+        let hash = hashToVerify(username: username)
         let candidate = acceptable ? password : "-"
         let matches = (try? await NIOThreadPool.singleton.runIfActive {
             Bcrypt.verify(candidate, hash: hash)
         }) ?? false
         guard matches, acceptable, knownHash != nil else { return nil }
         return Reviewer(username: username)
+    }
+
+    /// The hash one attempt for `username` is verified against: the account's
+    /// own, or for an unknown name a decoy of the highest configured cost, so
+    /// both cost one bcrypt evaluation of the same work factor.
+    func hashToVerify(username: String) -> String {
+        hashes[username] ?? decoyHash
     }
 
     /// Hashes a new reviewer password for the configuration file.
