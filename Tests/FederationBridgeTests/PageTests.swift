@@ -71,6 +71,11 @@ import Testing
         let html = renderer.html(.samlPost(action: "https://sp.gd.example:8443/acs", fields: [("SAMLResponse", "PHg+")]), language: .english)
         #expect(html.contains("<input type=\"hidden\" name=\"SAMLResponse\" value=\"PHg+\">"))
         #expect(html.contains("<button type=\"submit\" class=\"primary\">Continue</button>"))
+        // A RelayState is the relying party's text: it stays inside its attribute.
+        let hostile = renderer.html(
+            .samlPost(action: "https://sp.gd.example:8443/acs", fields: [("RelayState", "x\"><script>alert(1)</script>&amp;")]), language: .english)
+        #expect(hostile.contains("value=\"x&quot;>&lt;script>alert(1)&lt;/script>&amp;amp;\""))
+        #expect(!hostile.contains("<script>"))
     }
 
     @Test(arguments: [

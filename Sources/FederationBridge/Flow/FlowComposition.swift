@@ -12,6 +12,14 @@ extension BridgeApplication {
     /// iAM Smart client, the partner metadata registry (read now, then on a
     /// timer and on SIGHUP) and our keys. Fails with a message naming the
     /// file or key when any of them is unusable.
+    /// Instances on PostgreSQL may be many and share iAM Smart's one content
+    /// key through the store; the SQLite store serves one instance, which
+    /// keeps its key to itself and revokes it when it stops.
+    private func sharedContentKey(_ configuration: BridgeConfiguration, logger: Logger) -> (any ContentKeySharing)? {
+        guard case .postgres = configuration.store else { return nil }
+        return StoredContentKey(vault: services.vault, logger: logger)
+    }
+
     @discardableResult
     public mutating func installFlow(clock: FlowClock = .system) async throws -> FederationFlow {
         let configuration = services.configuration
@@ -54,6 +62,7 @@ extension BridgeApplication {
                 timeouts: .init(connect: iam.connectTimeout, total: iam.requestTimeout),
                 redirectURI: base + iam.redirectPath, scopes: iam.scopes, lang: iam.lang,
                 logDigestKey: digestKey.withUnsafeBytes { Data($0) }),
+            contentKeySharing: sharedContentKey(configuration, logger: logger),
             logger: logger)
 
         let registry = try PartnerMetadataRegistry(

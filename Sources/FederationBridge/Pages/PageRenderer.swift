@@ -2,12 +2,16 @@ import Crypto
 import Foundation
 import Hummingbird
 import Mustache
+import SAMLMapper
 
 /// Renders resident pages to HTML and to responses with strict headers.
 public struct PageRenderer: Sendable {
     private let library: MustacheLibrary
     /// CSP source for the one inline style element.
     private let styleHash: String
+    /// Each language's strings, keyed for Mustache, built once: rebuilding
+    /// the table on every render cost more than rendering the page.
+    private let stringContexts: [Language: [String: String]]
 
     public init() throws {
         var library = MustacheLibrary()
@@ -22,6 +26,13 @@ public struct PageRenderer: Sendable {
         self.library = library
         let digest = SHA256.hash(data: Data(PageTemplates.css.utf8))
         self.styleHash = "'sha256-\(Data(digest).base64EncodedString())'"
+        var contexts: [Language: [String: String]] = [:]
+        for language in Language.allCases {
+            // Dots would be read as nested lookups by Mustache.
+            contexts[language] = Dictionary(
+                uniqueKeysWithValues: PageStrings.table(for: language).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
+        }
+        self.stringContexts = contexts
     }
 
     /// - Parameter path: the current path, for the language switch links.
@@ -31,8 +42,7 @@ public struct PageRenderer: Sendable {
         var context: [String: Any] = [
             "lang": language.rawValue,
             "css": PageTemplates.css,
-            // Dots would be read as nested lookups by Mustache.
-            "t": Dictionary(uniqueKeysWithValues: strings.map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) }),
+            "t": stringContexts[language] ?? [:],
             "languages": Language.allCases.map { candidate -> [String: Any] in
                 ["code": candidate.rawValue, "name": candidate.endonym, "current": candidate == language,
                  "href": "\(path)?lang=\(candidate.rawValue)"]
@@ -89,7 +99,9 @@ public struct PageRenderer: Sendable {
             template = "samlPost"
             context["title"] = t("post.title")
             context["action"] = action
-            context["fields"] = fields.map { ["name": $0.name, "value": $0.value] }
+            // The SAMLResponse is ~15 KB of base64: escaped in one scan here
+            // rather than character by character by the template engine.
+            context["fields"] = fields.map { ["name": $0.name, "escapedValue": XMLBuilder.escapeAttribute($0.value)] }
         }
         return library.render(context, withTemplate: template) ?? ""
     }

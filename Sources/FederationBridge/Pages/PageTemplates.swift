@@ -128,7 +128,7 @@ enum PageTemplates {
         <h1>{{t.post_title}}</h1>
         <p>{{t.post_lead}}</p>
         <form method="post" action="{{action}}">
-        {{#fields}}<input type="hidden" name="{{name}}" value="{{value}}">
+        {{#fields}}<input type="hidden" name="{{name}}" value="{{{escapedValue}}}">
         {{/fields}}<button type="submit" class="primary">{{t.post_continue}}</button>
         </form>
         {{/main}}{{/layout}}

@@ -22,15 +22,19 @@ public final class IAMSmartClient: Sendable {
     private let keys = ContentKeyStore()
     private let ownsHTTPClient: Bool
     private let logger: Logger
+    private let contentKeySharing: (any ContentKeySharing)?
 
     /// - Parameters:
     ///   - httpClient: a shared client to use; when nil the client creates one
     ///     with the configured connect timeout and shuts it down in ``shutdown()``.
     ///     A shared client keeps its own connect timeout; the total timeout
     ///     applies per request either way.
+    ///   - contentKeySharing: where instances sharing this client ID share
+    ///     the content key; nil when this is the only instance.
     public init(
         configuration: IAMSmartConfiguration,
         httpClient: HTTPClient? = nil,
+        contentKeySharing: (any ContentKeySharing)? = nil,
         logger: Logger = Logger(label: "iamsmart")
     ) throws(IAMSmartError) {
         guard !configuration.clientID.isEmpty else { throw .invalidConfiguration("clientID is empty") }
@@ -46,6 +50,7 @@ public final class IAMSmartClient: Sendable {
 
         self.configuration = configuration
         self.logger = logger
+        self.contentKeySharing = contentKeySharing
         let client: HTTPClient
         if let httpClient {
             client = httpClient
@@ -236,9 +241,10 @@ public final class IAMSmartClient: Sendable {
         }
     }
 
-    /// Revokes the CEK (best effort) and shuts down an owned HTTP client.
+    /// Revokes the CEK (best effort; not when other instances share it) and
+    /// shuts down an owned HTTP client.
     public func shutdown() async {
-        if await keys.removeAll() {
+        if await keys.removeAll(), contentKeySharing == nil {
             do {
                 let body = try await transport.post(APIPath.revokeKey, body: Data("{}".utf8))
                 let envelope = try? JSONDecoder().decode(Envelope<JSONValue>.self, from: body)
@@ -329,7 +335,11 @@ public final class IAMSmartClient: Sendable {
     private func currentKey() async throws(IAMSmartError) -> ContentKeyStore.Entry {
         let now = TimestampGenerator.systemMilliseconds()
         do {
-            return try await keys.current(now: now) { [transport, configuration, logger] in
+            return try await keys.current(now: now) { [transport, configuration, logger, contentKeySharing] refusedKeyID in
+                let seen = await contentKeySharing?.current()
+                if let seen, seen.usableUntil > now, seen.id != refusedKeyID {
+                    return seen
+                }
                 let data = try await transport.post(APIPath.getKey, body: Data("{}".utf8))
                 let envelope: Envelope<KeyContent>
                 do {
@@ -346,7 +356,10 @@ public final class IAMSmartClient: Sendable {
                 let key = try ContentKeyTransport.unwrap(wrapped, configuration: configuration)
                 let margin = Int64(configuration.contentKeyExpiryMargin.components.seconds * 1000)
                 logger.debug("iAM Smart content key fetched", metadata: ["expiresIn.ms": "\(content.expiresIn)"])
-                return (key.withUnsafeBytes { Data($0) }, content.issueAt + content.expiresIn - margin)
+                let fetched = SharedContentKey(
+                    id: UUID().uuidString, keyBytes: key.withUnsafeBytes { Data($0) }, usableUntil: content.issueAt + content.expiresIn - margin)
+                await contentKeySharing?.publish(fetched, replacing: seen)
+                return fetched
             }
         } catch let error as IAMSmartError {
             throw error

@@ -20,7 +20,7 @@ public struct SelfSignedCertificate: Sendable, Hashable {
             let privateKey: Certificate.PrivateKey
             let algorithm: Certificate.SignatureAlgorithm
             switch key {
-            case .rsa(let k): privateKey = Certificate.PrivateKey(k); algorithm = .sha256WithRSAEncryption
+            case .rsa(let k): privateKey = Certificate.PrivateKey(k.key); algorithm = .sha256WithRSAEncryption
             case .p256(let k): privateKey = Certificate.PrivateKey(k); algorithm = .ecdsaWithSHA256
             case .sm2, .token: throw SigningKeyError.unsupportedKey("SM2")
             }

@@ -7,7 +7,7 @@ import X509
 /// A private key the bridge signs with: a file key held in memory, or a key
 /// that stays in a PKCS#11 token and signs there.
 public enum SigningKey: Sendable {
-    case rsa(_RSA.Signing.PrivateKey)
+    case rsa(RSASigningKey)
     case p256(P256.Signing.PrivateKey)
     case sm2(SM2Key)
     case token(TokenSigningKey)
@@ -24,7 +24,7 @@ public enum SigningKey: Sendable {
         if let key = SM2Key.privateKey(pem: pem) {
             self = .sm2(key)
         } else if let key = try? _RSA.Signing.PrivateKey(pemRepresentation: pem) {
-            self = .rsa(key)
+            self = .rsa(RSASigningKey(key))
         } else if let key = try? P256.Signing.PrivateKey(pemRepresentation: pem) {
             self = .p256(key)
         } else {
@@ -44,7 +44,7 @@ public enum SigningKey: Sendable {
 
     public var publicKey: SigningPublicKey {
         switch self {
-        case .rsa(let k): return .rsa(k.publicKey)
+        case .rsa(let k): return .rsa(k.key.publicKey)
         case .p256(let k): return .p256(k.publicKey)
         case .sm2(let k): return .sm2(k)
         case .token(let k): return k.publicKey
@@ -54,7 +54,7 @@ public enum SigningKey: Sendable {
     /// PKCS#8 PEM of the private key; a token key cannot be exported.
     public func pkcs8PEM() throws -> String {
         switch self {
-        case .rsa(let k): return k.pkcs8PEMRepresentation
+        case .rsa(let k): return k.key.pkcs8PEMRepresentation
         case .p256(let k): return k.pemRepresentation
         case .sm2(let k): return try k.privateKeyPEM()
         case .token(let k): throw SigningKeyError.unsupportedKey("\(k.key) stays in its token")
@@ -66,15 +66,15 @@ public enum SigningKey: Sendable {
     public func sign(_ data: Data, algorithm: SignatureAlgorithm) throws -> Data {
         switch (self, algorithm) {
         case (.rsa(let k), .rsaSHA256):
-            return try k.signature(for: SHA256.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+            return try k.signPKCS1(data, digest: "SHA256")
         case (.rsa(let k), .rsaSHA384):
-            return try k.signature(for: SHA384.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+            return try k.signPKCS1(data, digest: "SHA384")
         case (.rsa(let k), .rsaSHA512):
-            return try k.signature(for: SHA512.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+            return try k.signPKCS1(data, digest: "SHA512")
         case (.rsa(let k), .rsaPSSSHA256):
-            return try k.signature(for: SHA256.hash(data: data), padding: .PSS).rawRepresentation
+            return try k.key.signature(for: SHA256.hash(data: data), padding: .PSS).rawRepresentation
         case (.rsa(let k), .rsaSHA1):
-            return try k.signature(for: Insecure.SHA1.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
+            return try k.key.signature(for: Insecure.SHA1.hash(data: data), padding: .insecurePKCS1v1_5).rawRepresentation
         case (.p256(let k), .ecdsaSHA256):
             return try k.signature(for: SHA256.hash(data: data)).rawRepresentation
         case (.sm2(let k), .sm2SM3):
@@ -87,4 +87,9 @@ public enum SigningKey: Sendable {
     }
 
     var kindName: String { publicKey.kindName }
+
+    /// An RSA key from swift-crypto; it signs through libcrypto when it can.
+    public static func rsa(_ key: _RSA.Signing.PrivateKey) -> SigningKey {
+        .rsa(RSASigningKey(key))
+    }
 }

@@ -121,28 +121,71 @@ public struct XMLBuilder: Sendable {
         }
     }
 
-    /// Text escapes `>` too, so `]]>` can never appear; attributes escape
-    /// quotes and the white space a parser would otherwise normalise away.
-    private static let textEscapes: [Unicode.Scalar: String] = ["&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#xD;"]
-    private static let attributeEscapes: [Unicode.Scalar: String] = [
-        "&": "&amp;", "<": "&lt;", "\"": "&quot;", "\t": "&#x9;", "\n": "&#xA;", "\r": "&#xD;",
-    ]
+    /// Which escaping a string gets: text escapes `>` too, so `]]>` can never
+    /// appear; attributes escape quotes and the white space a parser would
+    /// otherwise normalise away.
+    enum EscapeMode {
+        case text
+        case attribute
+    }
 
-    static func escapeText(_ s: String) -> String { escape(s, using: textEscapes) }
+    static func escapeText(_ s: String) -> String { escape(s, mode: .text) }
 
-    static func escapeAttribute(_ s: String) -> String { escape(s, using: attributeEscapes) }
+    /// Also right for a double-quoted HTML attribute value.
+    public static func escapeAttribute(_ s: String) -> String { escape(s, mode: .attribute) }
 
-    /// Characters XML forbids become U+FFFD rather than breaking the document.
-    private static func escape(_ s: String, using escapes: [Unicode.Scalar: String]) -> String {
-        var r = ""
-        r.reserveCapacity(s.utf8.count)
-        for ch in s.unicodeScalars {
-            if let replacement = escapes[ch] {
-                r += replacement
-            } else {
-                r.unicodeScalars.append(Self.isXMLChar(ch) ? ch : "\u{FFFD}")
+    /// Works on UTF-8 bytes: a string with nothing to escape (base64 digest
+    /// and cipher values, IDs, URLs: almost everything in a Response) is
+    /// returned as it is after one scan. Characters XML forbids become
+    /// U+FFFD rather than breaking the document.
+    static func escape(_ s: String, mode: EscapeMode) -> String {
+        var s = s
+        return s.withUTF8 { bytes in
+            guard let first = bytes.firstIndex(where: { needsWork($0, mode: mode) }) else { return nil }
+            return escapeSlowly(bytes, from: first, mode: mode)
+        } ?? s
+    }
+
+    /// Bytes that may need escaping or replacing: the markup characters, the
+    /// control range, and 0xEF, the lead byte of U+FFFE and U+FFFF.
+    @inline(__always)
+    private static func needsWork(_ byte: UInt8, mode: EscapeMode) -> Bool {
+        switch byte {
+        case UInt8(ascii: "&"), UInt8(ascii: "<"), 0xEF: true
+        case UInt8(ascii: ">"): mode == .text
+        case UInt8(ascii: "\""): mode == .attribute
+        case 0x00..<0x20: true
+        default: false
+        }
+    }
+
+    private static func escapeSlowly(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, mode: EscapeMode) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 16)
+        out.append(contentsOf: bytes[..<start])
+        var index = start
+        while index < bytes.count {
+            let byte = bytes[index]
+            index += 1
+            switch byte {
+            case UInt8(ascii: "&"): out.append(contentsOf: "&amp;".utf8)
+            case UInt8(ascii: "<"): out.append(contentsOf: "&lt;".utf8)
+            case UInt8(ascii: ">") where mode == .text: out.append(contentsOf: "&gt;".utf8)
+            case UInt8(ascii: "\"") where mode == .attribute: out.append(contentsOf: "&quot;".utf8)
+            case 0x0D: out.append(contentsOf: "&#xD;".utf8)
+            case 0x0A where mode == .attribute: out.append(contentsOf: "&#xA;".utf8)
+            case 0x09 where mode == .attribute: out.append(contentsOf: "&#x9;".utf8)
+            case 0x09, 0x0A: out.append(byte)
+            case 0x00..<0x20: out.append(contentsOf: replacementCharacter)
+            case 0xEF where index + 1 < bytes.count && bytes[index] == 0xBF && (bytes[index + 1] == 0xBE || bytes[index + 1] == 0xBF):
+                // U+FFFE or U+FFFF: not XML characters.
+                out.append(contentsOf: replacementCharacter)
+                index += 2
+            default: out.append(byte)
             }
         }
-        return r
+        return String(decoding: out, as: UTF8.self)
     }
+
+    private static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]
 }

@@ -256,10 +256,12 @@ public final class GuangdongRelyingParty: Sendable {
 public enum GuangdongSandboxError: Error, CustomStringConvertible {
     case notRunning
     case check(String)
+    case configuration(String)
 
     public var description: String {
         switch self {
         case .notRunning: "The Guangdong sandbox relying party is not listening (failed to bind or stopped); check the host and port."
+        case .configuration(let why): "sandbox federation: \(why)"
         case .check(let why): "relying-party check failed: \(why)"
         }
     }

@@ -207,6 +207,22 @@ public struct SandboxFederation: Sendable {
         return url("bridge.yaml")
     }
 
+    /// Another instance's configuration beside `file`: the same settings and
+    /// store, its own listening port and its own signed-checkpoint file, as
+    /// an instance on another machine behind the same load balancer has.
+    public func writeInstanceConfiguration(from file: URL, listenPort: Int, name: String) throws -> URL {
+        let yaml = try String(contentsOf: file, encoding: .utf8)
+        guard let port = yaml.range(of: #"\n  port: [0-9]+\n"#, options: .regularExpression),
+              let log = yaml.range(of: "\ntransferLog:\n")
+        else { throw GuangdongSandboxError.configuration("\(file.path) lacks listen.port or transferLog") }
+        var own = yaml
+        own.replaceSubrange(log, with: "\ntransferLog:\n  checkpointFile: var/\(name).checkpoint\n")
+        own = own.replacingOccurrences(of: String(yaml[port]), with: "\n  port: \(listenPort)\n")
+        let target = file.deletingLastPathComponent().appendingPathComponent("\(name).yaml")
+        try Data(own.utf8).write(to: target)
+        return target
+    }
+
     /// The consent text version the sandbox policy pins.
     public static let consentTextVersion = "consent-sandbox-1"
     static let consentText = "Separate consent to provide the listed personal information to the named recipient for the named purpose."

@@ -136,7 +136,8 @@ public final class SandboxBrowser: @unchecked Sendable {
         public var duration: Duration
     }
 
-    private let client: HTTPClient
+    /// The connection pool, for more browsers sharing it.
+    public let client: HTTPClient
     private let ownsClient: Bool
     private let lock = NSLock()
     private var jar: [String: [String: String]] = [:]
@@ -225,14 +226,19 @@ public final class SandboxBrowser: @unchecked Sendable {
     }
 
     /// Submits `form` with the button whose value (or id) is given.
-    public func submit(_ form: Form, button: String? = nil, overriding: [String: String] = [:], dropping: Set<String> = []) async throws -> Page {
+    /// - Parameter following: `false` returns a redirect as it came, e.g. to
+    ///   read the artifact in it before the relying party does.
+    public func submit(
+        _ form: Form, button: String? = nil, overriding: [String: String] = [:], dropping: Set<String> = [], following: Bool = true
+    ) async throws -> Page {
         var fields = form.fields.filter { !dropping.contains($0.name) && overriding[$0.name] == nil }
         for (name, value) in overriding { fields.append((name, value)) }
         if let button, let chosen = form.buttons.first(where: { $0.value == button || $0.id == button }), let name = chosen.name {
             fields.append((name, chosen.value ?? ""))
         }
         if form.method == "post" {
-            return try await open(form.action, method: .POST, form: fields)
+            return following
+                ? try await open(form.action, method: .POST, form: fields) : try await request(form.action, method: .POST, form: fields)
         }
         var components = URLComponents(url: form.action, resolvingAgainstBaseURL: true)
         components?.queryItems = fields.map { URLQueryItem(name: $0.0, value: $0.1) }

@@ -21,6 +21,12 @@ public struct ScriptedSignIn: Sendable {
 
     /// Runs the sign-in; throws `BrowserError` naming the step that went wrong.
     public func run(in browser: SandboxBrowser) async throws {
+        let consent = try await reachConsent(in: browser)
+        try await finish(from: try await browser.submit(consent, button: "agree"), in: browser)
+    }
+
+    /// From the relying party's start page to the bridge's consent form.
+    public func reachConsent(in browser: SandboxBrowser) async throws -> SandboxBrowser.Form {
         let start = try await browser.open(relyingPartyURL)
         guard let login = start.form(action: "/login") else { throw failure("relying party start page without a login form", start) }
         let bridgeStart = try await browser.submit(login, button: binding == .post ? "post" : "artifact")
@@ -44,7 +50,13 @@ public struct ScriptedSignIn: Sendable {
         guard page.url.path == "/consent", let consent = page.form(action: "/consent") else {
             throw failure("no consent page (\(page.text(id: "outcome")?.prefix(80) ?? "no notice"))", page)
         }
-        page = try await browser.submit(consent, button: "agree")
+        return consent
+    }
+
+    /// From the page after "agree" (the bridge's page that carries the
+    /// Response or artifact, or the relying party's own) to `signed-in`.
+    public func finish(from delivery: SandboxBrowser.Page, in browser: SandboxBrowser) async throws {
+        var page = delivery
         if !page.url.absoluteString.hasPrefix(relyingPartyURL.absoluteString) {
             guard let back = page.forms.first(where: { $0.action.absoluteString.hasPrefix(relyingPartyURL.absoluteString) }) else {
                 throw failure("delivery page without a form to the relying party", page)

@@ -92,11 +92,11 @@ struct BenchFlowCommand: AsyncParsableCommand {
                 bridgeBaseURL: baseURL, listenPort: ports[0], iamSmartBaseURL: iamSmartURL, storeURL: store)
             if logEntries > 0 { try await seedLog(configuration: file) }
 
-            let bridges = try await startBridges(configuration: file, ports: ports, client: client)
+            let bridges = try await startBridges(federation: federation, configuration: file, ports: ports, client: client)
             defer { for bridge in bridges { bridge.stop() } }
             print("bench flow: \(instances) bridge process(es) on \(store.map { $0.hasPrefix("postgres") ? "PostgreSQL" : $0 } ?? "SQLite"), "
                 + "\(logEntries) entries in the log before the run, binding \(binding)")
-            guard let start = URL(string: relyingPartyURL + "/") else { throw BenchError("bad relying party URL \(relyingPartyURL)") }
+            guard let start = URL(string: relyingPartyURL + "/") else { throw BrowserError("bad relying party URL \(relyingPartyURL)") }
             let driver = FlowDriver(
                 relyingPartyURL: start, bridgeURLs: bridges.map(\.url), baseURL: baseURL, binding: binding, noAffinity: noAffinity, client: client)
             // A short warm-up so first-connection and first-render costs do not count.
@@ -118,19 +118,19 @@ struct BenchFlowCommand: AsyncParsableCommand {
         }
     }
 
-    private func startBridges(configuration file: URL, ports: [Int], client: HTTPClient) async throws -> [BridgeProcess] {
-        let yaml = try String(contentsOf: file, encoding: .utf8)
-        var bridges: [BridgeProcess] = []
+    private func startBridges(
+        federation: SandboxFederation, configuration file: URL, ports: [Int], client: HTTPClient
+    ) async throws -> [BridgeServeProcess] {
+        var bridges: [BridgeServeProcess] = []
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         for (index, port) in ports.enumerated() {
             var configurationFile = file
             if index > 0 {
-                configurationFile = file.deletingLastPathComponent().appendingPathComponent("bridge-\(index).yaml")
-                let own = yaml.replacingOccurrences(of: "\n  port: \(ports[0])\n", with: "\n  port: \(port)\n")
-                try Data(own.utf8).write(to: configurationFile)
+                configurationFile = try federation.writeInstanceConfiguration(from: file, listenPort: port, name: "bridge-\(index)")
             }
             let output = file.deletingLastPathComponent().appendingPathComponent("bridge-\(index).out")
-            bridges.append(try await BridgeProcess(
-                configuration: configurationFile, url: "http://127.0.0.1:\(port)", outputFile: output,
+            bridges.append(try await BridgeServeProcess(
+                executable: executable, configuration: configurationFile, url: "http://127.0.0.1:\(port)", outputFile: output,
                 browser: SandboxBrowser(sharing: client)))
         }
         return bridges

@@ -43,9 +43,7 @@ struct FlowLevelResult {
             return
         }
         Swift.print("openssl speed -seconds 1 rsa2048:\n  " + line)
-        let fields = line.split(separator: "\n").last?.split(separator: " ", omittingEmptySubsequences: true) ?? []
-        // "rsa 2048 bits 0.000383s 0.000011s 2611.0 90909.1": sign/s is the fifth number.
-        guard fields.count >= 6, let signsPerSecond = Double(fields[5]) else { return }
+        guard let signsPerSecond = BenchSAMLCommand.signsPerSecond(fromSpeedLine: line) else { return }
         let floor = signsPerSecond / signaturesPerFlow
         let best = results.map(\.flowsPerCPUSecond).max() ?? 0
         Swift.print(

@@ -6,16 +6,17 @@ import Glibc
 
 /// A `bridge serve` child process, with the kernel's own counters for it:
 /// CPU time and peak resident memory come from `/proc`, not from the
-/// bridge's word, so the flow benchmark measures exactly that process.
-final class BridgeProcess: Sendable {
+/// bridge's word, so the flow benchmark measures exactly that process. Tests
+/// use it to run several instances, kill one, and watch the others.
+public final class BridgeServeProcess: Sendable {
     let process: Process
-    let url: String
-    let outputFile: URL
+    public let url: String
+    public let outputFile: URL
 
-    /// Starts `bridge serve --config file` and waits until `/readyz` answers 200.
-    init(configuration file: URL, url: String, outputFile: URL, browser: SandboxBrowser) async throws {
+    /// Starts `executable serve --config file` and waits until `/readyz` answers 200.
+    public init(executable: URL, configuration file: URL, url: String, outputFile: URL, browser: SandboxBrowser) async throws {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.executableURL = executable
         process.arguments = ["serve", "--config", file.path]
         process.currentDirectoryURL = file.deletingLastPathComponent()
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
@@ -29,7 +30,7 @@ final class BridgeProcess: Sendable {
         try await waitUntilReady(browser)
     }
 
-    var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { process.processIdentifier }
 
     private func waitUntilReady(_ browser: SandboxBrowser) async throws {
         let clock = ContinuousClock()
@@ -37,16 +38,16 @@ final class BridgeProcess: Sendable {
         while clock.now < deadline {
             guard process.isRunning else {
                 let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
-                throw BenchError("bridge serve exited with \(process.terminationStatus): \(output.suffix(600))")
+                throw BrowserError("bridge serve exited with \(process.terminationStatus): \(output.suffix(600))")
             }
             if let readyz = URL(string: url + "/readyz"), let page = try? await browser.request(readyz), page.status == 200 { return }
             try await Task.sleep(for: .milliseconds(200))
         }
-        throw BenchError("bridge at \(url) not ready after 120 s; its output is in \(outputFile.path)")
+        throw BrowserError("bridge at \(url) not ready after 120 s; its output is in \(outputFile.path)")
     }
 
     /// User plus system CPU seconds the process has used so far.
-    func cpuSeconds() -> Double {
+    public func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let close = stat.lastIndex(of: ")")
         else { return 0 }
@@ -57,7 +58,7 @@ final class BridgeProcess: Sendable {
     }
 
     /// Resident set size now and at its peak, in MiB.
-    func memory() -> (current: Double, peak: Double) {
+    public func memory() -> (current: Double, peak: Double) {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
         func value(_ key: String) -> Double {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
@@ -68,14 +69,19 @@ final class BridgeProcess: Sendable {
         return (value("VmRSS"), value("VmHWM"))
     }
 
-    func stop() {
+    /// SIGTERM, and waits for the exit.
+    public func stop() {
         guard process.isRunning else { return }
         process.terminate()
         process.waitUntilExit()
     }
-}
 
-struct BenchError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+    /// SIGKILL, as a crash or the OOM killer would: no shutdown code runs.
+    public func kill() {
+        guard process.isRunning else { return }
+        _ = Glibc.kill(pid, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    public var isRunning: Bool { process.isRunning }
 }
