@@ -7,6 +7,18 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
         public var nameFormat: String?
         public var friendlyName: String?
         public var isRequired: Bool
+
+        public init(name: String, nameFormat: String? = nil, friendlyName: String? = nil, isRequired: Bool = false) {
+            self.name = name
+            self.nameFormat = nameFormat
+            self.friendlyName = friendlyName
+            self.isRequired = isRequired
+        }
+
+        /// The name as written, for logs and reports.
+        public var form: String {
+            AttributeName(name: name, nameFormat: nameFormat ?? AttributeName.unspecifiedNameFormat).description
+        }
     }
 
     public var entityID: String
