@@ -61,6 +61,38 @@ struct FederationMetadataTests {
         #expect(throws: MetadataError.unsigned) { try FederationMetadata.load(Data(unsigned.utf8), federationKeys: keys, now: Self.now) }
     }
 
+    /// Hostile shapes: a signed aggregate wrapped in an unsigned one with an
+    /// extra member, a signed member lifted into an unsigned aggregate, and
+    /// one entityID described twice.
+    @Test func wrappedAndDuplicatedMembersAreRefused() throws {
+        let fixtures = try FederationFixtures()
+        defer { fixtures.remove() }
+        let key = try SigningPublicKey(pem: try fixtures.federationKey("federation"))
+        let until = Self.now.addingTimeInterval(86400)
+        let signed = String(decoding: try fixtures.sign(
+            FederationFixtures.aggregate(id: "_agg1", content: try FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until),
+            keyName: "federation"), as: UTF8.self)
+        var body = signed
+        if body.hasPrefix("<?xml"), let end = body.range(of: "?>") { body = String(body[end.upperBound...]) }
+        let evil = try FederationFixtures.entity("pysaml2-second-sp", validUntil: until)
+        let wrapped = "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">\(body)\(evil)</md:EntitiesDescriptor>"
+        #expect(throws: MetadataError.unsigned) { try FederationMetadata.load(Data(wrapped.utf8), federationKeys: [key], now: Self.now) }
+
+        let member = try fixtures.sign(
+            try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_m1", validUntil: until), keyName: "federation", element: "EntityDescriptor")
+        var lifted = String(decoding: member, as: UTF8.self)
+        if lifted.hasPrefix("<?xml"), let end = lifted.range(of: "?>") { lifted = String(lifted[end.upperBound...]) }
+        let unsignedGroup = "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">\(lifted)</md:EntitiesDescriptor>"
+        #expect(throws: MetadataError.unsigned) { try FederationMetadata.load(Data(unsignedGroup.utf8), federationKeys: [key], now: Self.now) }
+
+        let twice = try fixtures.sign(FederationFixtures.aggregate(
+            id: "_agg2", content: try FederationFixtures.entity("pysaml2-oid-sp") + FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until),
+            keyName: "federation")
+        let document = try FederationMetadata.load(twice, federationKeys: [key], now: Self.now)
+        #expect(document.serviceProviders.map(\.entityID) == [FederationFixtures.oidEntityID])
+        #expect(document.refused.first?.reason.contains("twice") == true)
+    }
+
     @Test func cacheDurationsAreXMLSchemaDurations() {
         #expect(XMLSchemaDuration.seconds("PT6H") == 21600)
         #expect(XMLSchemaDuration.seconds("P1DT30M") == 88200)

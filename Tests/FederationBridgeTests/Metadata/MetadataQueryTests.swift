@@ -115,6 +115,13 @@ struct MetadataQueryTests {
             let degraded = try #require(registry.degradation(now: now))
             #expect(degraded.contains(FederationFixtures.secondEntityID) && !degraded.contains(FederationFixtures.oidEntityID))
             #expect(registry.readinessProblem(now: now) == nil)
+
+            // An answer about another entity is not an answer.
+            responder.serve("https://unknown.example.cn/sp", try fixtures.sign(
+                try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_q3", validUntil: validUntil),
+                keyName: "federation", element: "EntityDescriptor"))
+            #expect(await registry.resolve(entityID: "https://unknown.example.cn/sp", now: now.addingTimeInterval(120)) == nil)
+            #expect(registry.degradation(now: now)?.contains("does not describe https://unknown.example.cn/sp") == true)
         }
     }
 }
