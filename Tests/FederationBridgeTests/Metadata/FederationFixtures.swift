@@ -60,14 +60,7 @@ struct FederationFixtures {
         ].compactMap { $0 }.joined(separator: " ")
         return """
             <md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" \(attributes)>\
-            <ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>\
-            <ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
-            <ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>\
-            <ds:Reference URI="#\(id)"><ds:Transforms>\
-            <ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
-            <ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
-            </ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/></ds:Reference>\
-            </ds:SignedInfo><ds:SignatureValue/></ds:Signature>\(content)</md:EntitiesDescriptor>
+            \(signatureTemplate(id: id, prefix: "ds", declare: true))\(content)</md:EntitiesDescriptor>
             """
     }
 
@@ -84,18 +77,24 @@ struct FederationFixtures {
         let head = " ID=\"\(id)\"" + (cacheDuration.map { " cacheDuration=\"\($0)\"" } ?? "")
         xml = xml.replacingOccurrences(of: " validUntil=", with: head + " validUntil=", options: [], range: xml.range(of: " validUntil="))
         guard let close = xml.range(of: ">") else { return xml }
-        let signature = """
-            <ns1:Signature><ns1:SignedInfo>\
-            <ns1:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
-            <ns1:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>\
-            <ns1:Reference URI="#\(id)"><ns1:Transforms>\
-            <ns1:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
-            <ns1:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
-            </ns1:Transforms><ns1:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ns1:DigestValue/></ns1:Reference>\
-            </ns1:SignedInfo><ns1:SignatureValue/></ns1:Signature>
-            """
+        let signature = signatureTemplate(id: id, prefix: "ns1", declare: false)
         xml.insert(contentsOf: signature, at: close.upperBound)
         return xml
+    }
+
+    /// An empty enveloped Signature over `#id` (RSA-SHA256, exclusive c14n) for xmlsec1 to fill in.
+    static func signatureTemplate(id: String, prefix p: String, declare: Bool) -> String {
+        let namespace = declare ? " xmlns:\(p)=\"http://www.w3.org/2000/09/xmldsig#\"" : ""
+        return """
+            <\(p):Signature\(namespace)><\(p):SignedInfo>\
+            <\(p):CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
+            <\(p):SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>\
+            <\(p):Reference URI="#\(id)"><\(p):Transforms>\
+            <\(p):Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>\
+            <\(p):Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>\
+            </\(p):Transforms><\(p):DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><\(p):DigestValue/></\(p):Reference>\
+            </\(p):SignedInfo><\(p):SignatureValue/></\(p):Signature>
+            """
     }
 
     /// Signs `template` with xmlsec1 and the key `keyName` made by `federationKey`.
