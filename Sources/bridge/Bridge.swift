@@ -14,6 +14,7 @@ struct Bridge: AsyncParsableCommand {
             WitnessCommand.self,
             KeysCommand.self,
             MetadataCommand.self,
+            PartnerCommand.self,
             XMLCommand.self,
             BenchCommand.self,
         ]

@@ -30,6 +30,21 @@ import PIAChecks
         #expect(configuration.mapping.idCardTypeCodes["hkid"] == "40")
     }
 
+    @Test func metadataQueryServiceIsOptionalAndChecked() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        #expect(try fixture.load(ConfigFixture.yaml()).metadata.queryURL == nil)
+        let withQuery = ConfigFixture.yaml().replacingOccurrences(
+            of: "  refreshInterval: 10m\n", with: "  refreshInterval: 10m\n  query:\n    url: https://mdq.example.org/\n    cacheDuration: 15m\n")
+        let configuration = try fixture.load(withQuery)
+        #expect(configuration.metadata.queryURL?.absoluteString == "https://mdq.example.org/")
+        #expect(configuration.metadata.queryCacheDuration == .seconds(900))
+        let error = try #require(throws: ConfigurationError.self) {
+            try fixture.load(withQuery.replacingOccurrences(of: "https://mdq.example.org/", with: "mdq.example.org"))
+        }
+        #expect(error.mentions("metadata.query.url"))
+    }
+
     @Test func missingKeyFileIsNamedByKeyPath() throws {
         let fixture = try ConfigFixture()
         defer { fixture.remove() }

@@ -90,9 +90,14 @@ public struct BridgeConfiguration: Sendable {
     public struct Metadata: Sendable, Hashable {
         /// Folder of partner metadata files.
         public var directory: URL
-        /// Certificate that must have signed partner metadata; `nil` accepts unsigned files (demo only).
+        /// Certificates (one or several PEM blocks, for a rollover) one of which
+        /// must have signed partner metadata; `nil` accepts unsigned files (demo only).
         public var trustCertificate: PEMFile?
         public var refreshInterval: Duration
+        /// Metadata query (MDQ) service for partners not in the folder, if any.
+        public var queryURL: URL?
+        /// How long a query answer without `cacheDuration` is used.
+        public var queryCacheDuration: Duration = .seconds(3600)
     }
 
     public enum StoreLocation: Sendable, Hashable, CustomStringConvertible {

@@ -77,6 +77,8 @@ public struct ConfigurationLoader: Sendable {
         }
         let trust = r.pemFile("metadata.trustCertificate", labels: certificateLabels, required: false)
         let refresh = r.duration("metadata.refreshInterval", default: .seconds(3600), minimum: .seconds(10))
+        let queryURL = r.optionalString("metadata.query.url") == nil ? nil : r.url("metadata.query.url")
+        let queryCache = r.duration("metadata.query.cacheDuration", default: .seconds(3600), minimum: .seconds(10))
 
         let store = readStore(r)
         let policyFile = r.string("policy.file").map(r.path)
@@ -121,7 +123,9 @@ public struct ConfigurationLoader: Sendable {
                 rollAt: rollAt,
                 encryption: .init(key: encryptionKey, certificate: encryptionCertificate)),
             pkcs11: pkcs11,
-            metadata: .init(directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh),
+            metadata: .init(
+                directory: metadataDirectory, trustCertificate: trust, refreshInterval: refresh, queryURL: queryURL,
+                queryCacheDuration: queryCache),
             store: store,
             policyFile: policyFile,
             transferLog: .init(

@@ -9,7 +9,9 @@ import SAMLMapper
 /// app; `GET /approval` waits for that approval, prepares the release and
 /// runs the checks that need no answer; `POST /approval/cancel` gives up.
 struct CallbackEndpoint: Sendable {
-    let policy: Policy
+    let policies: PolicyStore
+    /// The policy in force for this request (reloaded on SIGHUP).
+    var policy: Policy { policies.current }
     let registry: PartnerMetadataRegistry
     let iamSmart: IAMSmartClient
     let mapper: AttributeMapper
@@ -139,13 +141,16 @@ struct CallbackEndpoint: Sendable {
             birthDate: fetched.birthDate.flatMap { CalendarDate(year: $0.year, month: $0.month, day: $0.day) },
             gender: fetched.gender?.rawValue, assurance: session.assurance.level == .plus ? .plus : .basic,
             faceRecognitionUsed: session.assurance.faceRecognitionUsed)
+        let planner = planner(state)
         let release = mapper.map(
-            profile, recipientEntityID: state.route.relyingParty, allowed: planner(state).releasable, claims: state.claims, now: now)
+            profile, recipientEntityID: state.route.relyingParty, allowed: planner.releasable, claims: state.claims, now: now)
         let age = profile.birthDate.map { $0.age(on: mapper.today(now)) }
         var next = state
         next.release = PreparedRelease(
             pairwiseNameID: release.nameID.value,
-            attributes: release.attributes.map { StoredAttribute(name: $0.name, attribute: $0.attribute, transforms: $0.transforms) },
+            attributes: planner.answering(release.attributes).map {
+                StoredAttribute(name: $0.name, attribute: $0.attribute, transforms: $0.transforms)
+            },
             withheld: release.withheld, subjectAgeYears: age, assurance: ReleasePlanner.assuranceLevel(session.assurance),
             authnContextClass: approval.asserted, authnInstant: now)
         next.approval = nil
@@ -155,6 +160,12 @@ struct CallbackEndpoint: Sendable {
             "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
             "authn.context": "\(approval.asserted.rawValue)",
         ])
+        let withheld = planner.withheldRequests(mapped: release.withheld)
+        if !withheld.isEmpty {
+            log.info("requested attributes withheld", metadata: [
+                "rp": "\(state.route.relyingParty)", "withheld": "\(withheld.map(\.description).joined(separator: ", "))",
+            ])
+        }
 
         // Ask only when the answer can lead somewhere: checks that do not
         // depend on the resident's decision run before the consent page.
@@ -227,7 +238,7 @@ struct CallbackEndpoint: Sendable {
         let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: clock.now())
         return ReleasePlanner(
             purposeAllows: Set(purpose?.allowedAttributes.map(\.name) ?? []),
-            relyingPartyRequests: Set(provider?.requestedAttributes.map(\.name) ?? []),
+            requested: provider?.requestedAttributes ?? [],
             claimMode: state.route.claimMode, minimumAge: purpose?.minimumAge)
     }
 }

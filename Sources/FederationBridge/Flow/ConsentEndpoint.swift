@@ -8,7 +8,9 @@ import X509
 /// answer to exactly that, the privacy gate (logged first) and the answer
 /// to the relying party.
 struct ConsentEndpoint: Sendable {
-    let policy: Policy
+    let policies: PolicyStore
+    /// The policy in force for this request (reloaded on SIGHUP).
+    var policy: Policy { policies.current }
     let registry: PartnerMetadataRegistry
     let gate: PIAGate
     let description: TransferDescription

@@ -18,7 +18,9 @@ public final class FederationFlow: Sendable {
     public let transferLog: TransferLog
     public let registry: PartnerMetadataRegistry
     public let clock: FlowClock
-    let policy: Policy
+    public let policies: PolicyStore
+    /// The policy in force now.
+    var policy: Policy { policies.current }
     let services: BridgeServices
     let keys: IdPKeyMaterial
     let delivery: ResponseDelivery
@@ -28,12 +30,12 @@ public final class FederationFlow: Sendable {
     let artifact: ArtifactEndpoint
 
     public init(
-        services: BridgeServices, policy: Policy, transferLog: TransferLog, iamSmart: IAMSmartClient,
+        services: BridgeServices, policies: PolicyStore, transferLog: TransferLog, iamSmart: IAMSmartClient,
         registry: PartnerMetadataRegistry, keys: IdPKeyMaterial, clock: FlowClock = .system
     ) {
         let configuration = services.configuration
         self.services = services
-        self.policy = policy
+        self.policies = policies
         self.transferLog = transferLog
         self.registry = registry
         self.keys = keys
@@ -41,20 +43,20 @@ public final class FederationFlow: Sendable {
         let subjectKey = HKDF<SHA256>.deriveKey(
             inputKeyMaterial: configuration.mapping.pseudonymSecret,
             info: Data("federation-bridge transfer-log subject v1".utf8), outputByteCount: 32)
-        let gate = PIAGate(evaluator: PIAEvaluator(policy: policy), log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
+        let gate = PIAGate(policies: policies, log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
         let flows = FlowStore(vault: services.vault, sessions: services.sessions, clock: clock, lifetime: configuration.flow.lifetime)
         let delivery = ResponseDelivery(
             configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock)
-        let description = TransferDescription(policy: policy, registry: registry)
+        let description = TransferDescription(policies: policies, registry: registry)
         self.delivery = delivery
         singleSignOn = SingleSignOnEndpoint(
-            configuration: configuration, policy: policy, registry: registry, iamSmart: iamSmart, replayCache: services.store,
+            configuration: configuration, policies: policies, registry: registry, iamSmart: iamSmart, replayCache: services.store,
             flows: flows, renderer: services.renderer, clock: clock)
         callback = CallbackEndpoint(
-            policy: policy, registry: registry, iamSmart: iamSmart, mapper: services.mapper, gate: gate, description: description,
+            policies: policies, registry: registry, iamSmart: iamSmart, mapper: services.mapper, gate: gate, description: description,
             flows: flows, delivery: delivery, sessions: services.sessions, renderer: services.renderer, clock: clock)
         consent = ConsentEndpoint(
-            policy: policy, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
+            policies: policies, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
             sessions: services.sessions, renderer: services.renderer, clock: clock)
         artifact = ArtifactEndpoint(configuration: configuration, registry: registry, vault: services.vault, keys: keys, clock: clock)
     }
@@ -75,6 +77,7 @@ public final class FederationFlow: Sendable {
         application.router.post("/saml/artifact") { request, context in await artifact.resolveArtifact(request, context) }
         application.router.get("/saml/metadata") { _, _ in try self.metadataResponse() }
         services.readiness.register(registry.readinessProbe)
+        services.readiness.register(policies.readinessProbe)
     }
 
     /// `GET /saml/metadata`: our signed IdP metadata, valid for a week.

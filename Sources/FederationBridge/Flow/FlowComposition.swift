@@ -24,9 +24,9 @@ extension BridgeApplication {
     public mutating func installFlow(clock: FlowClock = .system) async throws -> FederationFlow {
         let configuration = services.configuration
         let logger = services.logger
-        let policy: Policy
+        let policies: PolicyStore
         do {
-            policy = try Policy.load(from: configuration.policyFile)
+            policies = try PolicyStore(file: configuration.policyFile, logger: logger)
         } catch {
             throw KeyMaterialError("policy.file (\(configuration.policyFile.path)): \(error)")
         }
@@ -65,18 +65,21 @@ extension BridgeApplication {
             contentKeySharing: sharedContentKey(configuration, logger: logger),
             logger: logger)
 
+        let query = configuration.metadata.queryURL.map {
+            MetadataQueryClient(baseURL: $0.absoluteString, defaultCacheDuration: Double(configuration.metadata.queryCacheDuration.components.seconds))
+        }
         let registry = try PartnerMetadataRegistry(
             directory: configuration.metadata.directory, trustCertificatePEM: configuration.metadata.trustCertificate?.pem,
-            logger: logger)
+            query: query, queryAllowed: { policies.current.recipient(entityID: $0) != nil }, logger: logger)
         registry.reload()
 
         let flow = FederationFlow(
-            services: services, policy: policy, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
+            services: services, policies: policies, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
             clock: clock)
         flow.install(on: self)
         if !keys.tokenKeys.isEmpty { services.readiness.register(keys.readinessProbe) }
         LogTileRoutes.install(on: router, log: TransferLog(store: logStore, verifier: transferLog.verifier))
-        addService(MetadataRefresher(registry: registry, interval: configuration.metadata.refreshInterval, logger: logger))
+        addService(MetadataRefresher(registry: registry, policies: policies, interval: configuration.metadata.refreshInterval, logger: logger))
         addService(ShutdownActions {
             await iamSmart.shutdown()
             try? await logStore.close()

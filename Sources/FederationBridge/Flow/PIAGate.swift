@@ -15,7 +15,8 @@ struct PIAGate: Sendable {
         case notAsked
     }
 
-    let evaluator: PIAEvaluator
+    /// The checks run against the policy in force when each decision starts.
+    let policies: PolicyStore
     let log: TransferLog
     /// Keys the subject digest in log entries (derived from the pseudonym secret).
     let subjectKey: SymmetricKey
@@ -24,6 +25,10 @@ struct PIAGate: Sendable {
     /// The checks that do not depend on the resident's answer, evaluated as
     /// if they agreed: when this fails, asking would lead nowhere.
     func eligibility(_ request: TransferRequest, provisionalConsent: ConsentRecord) async -> Verdict {
+        await eligibility(request, provisionalConsent: provisionalConsent, evaluator: PIAEvaluator(policy: policies.current))
+    }
+
+    private func eligibility(_ request: TransferRequest, provisionalConsent: ConsentRecord, evaluator: PIAEvaluator) async -> Verdict {
         var provisional = request
         provisional.consent = provisionalConsent
         return await evaluator.evaluate(provisional, log: log)
@@ -35,6 +40,7 @@ struct PIAGate: Sendable {
         logger: Logger
     ) async throws(FlowError) -> (verdict: Verdict, decision: TransferDecision) {
         let started = ContinuousClock.now
+        let evaluator = PIAEvaluator(policy: policies.current)
         let verdict: Verdict
         let decision: TransferDecision
         var logged = request
@@ -46,7 +52,7 @@ struct PIAGate: Sendable {
         case .declined, .notAsked:
             // The consent check is left out: no consent was given, and none was
             // needed to know the outcome. What remains is what was checked.
-            let checked = await eligibility(request, provisionalConsent: provisionalConsent)
+            let checked = await eligibility(request, provisionalConsent: provisionalConsent, evaluator: evaluator)
             verdict = Verdict(results: checked.results.filter { $0.id != ConsentCheck().id })
             if case .declined = answer, verdict.allowsTransfer { decision = .declined } else { decision = .refused }
         }

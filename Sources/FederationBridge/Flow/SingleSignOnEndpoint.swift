@@ -8,7 +8,9 @@ import SAMLMapper
 /// and the hand-off to iAM Smart.
 struct SingleSignOnEndpoint: Sendable {
     let configuration: BridgeConfiguration
-    let policy: Policy
+    let policies: PolicyStore
+    /// The policy in force for this request (reloaded on SIGHUP).
+    var policy: Policy { policies.current }
     let registry: PartnerMetadataRegistry
     let iamSmart: IAMSmartClient
     /// The replay cache lives in the shared store.
@@ -24,20 +26,26 @@ struct SingleSignOnEndpoint: Sendable {
     /// opens a flow and shows the start page that hands over to iAM Smart.
     func singleSignOn(_ request: Request, _ context: BridgeRequestContext, post: Bool) async throws -> Hummingbird.Response {
         let now = clock.now()
-        let validator = AuthnRequestValidator(
-            ssoEndpoints: [ssoURL], serviceProviders: registry.serviceProviders(now: now),
-            clockSkew: Double(configuration.saml.clockSkew.components.seconds),
-            supportedNameIDFormats: [NameID.persistent])
+        // Built after the issuer's metadata is looked up (metadata query service).
+        var validator: AuthnRequestValidator {
+            AuthnRequestValidator(
+                ssoEndpoints: [ssoURL], serviceProviders: registry.serviceProviders(now: now),
+                clockSkew: Double(configuration.saml.clockSkew.components.seconds),
+                supportedNameIDFormats: [NameID.persistent])
+        }
         let accepted: AuthnRequestValidator.Accepted
         let relayState: String?
         do {
             if post {
                 let form = try await FormFields.from(request, limit: 512 * 1024)
                 guard let encoded = form["SAMLRequest"] else { throw BindingError.missingMessage }
-                accepted = try validator.validate(post: try POSTBinding.decode(encoded), now: now)
+                let xml = try POSTBinding.decode(encoded)
+                await registry.resolveIssuer(of: xml, now: now)
+                accepted = try validator.validate(post: xml, now: now)
                 relayState = form["RelayState"]
             } else {
                 let message = try RedirectBinding.decode(query: request.uri.query ?? "")
+                await registry.resolveIssuer(of: message.xml, now: now)
                 accepted = try validator.validate(redirect: message, now: now)
                 relayState = message.relayState
             }

@@ -7,7 +7,9 @@ import X509
 /// The transfer a flow is about to make, as the privacy checks and the
 /// consent record describe it: names, transforms and digests, never values.
 struct TransferDescription: Sendable {
-    let policy: Policy
+    let policies: PolicyStore
+    /// The policy in force for this request (reloaded on SIGHUP).
+    var policy: Policy { policies.current }
     let registry: PartnerMetadataRegistry
 
     /// The transfer as the checks see it, without a consent (the answer adds it).
@@ -15,8 +17,8 @@ struct TransferDescription: Sendable {
         let provider = registry.serviceProvider(entityID: state.route.relyingParty, now: now)
         return TransferRequest(
             recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
-            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.attribute.name, transforms: $0.transforms.map(\.rawValue)) },
-            requestedAttributes: Set(provider?.requestedAttributes.map(\.name) ?? []), consent: nil,
+            released: release.attributes.map { PIAChecks.ReleasedAttribute(name: $0.name.rawValue, transforms: $0.transforms.map(\.rawValue)) },
+            requestedAttributes: RequestedAttributes(provider?.requestedAttributes ?? []).names, consent: nil,
             assurance: release.assurance, subjectAgeYears: release.subjectAgeYears,
             encryptedToRecipient: encrypted, now: now)
     }
@@ -25,7 +27,7 @@ struct TransferDescription: Sendable {
     func consentRecord(_ state: FlowState, release: PreparedRelease, content: ConsentContent?, now: Date) -> ConsentRecord {
         ConsentRecord(
             recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
-            attributes: Set(release.attributes.map(\.attribute.name)), givenAt: now,
+            attributes: Set(release.attributes.map(\.name.rawValue)), givenAt: now,
             textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: content?.digest ?? "")
     }
 }

@@ -5,10 +5,17 @@ public struct ReadinessProbe: Sendable {
     public var name: String
     /// Returns `nil` when ready, or a reason an operator can act on.
     public var check: @Sendable () async -> String?
+    /// Returns what works only in part while the service stays ready (one
+    /// partner's metadata refused, a policy reload kept back), or `nil`.
+    public var degradation: @Sendable () async -> String?
 
-    public init(name: String, check: @escaping @Sendable () async -> String?) {
+    public init(
+        name: String, check: @escaping @Sendable () async -> String?,
+        degradation: @escaping @Sendable () async -> String? = { nil }
+    ) {
         self.name = name
         self.check = check
+        self.degradation = degradation
     }
 }
 
@@ -33,6 +40,8 @@ public final class Readiness: Sendable {
             public var name: String
             public var ready: Bool
             public var reason: String?
+            /// Set when the dependency works only in part; it does not make the service unready.
+            public var degraded: String?
         }
 
         public var ready: Bool
@@ -46,7 +55,8 @@ public final class Readiness: Sendable {
             for (index, probe) in current.enumerated() {
                 group.addTask {
                     let reason = await Self.bounded(probe.check, timeout: timeout)
-                    return (index, Report.Entry(name: probe.name, ready: reason == nil, reason: reason))
+                    let degraded = reason == nil ? await probe.degradation() : nil
+                    return (index, Report.Entry(name: probe.name, ready: reason == nil, reason: reason, degraded: degraded))
                 }
             }
             var results: [(Int, Report.Entry)] = []

@@ -11,6 +11,15 @@ public struct ReleasedAttribute: Sendable, Hashable {
             name: name.rawValue, nameFormat: name.nameFormat, friendlyName: name.friendlyName, values: values)
         self.transforms = transforms
     }
+
+    /// The same attribute written in `form` (a registered name the relying party requested).
+    public func answering(as form: AttributeName) -> ReleasedAttribute {
+        var renamed = self
+        renamed.attribute.name = form.name
+        renamed.attribute.nameFormat = form.nameFormat
+        renamed.attribute.friendlyName = form.friendlyName
+        return renamed
+    }
 }
 
 /// Why an allowed attribute was not produced.

@@ -31,15 +31,12 @@ public enum GuangdongAttribute: String, Sendable, Hashable, Codable, CaseIterabl
     /// OASIS SAML V2.0 Subject Identifier `pairwise-id`: `<unique>@<scope>`.
     case pairwiseID = "urn:oasis:names:tc:SAML:attribute:pairwise-id"
 
-    /// `uri` for the OASIS identifier, `basic` for the platform's short names.
-    public var nameFormat: String {
-        self == .pairwiseID ? SAMLAttribute.uriNameFormat : SAMLAttribute.basicNameFormat
-    }
+    /// `uri` for the OASIS identifier, `basic` for the platform's short names
+    /// (the first of `registeredNames`).
+    public var nameFormat: String { registeredNames[0].nameFormat }
 
     /// Friendly name written next to URI-named attributes.
-    public var friendlyName: String? {
-        self == .pairwiseID ? "pairwise-id" : nil
-    }
+    public var friendlyName: String? { registeredNames[0].friendlyName }
 
     /// Whether the attribute carries personal data that reveals who the person is
     /// (as opposed to derived Booleans and constants).

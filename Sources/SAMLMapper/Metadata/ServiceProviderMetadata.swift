@@ -7,6 +7,18 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
         public var nameFormat: String?
         public var friendlyName: String?
         public var isRequired: Bool
+
+        public init(name: String, nameFormat: String? = nil, friendlyName: String? = nil, isRequired: Bool = false) {
+            self.name = name
+            self.nameFormat = nameFormat
+            self.friendlyName = friendlyName
+            self.isRequired = isRequired
+        }
+
+        /// The name as written, for logs and reports.
+        public var form: String {
+            AttributeName(name: name, nameFormat: nameFormat ?? AttributeName.unspecifiedNameFormat).description
+        }
     }
 
     public var entityID: String
@@ -71,25 +83,19 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
             }
     }
 
-    /// Parses metadata, checks its signature against the federation's keys and
-    /// refuses it once `validUntil` has passed.
+    /// Parses one partner's metadata, checks its signature against the
+    /// federation's keys and refuses it once `validUntil` has passed.
     public static func load(
         _ xml: Data, federationKeys: [SigningPublicKey], policy: SignaturePolicy = .default, now: Date = Date(),
         requireSignature: Bool = true, requireValidUntil: Bool = true, limits: XMLLimits = .default
     ) throws -> ServiceProviderMetadata {
-        let document = try XMLDocument(parsing: xml, limits: limits)
-        var root = document.root
-        if requireSignature || !root.children("Signature", in: XMLNamespaces.ds).isEmpty {
-            guard !root.children("Signature", in: XMLNamespaces.ds).isEmpty else { throw MetadataError.unsigned }
-            root = try SignatureVerifier(trustedKeys: federationKeys, policy: policy).verify(root)
+        let document = try FederationMetadata.load(
+            xml, federationKeys: federationKeys, policy: policy, now: now, requireSignature: requireSignature,
+            requireValidUntil: requireValidUntil, limits: limits)
+        guard document.serviceProviders.count == 1, document.refused.isEmpty, let only = document.serviceProviders.first else {
+            throw MetadataError.notSPMetadata
         }
-        let metadata = try ServiceProviderMetadata(element: root)
-        if let validUntil = metadata.validUntil {
-            guard now < validUntil else { throw MetadataError.expired(validUntil: validUntil) }
-        } else if requireValidUntil {
-            throw MetadataError.noValidUntil
-        }
-        return metadata
+        return only
     }
 
     /// The SP's signing keys, for AuthnRequest and LogoutRequest checks.

@@ -22,7 +22,7 @@ struct MetadataCommand: AsyncParsableCommand {
         @Option(help: "Our IdP entityID.")
         var entityId: String?
 
-        @Option(help: "Public base URL; endpoints are /saml/sso, /saml/artifact and /saml/slo under it.")
+        @Option(help: "Public base URL; endpoints are /saml/sso and /saml/artifact under it.")
         var baseUrl: String?
 
         @Option(help: "PEM private key that signs the metadata (the current signing key).")
@@ -66,7 +66,7 @@ struct MetadataCommand: AsyncParsableCommand {
             let metadata = IdPMetadata(
                 entityID: entityId, signingCertificate: signingDER, nextSigningCertificate: try nextSigningCert.map(Self.der),
                 encryptionCertificate: try encryptionCert.map(Self.der), singleSignOnServices: endpoints.sso,
-                artifactResolutionServices: endpoints.artifact, singleLogoutServices: endpoints.slo,
+                artifactResolutionServices: endpoints.artifact, singleLogoutServices: [], nameIDFormats: [NameID.persistent],
                 validUntil: Date().addingTimeInterval(Double(validDays) * 86400))
             let signer = EnvelopedSigner(key: key, certificateDER: Array(signingDER))
             FileHandle.standardOutput.write(try metadata.signedXML(signer))

@@ -217,10 +217,14 @@ import _CryptoExtras
             try Data(tampered.utf8).write(to: file)
             registry.reload()
             #expect(registry.serviceProvider(entityID: harness.federation.relyingPartyEntityID) != nil)
-            let problem = try #require(registry.readinessProblem())
+            // The partner is degraded, named in /readyz, and the service stays ready.
+            #expect(registry.readinessProblem() == nil)
+            let problem = try #require(registry.degradation())
             #expect(problem.contains("guangdong-sandbox.xml") && problem.contains("keeping"))
-            let notReady = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
-            #expect(notReady.status == 503 && notReady.body.contains("guangdong-sandbox.xml"))
+            let probe = try #require(await harness.services.readiness.evaluate().probes.first { $0.name == "metadata" })
+            #expect(probe.ready && probe.degraded?.contains("guangdong-sandbox.xml") == true)
+            let degraded = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
+            #expect(degraded.body.contains("guangdong-sandbox.xml") && degraded.body.contains("degraded"))
             // Sign-in still works on the last good version.
             let run = try await harness.signIn(as: "adult-basic", binding: .post)
             #expect(run.outcome?.verified == true)
@@ -229,13 +233,14 @@ import _CryptoExtras
             try harness.federation.writeRelyingPartyMetadata(
                 harness.relyingParty, baseURL: harness.relyingPartyURL, validUntil: Date().addingTimeInterval(-60))
             registry.reload()
-            #expect(registry.readinessProblem()?.contains("validUntil") == true)
+            #expect(registry.degradation()?.contains("validUntil") == true)
+            #expect(registry.readinessProblem(now: Date().addingTimeInterval(30 * 86400)) != nil, "no partner left: not ready")
             #expect(registry.serviceProviders(now: Date().addingTimeInterval(30 * 86400)).isEmpty)
 
             // A good file again: ready.
             try good.write(to: file)
             registry.reload()
-            #expect(registry.readinessProblem() == nil)
+            #expect(registry.readinessProblem() == nil && registry.degradation() == nil)
         }
     }
 
