@@ -11,6 +11,11 @@ STEPS_JSON is a list of steps, each one of:
   {"click": CSS_SELECTOR}            clicks and waits for the next page load
   {"waitText": TEXT}                 waits until the page's text contains TEXT
   {"screenshot": PATH}               full-page PNG
+  {"viewport": [WIDTH, HEIGHT]}      emulates that window (mobile below 600 px)
+  {"scripts": false}                 turns page scripts off (or on again)
+  {"fill": CSS_SELECTOR, "value": V} sets a form field
+  {"waitSelector": CSS_SELECTOR}     waits until an element matches
+  {"audit": NAME}                    runs a11y_check.js; violations fail the run
 Prints one JSON line per step; exits non-zero on the first failing step.
 """
 import base64
@@ -23,6 +28,7 @@ import tempfile
 import time
 
 TIMEOUT = 20.0
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "a11y_check.js")
 
 
 class Browser:
@@ -35,7 +41,7 @@ class Browser:
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
         self.proc = subprocess.Popen(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--remote-debugging-pipe", "--no-first-run",
              "--user-data-dir=" + self.profile, "--window-size=1100,1400",
              "about:blank"],
@@ -138,16 +144,52 @@ def run(steps):
                                    f"text {step['waitText']!r}")
                 outcome = {"waitText": step["waitText"]}
             elif "screenshot" in step:
+                metrics = browser.call("Page.getLayoutMetrics", session=True)
+                size = metrics.get("cssContentSize") or metrics["contentSize"]
+                clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
                 shot = browser.call("Page.captureScreenshot",
-                                    {"format": "png", "captureBeyondViewport": True},
+                                    {"format": "png", "captureBeyondViewport": True, "clip": clip},
                                     session=True)
                 with open(step["screenshot"], "wb") as out:
                     out.write(base64.b64decode(shot["data"]))
                 outcome = {"screenshot": step["screenshot"]}
+            elif "viewport" in step:
+                width, height = step["viewport"]
+                browser.call("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1,
+                              "mobile": width < 600}, session=True)
+                outcome = {"viewport": step["viewport"]}
+            elif "scripts" in step:
+                browser.call("Emulation.setScriptExecutionDisabled",
+                             {"value": not step["scripts"]}, session=True)
+                outcome = {"scripts": step["scripts"]}
+            elif "fill" in step:
+                selector, value = json.dumps(step["fill"]), json.dumps(step["value"])
+                found = browser.evaluate(
+                    f"(() => {{ const e = document.querySelector({selector});"
+                    f" if (!e) return false; e.value = {value}; return true; }})()")
+                if not found:
+                    raise RuntimeError(f"no element matches {step['fill']}")
+                outcome = {"fill": step["fill"]}
+            elif "waitSelector" in step:
+                selector = json.dumps(step["waitSelector"])
+                browser.wait_until(f"document.querySelector({selector}) !== null",
+                                   f"an element matching {step['waitSelector']}")
+                outcome = {"waitSelector": step["waitSelector"]}
+            elif "audit" in step:
+                with open(CHECKER, encoding="utf-8") as source:
+                    violations = browser.evaluate(source.read())
+                if violations is None:
+                    raise RuntimeError(f"{step['audit']}: the checker did not run")
+                outcome = {"audit": step["audit"], "violations": violations}
+                if violations:
+                    outcome["url"] = browser.evaluate("location.href")
+                    print(json.dumps(outcome, ensure_ascii=False), flush=True)
+                    raise RuntimeError(f"{step['audit']}: {len(violations)} accessibility violations")
             else:
                 raise ValueError(f"unknown step {step}")
             outcome["url"] = browser.evaluate("location.href")
-            print(json.dumps(outcome), flush=True)
+            print(json.dumps(outcome, ensure_ascii=False), flush=True)
     finally:
         browser.close()
 

@@ -62,7 +62,8 @@ struct CallbackEndpoint: Sendable {
             withFace.faceRecognitionUsed = true
             if state.stepUpFrom == nil, AuthnContextClass.asserted(for: withFace, requested: requested) != nil {
                 // A live face match would meet the request: ask iAM Smart for one (re-authentication with `eidapi_fr`).
-                let (stepUp, url) = iamSmart.beginReauthentication(of: session, flowID: state.flowID, source: pending.source)
+                let (stepUp, url) = iamSmart.beginReauthentication(
+                    of: session, flowID: state.flowID, source: pending.source, lang: context.language.iamSmartLang)
                 var next = state
                 next.pending = stepUp
                 next.stepUpFrom = session
@@ -200,7 +201,7 @@ struct CallbackEndpoint: Sendable {
         do {
             _ = try await gate.decide(
                 transfer, answer: .notAsked, provisionalConsent: provisional, pairwiseSubject: release.pairwiseNameID,
-                assertionID: SAMLIdentifier.make(), logger: log)
+                assertionID: FlowID(state.flowID)?.assertionID ?? SAMLIdentifier.make(), logger: log)
         } catch {
             await flows.end(state, context)
             throw error

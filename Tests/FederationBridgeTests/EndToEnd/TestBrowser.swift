@@ -130,7 +130,11 @@ final class TestBrowser: @unchecked Sendable {
     /// Every page visited, for failure messages.
     private(set) var history: [(String, Int)] = []
 
-    init() {
+    /// Sent as `User-Agent` when set (a phone's browser, for the hand-off).
+    let userAgent: String?
+
+    init(userAgent: String? = nil) {
+        self.userAgent = userAgent
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
     }
 
@@ -154,6 +158,7 @@ final class TestBrowser: @unchecked Sendable {
         if !cookies.isEmpty {
             request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))
         }
+        if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

@@ -1,0 +1,96 @@
+import Foundation
+import Testing
+@testable import FederationBridge
+
+/// Every resident page in Traditional Chinese, Simplified Chinese and
+/// English, and every reviewer page, at 1280 px and 390 px in headless
+/// Chromium: a screenshot of each (kept as an artifact) and an accessibility
+/// check (`Tests/browser/a11y_check.js`: language attributes, labels and
+/// names, contrast, visible focus, headings, reflow) whose violations fail
+/// the test.
+@Suite(.serialized) struct BrowserAuditTests {
+    static let widths = [1280, 390]
+
+    /// Pages as the resident meets them; the return page is checked with
+    /// script off (as a browser without script shows it: script would submit it at once).
+    static let residentPages: [(name: String, path: String)] = [
+        ("start", "/preview/start"), ("handoff", "/preview/handoff"), ("approval", "/preview/approval"),
+        ("consent", "/preview/consent"), ("return", "/preview/return"), ("error", "/preview/error/session_expired"),
+        ("not-found", "/no-such-page"), ("my", "/my"),
+    ]
+
+    static func reviewerPages(purpose: String) -> [(name: String, path: String)] {
+        [
+            ("review-overview", "/review"), ("review-search", "/review/entries"), ("review-entry", "/review/entries/0"),
+            ("review-summary", "/review/summary?purpose=\(purpose)"),
+        ]
+    }
+
+    @Test(.enabled(if: ExternalToolTests.tool("chromium") != nil && ExternalToolTests.tool("python3") != nil, "scripts/test.sh installs chromium"))
+    func everyPageAtBothWidthsInEveryLanguagePassesTheAccessibilityCheck() async throws {
+        let python = try #require(ExternalToolTests.tool("python3"))
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let script = root.appendingPathComponent("Tests/browser/click_through.py").path
+        let artifacts = ReviewScreenshotTests.artifactsDirectory.appendingPathComponent("pages", isDirectory: true)
+        try? FileManager.default.removeItem(at: artifacts)
+        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
+
+        try await FederationHarness.run(allPages: true) { harness in
+            // Something for the resident to find on "What have I shared?".
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            #expect(run.outcome?.isSuccess == true)
+            let base = harness.bridgeURL
+            var steps: [[String: Any]] = []
+            var shots: [(file: URL, width: Int)] = []
+            func check(_ name: String, _ url: String, width: Int, scripts: Bool = true) {
+                let file = artifacts.appendingPathComponent("\(name)-\(width).png")
+                if !scripts { steps.append(["scripts": false]) }
+                steps += [["goto": url], ["audit": "\(name) at \(width) px"], ["screenshot": file.path]]
+                if !scripts { steps.append(["scripts": true]) }
+                shots.append((file, width))
+            }
+            // Signed out: the resident's sign-in view and the reviewers' sign-in page.
+            for width in Self.widths {
+                steps.append(["viewport": [width, 900]])
+                for language in Language.allCases {
+                    check("my-signed-out-\(language.rawValue)", base + "/my?lang=\(language.rawValue)", width: width)
+                }
+                check("review-sign-in", base + "/review/sign-in", width: width)
+            }
+            // Sign in: the resident with iAM Smart (sandbox), the reviewer on the sign-in page.
+            steps += [
+                ["viewport": [1280, 900]],
+                ["goto": base + "/my"], ["click": "#my-sign-in"], ["click": "#open-app"], ["click": "form button[value=approve]"],
+                ["waitSelector": "section.recipient"],
+                ["goto": base + "/review/sign-in"], ["fill": "#username", "value": "reviewer"], ["fill": "#password", "value": "reviewer-demo"],
+                ["click": "#sign-in"], ["waitSelector": "#sign-out"],
+            ]
+            for width in Self.widths {
+                steps.append(["viewport": [width, 900]])
+                for language in Language.allCases {
+                    for page in Self.residentPages {
+                        check("\(page.name)-\(language.rawValue)", base + page.path + "?lang=\(language.rawValue)", width: width, scripts: page.name != "return")
+                    }
+                }
+                for page in Self.reviewerPages(purpose: harness.federation.purposeID) {
+                    check(page.name, base + page.path, width: width)
+                }
+            }
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+            let result = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
+            #expect(result.status == 0, "click_through.py: \(result.output.suffix(4000))")
+            let audits = result.output.split(separator: "\n").filter { $0.contains("\"audit\"") }
+            #expect(audits.count == shots.count, "every page was checked")
+            #expect(audits.allSatisfy { $0.contains("\"violations\": []") })
+            for (file, width) in shots {
+                let data = try Data(contentsOf: file)
+                #expect(data.starts(with: [0x89, 0x50, 0x4E, 0x47]), "\(file.lastPathComponent) is a PNG")
+                let pixels = data.count >= 24 ? data[16..<20].reduce(0) { $0 << 8 | Int($1) } : 0
+                #expect(pixels == width, "\(file.lastPathComponent) is \(pixels) px wide")
+            }
+            // The resident saw their transfer on /my, signed in with iAM Smart.
+            #expect(result.output.contains("section.recipient"))
+        }
+    }
+}
