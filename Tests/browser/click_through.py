@@ -121,6 +121,7 @@ class Browser:
 
 def run(steps):
     browser = Browser()
+    width = None
     try:
         for step in steps:
             if "goto" in step:
@@ -181,6 +182,17 @@ def run(steps):
                     violations = browser.evaluate(source.read())
                 if violations is None:
                     raise RuntimeError(f"{step['audit']}: the checker did not run")
+                # Reflow against the emulated width: a phone's viewport may
+                # widen to fit content, so the page cannot judge this itself.
+                content = browser.evaluate(
+                    "Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)")
+                if width is not None and content > width + 1:
+                    widest = browser.evaluate(
+                        f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width} + 1)"
+                        ".slice(-1).map(e => { const path = []; for (let n = e; n && n !== document.body; n = n.parentElement)"
+                        " path.unshift(n.tagName.toLowerCase() + (n.className ? '.' + n.className : '')); return path.join(' > '); }).join(', ')")
+                    violations.append({"rule": "reflow", "element": "html",
+                                       "detail": f"content is {content}px wide at {width}px: {widest}"})
                 outcome = {"audit": step["audit"], "violations": violations}
                 if violations:
                     outcome["url"] = browser.evaluate("location.href")

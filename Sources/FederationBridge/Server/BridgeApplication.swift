@@ -54,6 +54,8 @@ public struct BridgeApplication {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         OperationalRoutes.install(on: router, readiness: readiness, metrics: metrics)
         let residentRoutes = router.group().add(middleware: ResidentMiddleware(sessions: sessions, renderer: renderer))
+        // Any other address: the resident's "page not found", in their language (more specific routes win).
+        residentRoutes.get("**") { _, _ -> Response in throw ResidentError(.notFound, status: .notFound) }
         if previewPages {
             PreviewRoutes.install(on: residentRoutes, services: services)
         }

@@ -28,7 +28,7 @@ enum PreviewRoutes {
             let release = sampleRelease(services)
             let page = ConsentContent(
                 language: context.language, recipient: sampleRecipient, recipientFallback: recipientEntityID,
-                purpose: nil, purposeFallback: purpose(context.language),
+                purpose: samplePurpose, purposeFallback: purpose(context.language),
                 attributes: release.attributes.map { ($0.name, $0.attribute) }, notices: [], textVersion: "preview",
                 privacy: services.configuration.privacy, operatorFallback: services.configuration.baseURL.host ?? "")
                 .page(action: "/preview/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID), reference: FlowID.random().value)
@@ -87,6 +87,12 @@ enum PreviewRoutes {
         ]
         return recipient
     }()
+
+    /// A fictional purpose with consent as its legal basis.
+    static let samplePurpose = Purpose(
+        id: "preview", descriptions: ["zh-Hant": purpose(.traditionalChinese), "zh-Hans": purpose(.simplifiedChinese), "en": purpose(.english)],
+        allowedAttributes: [], requiredAssurance: .substantial, minimumAge: 18, encryptionRequired: true, maxRetentionDays: 1095,
+        sensitiveAttributes: [], legalBasis: "consent")
 
     /// A fictional resident mapped with the configured tables.
     static func sampleRelease(_ services: BridgeServices) -> AttributeRelease {

@@ -93,4 +93,25 @@ import Testing
             #expect(result.output.contains("section.recipient"))
         }
     }
+
+    /// The checker fails a page that breaks each rule it knows.
+    @Test(.enabled(if: ExternalToolTests.tool("chromium") != nil && ExternalToolTests.tool("python3") != nil, "scripts/test.sh installs chromium"))
+    func theCheckerFindsViolations() async throws {
+        let python = try #require(ExternalToolTests.tool("python3"))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/browser/click_through.py").path
+        let bad = """
+            <!DOCTYPE html><html><head><title>x</title><style>a:focus{outline:none}.pale{color:#bbb}</style></head><body>
+            <h1>One</h1><h3>Skipped</h3><input name="q"><a href="#x"></a><p class="pale">pale text</p>
+            <a href="#y">link</a><div style="width:900px">wide</div><img src="data:,"></body></html>
+            """
+        let url = "data:text/html;charset=utf-8," + (bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
+        let steps: [[String: Any]] = [["viewport": [390, 800]], ["goto": url], ["audit": "bad page"]]
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
+        let result = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
+        #expect(result.status != 0)
+        for rule in ["html-lang", "viewport", "label", "name", "contrast", "focus-visible", "heading-order", "landmark", "image-alt", "reflow"] {
+            #expect(result.output.contains("\"rule\": \"\(rule)\""), "\(rule) not reported: \(result.output.prefix(2000))")
+        }
+    }
 }
