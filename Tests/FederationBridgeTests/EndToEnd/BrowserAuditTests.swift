@@ -28,10 +28,6 @@ import Testing
 
     @Test(.enabled(if: ExternalToolTests.tool("chromium") != nil && ExternalToolTests.tool("python3") != nil, "scripts/test.sh installs chromium"))
     func everyPageAtBothWidthsInEveryLanguagePassesTheAccessibilityCheck() async throws {
-        let python = try #require(ExternalToolTests.tool("python3"))
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent()
-        let script = root.appendingPathComponent("Tests/browser/click_through.py").path
         let artifacts = ReviewScreenshotTests.artifactsDirectory.appendingPathComponent("pages", isDirectory: true)
         try? FileManager.default.removeItem(at: artifacts)
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
@@ -77,8 +73,7 @@ import Testing
                     check(page.name, base + page.path, width: width)
                 }
             }
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
-            let result = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
+            let result = try await ExternalToolTests.clickThrough(steps)
             #expect(result.status == 0, "click_through.py: \(result.output.suffix(4000))")
             let audits = result.output.split(separator: "\n").filter { $0.contains("\"audit\"") }
             #expect(audits.count == shots.count, "every page was checked")
@@ -97,9 +92,6 @@ import Testing
     /// The checker fails a page that breaks each rule it knows.
     @Test(.enabled(if: ExternalToolTests.tool("chromium") != nil && ExternalToolTests.tool("python3") != nil, "scripts/test.sh installs chromium"))
     func theCheckerFindsViolations() async throws {
-        let python = try #require(ExternalToolTests.tool("python3"))
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/browser/click_through.py").path
         let bad = """
             <!DOCTYPE html><html><head><title>x</title><style>a:focus{outline:none}.pale{color:#bbb}</style></head><body>
             <h1>One</h1><h3>Skipped</h3><input name="q"><a href="#x"></a><p class="pale">pale text</p>
@@ -107,8 +99,7 @@ import Testing
             """
         let url = "data:text/html;charset=utf-8," + (bad.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")
         let steps: [[String: Any]] = [["viewport": [390, 800]], ["goto": url], ["audit": "bad page"]]
-        let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
-        let result = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
+        let result = try await ExternalToolTests.clickThrough(steps)
         #expect(result.status != 0)
         for rule in ["html-lang", "viewport", "label", "name", "contrast", "focus-visible", "heading-order", "landmark", "image-alt", "reflow"] {
             #expect(result.output.contains("\"rule\": \"\(rule)\""), "\(rule) not reported: \(result.output.prefix(2000))")

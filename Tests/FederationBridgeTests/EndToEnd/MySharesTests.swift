@@ -30,7 +30,7 @@ import Testing
             _ = try await harness.signIn(as: "adult-plus", binding: .post)
             let flowID = try #require(sent.flowID)
             let entries = try await harness.flow.transferLog.entries(filter: LogFilter())
-            #expect(entries.count == 3)
+            try #require(entries.count == 3)
 
             let page = try await Self.signInOnMy(harness, as: "adult-basic")
             #expect(page.url.path == "/my" && page.status == 200, "\(page.status) \(page.body.prefix(300))")

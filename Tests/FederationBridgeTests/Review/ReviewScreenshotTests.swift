@@ -20,7 +20,7 @@ import Testing
 
     /// Signs in on the sign-in page like a reviewer, then screenshots the pages.
     @Test func overviewAndEntryPagesRenderInChromium() async throws {
-        let python = try #require(ExternalToolTests.tool("python3"), "python3 drives chromium; scripts/test.sh installs it")
+        _ = try #require(ExternalToolTests.tool("python3"), "python3 drives chromium; scripts/test.sh installs it")
         _ = try #require(Self.chromium(), "chromium is needed for page screenshots; scripts/test.sh installs it")
         let fixture = try await ReviewFixture.make(entries: ReviewFixture.standardEntries(count: 60))
         defer { fixture.remove() }
@@ -30,8 +30,6 @@ import Testing
             ("review-overview.png", "/review"), ("review-entry.png", "/review/entries/7"),
             ("review-pia-summary.png", "/review/summary?purpose=gd-realname-account"),
         ]
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("Tests/browser/click_through.py").path
         try await fixture.withServer { client in
             let base = "http://localhost:\(try #require(client.port))"
             var steps: [[String: Any]] = [
@@ -45,8 +43,7 @@ import Testing
                 try? FileManager.default.removeItem(at: output)
                 steps += [["goto": base + path], ["screenshot": output.path]]
             }
-            let json = String(decoding: try JSONSerialization.data(withJSONObject: steps), as: UTF8.self)
-            let result = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
+            let result = try await ExternalToolTests.clickThrough(steps)
             #expect(result.status == 0, "click_through.py: \(result.output)")
         }
         for (name, _) in shots {
