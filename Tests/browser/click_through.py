@@ -92,6 +92,14 @@ class Browser:
                            session=True)
         return result.get("result", {}).get("value")
 
+    def on_element(self, selector, action):
+        """Runs `action` (JavaScript, the element is `e`) on the first match."""
+        found = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            f" if (!e) return false; {action}; return true; }})()")
+        if not found:
+            raise RuntimeError(f"no element matches {selector}")
+
     def wait_until(self, expression, what):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -130,13 +138,8 @@ def run(steps):
                 browser.wait_for_new_page(marker)
                 outcome = {"goto": step["goto"]}
             elif "click" in step:
-                selector = json.dumps(step["click"])
                 marker = browser.mark_page()
-                found = browser.evaluate(
-                    f"(() => {{ const e = document.querySelector({selector});"
-                    f" if (!e) return false; e.click(); return true; }})()")
-                if not found:
-                    raise RuntimeError(f"no element matches {step['click']}")
+                browser.on_element(step["click"], "e.click()")
                 browser.wait_for_new_page(marker)
                 outcome = {"click": step["click"]}
             elif "waitText" in step:
@@ -165,12 +168,7 @@ def run(steps):
                              {"value": not step["scripts"]}, session=True)
                 outcome = {"scripts": step["scripts"]}
             elif "fill" in step:
-                selector, value = json.dumps(step["fill"]), json.dumps(step["value"])
-                found = browser.evaluate(
-                    f"(() => {{ const e = document.querySelector({selector});"
-                    f" if (!e) return false; e.value = {value}; return true; }})()")
-                if not found:
-                    raise RuntimeError(f"no element matches {step['fill']}")
+                browser.on_element(step["fill"], f"e.value = {json.dumps(step['value'])}")
                 outcome = {"fill": step["fill"]}
             elif "waitSelector" in step:
                 selector = json.dumps(step["waitSelector"])
