@@ -124,12 +124,12 @@ struct ConsentEndpoint: Sendable {
         case .declined:
             log.info("resident declined consent")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
-            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request)
+            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request, reference: state.flowID)
         case .refused, .withdrawn:
             // The gate never decides `withdrawn`; should it, nothing is sent.
             let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
-            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request)
+            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request, reference: state.flowID)
         case .transfer:
             let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
             log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])

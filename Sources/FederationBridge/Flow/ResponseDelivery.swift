@@ -49,6 +49,8 @@ struct ResponseDelivery: Sendable {
     /// without script). HTTP-Artifact: the Response waits, sealed, for one
     /// ArtifactResolve; the browser carries only the artifact. `notice` nil
     /// means an Assertion was issued: the page says "sent to" the recipient.
+    /// `reference`: the flow reference when the flow's outcome is in the
+    /// transfer log (a reviewer finds it), else the request ID of an error.
     func deliver(
         responseXML: Data, route: FlowRoute, notice: DeliveryNotice?, context: BridgeRequestContext, request: Request,
         httpStatus: HTTPResponse.Status = .ok, reference: String? = nil

@@ -26,7 +26,7 @@ import Testing
     @Test func residentsSeeTheirTransfersWithProofsAndCanWithdraw() async throws {
         try await FederationHarness.run(allPages: true) { harness in
             let sent = try await harness.signIn(as: "adult-basic", binding: .post)
-            _ = try await harness.signIn(as: "adult-basic", binding: .post, decision: .decline)
+            let declined = try await harness.signIn(as: "adult-basic", binding: .post, decision: .decline)
             _ = try await harness.signIn(as: "adult-plus", binding: .post)
             let flowID = try #require(sent.flowID)
             let entries = try await harness.flow.transferLog.entries(filter: LogFilter())
@@ -71,6 +71,12 @@ import Testing
             let search = try await harness.browser.request(
                 try harness.url(harness.bridgeURL + "/review/entries?flow=\(flowID)"), headers: [("Authorization", Self.reviewer)])
             #expect(search.body.contains("<b>1</b> entries match"))
+            // The reference on the decline's return page is the flow's: a reviewer finds its entry by it.
+            let reference = try #require(declined.deliveryPage?.text(id: "reference"))
+            #expect(reference == declined.flowID)
+            let byReference = try await harness.browser.request(
+                try harness.url(harness.bridgeURL + "/review/entries?flow=\(reference)&decision=declined"), headers: [("Authorization", Self.reviewer)])
+            #expect(byReference.body.contains("<b>1</b> entries match"))
 
             // Signing out ends the view.
             let signOut = try #require(after.form(action: "/my/sign-out"))
