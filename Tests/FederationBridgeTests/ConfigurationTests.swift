@@ -69,6 +69,30 @@ import PIAChecks
         #expect(error.issues.first { $0.keyPath == "sesion.cookieName" }?.problem == "unknown key")
     }
 
+    @Test func privacySectionNamesTheOperatorPerLanguage() throws {
+        let fixture = try ConfigFixture()
+        defer { fixture.remove() }
+        let plain = try fixture.load(ConfigFixture.yaml())
+        #expect(plain.privacy == BridgeConfiguration.Privacy(), "optional")
+        let yaml = ConfigFixture.yaml(extra: """
+            privacy:
+              operator:
+                zh-Hant: 示例營運者
+                en: Example Operator
+              statementURL: https://bridge.example.hk/privacy
+              contact: dpo@bridge.example.hk
+
+            """)
+        let privacy = try fixture.load(yaml).privacy
+        #expect(privacy.operatorName(in: "en") == "Example Operator")
+        #expect(privacy.operatorName(in: "zh-Hans") == "示例營運者", "falls back to Traditional Chinese")
+        #expect(privacy.statementURL?.absoluteString == "https://bridge.example.hk/privacy")
+        #expect(privacy.contact == "dpo@bridge.example.hk")
+        let bad = ConfigFixture.yaml(extra: "privacy:\n  operator:\n    fr: Opérateur\n  statementURL: javascript:alert(1)\n")
+        let error = try #require(throws: ConfigurationError.self) { try fixture.load(bad) }
+        #expect(error.mentions("privacy.operator.fr") && error.mentions("privacy.statementURL"))
+    }
+
     @Test func secretFromMissingEnvironmentVariableIsAnError() throws {
         let fixture = try ConfigFixture()
         defer { fixture.remove() }

@@ -1,4 +1,6 @@
+import Crypto
 import Foundation
+import PIAChecks
 import SAMLMapper
 import Testing
 @testable import FederationBridge
@@ -90,5 +92,158 @@ import Testing
     ])
     func acceptLanguageNegotiation(header: String, expected: Language) {
         #expect(Language.negotiate(acceptLanguage: header) == expected)
+    }
+}
+
+/// The consent page in plain words, the return page and error pages, in all three languages.
+@Suite struct PlainWordsPageTests {
+    let renderer: PageRenderer
+
+    init() throws { renderer = try PageRenderer() }
+
+    static let recipient: Recipient = {
+        var recipient = Recipient(
+            entityID: "https://sp.gd.example/saml", legalEntity: "广东省示例局", city: "Guangzhou",
+            contractFilingReference: "GBA-SC-2026-0042", contractFiledOn: Date(timeIntervalSince1970: 1_768_435_200),
+            contact: "privacy@gd.example", retentionDays: 1095, onwardTransferExcluded: true, maxTransfersPerHour: 10)
+        recipient.names = ["zh-Hant": "廣東省示例局", "en": "Guangdong Example Bureau"]
+        return recipient
+    }()
+
+    static let privacy = BridgeConfiguration.Privacy(
+        operatorNames: ["zh-Hant": "示例營運者", "zh-Hans": "示例营运者", "en": "Example Operator Ltd"],
+        statementURL: URL(string: "https://bridge.example.hk/privacy"), contact: "dpo@bridge.example.hk")
+
+    static let attributes: [(name: GuangdongAttribute, attribute: SAMLAttribute)] = [
+        (.chineseName, ["陳大文"]), (.sex, ["1"]), (.userType, ["1"]), (.isReal, ["1"]), (.realType, ["IAMSMART"]),
+        (.idCardType, ["40"]), (.creditableLevel, ["L2"]), (.ageOver18, ["true"]), (.nameMatches, ["false"]),
+        (.pairwiseID, ["abc123@bridge.example.hk"]),
+    ].map { name, values in
+        (name, SAMLAttribute(name: name.rawValue, nameFormat: name.nameFormat, friendlyName: name.friendlyName, values: values))
+    }
+
+    static func content(_ language: Language, recipient: Recipient? = recipient) -> ConsentContent {
+        ConsentContent(
+            language: language, recipient: recipient, recipientFallback: "https://sp.gd.example/saml", purpose: nil,
+            purposeFallback: "gd-account", attributes: attributes, notices: [], textVersion: "v1", privacy: privacy,
+            operatorFallback: "bridge.example.hk")
+    }
+
+    func consentHTML(_ language: Language) -> String {
+        renderer.html(.consent(Self.content(language).page(action: "/consent", csrfToken: "t", reference: "fl-x")), language: language)
+    }
+
+    /// The words a resident reads, before the technical details.
+    func visible(_ html: String) -> String {
+        guard let range = html.range(of: "<details") else { return html }
+        return String(html[..<range.lowerBound])
+    }
+
+    @Test(arguments: [
+        (Language.traditionalChinese, ["男", "個人", "已由「智方便」核實", "3 年", "第 2 級", "是", "不相符", "廣州", "廣東省示例局"]),
+        (.simplifiedChinese, ["男", "个人", "已由“智方便”核实", "3 年", "第 2 级", "是", "不相符", "广州", "广东省示例局"]),
+        (.english, ["Male", "Individual", "Verified by iAM Smart", "3 years", "Level 2 of 3", "Yes", "Does not match", "Guangzhou", "Guangdong Example Bureau"]),
+    ])
+    func valuesAreWordsInThePageLanguage(language: Language, words: [String]) {
+        let html = consentHTML(language)
+        let shown = visible(html)
+        for word in words { #expect(shown.contains(word), "\(language): \(word)") }
+        // Codes and technical names only behind the details element.
+        for code in ["urn:oasis", "IAMSMART", ">L2<", "Up to 1095", "abc123@"] {
+            #expect(!shown.contains(code), "\(language) shows \(code) outside the details")
+        }
+        let details = html[(html.range(of: "<details")?.lowerBound ?? html.endIndex)...]
+        #expect(details.contains("<code>urn:oasis:names:tc:SAML:attribute:pairwise-id</code>"))
+        #expect(details.contains("<code class=\"value\">1</code>") && details.contains("<code class=\"value\">L2</code>"))
+        #expect(html.contains("<html lang=\"\(language.rawValue)\">"))
+    }
+
+    @Test(arguments: Language.allCases)
+    func consentSaysWhereWhoAndWhatRights(language: Language) {
+        let html = consentHTML(language)
+        let crossBoundary = ConsentWording.crossBoundary(recipient: Self.recipient, in: language)
+        #expect(html.contains(crossBoundary))
+        #expect(crossBoundary.contains("GBA-SC-2026-0042"))
+        #expect(crossBoundary.contains(language == .english ? "from Hong Kong to the Mainland" : "香港"))
+        #expect(html.contains(Self.privacy.operatorName(in: language.rawValue) ?? "-"))
+        #expect(html.contains("href=\"https://bridge.example.hk/privacy\""))
+        #expect(html.contains("privacy@gd.example") && html.contains("dpo@bridge.example.hk"))
+        let law = PageStrings.table(for: language)["consent.rights_law"] ?? "-"
+        #expect(html.contains(law))
+        #expect(law.contains("39") || law.contains("三十九"))
+        for key in ["consent.rights_withdraw", "consent.rights_complain"] {
+            #expect(html.contains(PageStrings.table(for: language)[key] ?? "-"), "\(key)")
+        }
+    }
+
+    @Test func recipientWithoutNamesFallsBackToItsLegalEntity() {
+        var recipient = Self.recipient
+        recipient.names = [:]
+        #expect(Self.content(.english, recipient: recipient).recipientName == "广东省示例局")
+        #expect(Self.content(.english).recipientName == "Guangdong Example Bureau")
+        #expect(Self.content(.simplifiedChinese).recipientName == "广东省示例局", "no zh-Hans name: the legal entity")
+    }
+
+    @Test func theDigestBindsTheWordsShown() {
+        let english = Self.content(.english)
+        var edited = english
+        edited.rows[1].shown = ["Female"]
+        #expect(english.digest != edited.digest)
+        #expect(english.digest != Self.content(.traditionalChinese).digest)
+    }
+
+    @Test(arguments: [
+        (1095, Language.english, "3 years"), (365, .english, "1 year"), (180, .english, "6 months"), (45, .english, "45 days"),
+        (1, .english, "1 day"), (1095, .traditionalChinese, "3 年"), (90, .simplifiedChinese, "3 个月"), (10, .traditionalChinese, "10 日"),
+    ])
+    func retentionInWords(days: Int, language: Language, expected: String) {
+        #expect(ConsentWording.retention(days: days, in: language) == expected)
+    }
+
+    @Test func unknownCodesStayAsTheyAre() {
+        #expect(ConsentWording.words(for: .sex, value: "7", in: .english) == "7")
+        #expect(ConsentWording.words(for: .creditableLevel, value: "high", in: .english) == "high")
+        #expect(ConsentWording.city("Macau", in: .english) == "Macau")
+    }
+
+    @Test(arguments: Language.allCases)
+    func returnPageContinuesByItselfAndCannotBreakTheFlow(language: Language) {
+        let page = ResidentPage.returning(ReturnPage(
+            action: "https://sp.gd.example/acs", fields: [("SAMLResponse", "PHg+"), ("RelayState", "r\"1")],
+            heading: DeliveryNotice.sent(recipient: "Guangdong Example Bureau").texts(language).heading, lead: "lead"))
+        let html = renderer.html(page, language: language, path: "/consent")
+        #expect(html.contains("Guangdong Example Bureau"))
+        #expect(!html.contains("?lang="), "no language links: they would end the sign-in")
+        #expect(html.contains("<form method=\"post\" action=\"https://sp.gd.example/acs\" id=\"return\">"))
+        #expect(html.contains("<button type=\"submit\" class=\"primary\">"), "a visible button without script")
+        #expect(html.contains("<script>\(PageTemplates.autoSubmit)</script>"))
+        #expect(html.contains("value=\"r&quot;1\""))
+        let csp = renderer.response(page, language: language).headers[.contentSecurityPolicy] ?? ""
+        let hash = Data(SHA256.hash(data: Data(PageTemplates.autoSubmit.utf8))).base64EncodedString()
+        #expect(csp.contains("script-src 'sha256-\(hash)'"))
+        #expect(csp.contains("form-action 'self' https://sp.gd.example"))
+        #expect(!csp.contains("unsafe-inline"))
+    }
+
+    @Test func sentToNamesTheRecipientInEachLanguage() {
+        #expect(DeliveryNotice.sent(recipient: "X").texts(.english).heading == "Sent to X")
+        #expect(DeliveryNotice.sent(recipient: "X").texts(.traditionalChinese).heading == "已傳送給X")
+        #expect(DeliveryNotice.sent(recipient: "X").texts(.simplifiedChinese).heading == "已传送给X")
+    }
+
+    @Test func aFailureSaysWhatHappenedOnlyOnce() {
+        for language in Language.allCases {
+            let lead = DeliveryNotice.failed(.sessionExpired).texts(language).lead
+            let todo = PageStrings.table(for: language)["error.session_expired.todo"] ?? "-"
+            #expect(!lead.contains(todo), "the return page's Continue is the one thing to do")
+        }
+    }
+
+    @Test(arguments: Language.allCases)
+    func otherPagesKeepTheLanguageSwitch(language: Language) {
+        let html = renderer.html(.error(ErrorPage(kind: .internal, reference: "req-1")), language: language, path: "/x")
+        #expect(html.contains("href=\"/x?lang=en\"") || language == .english)
+        #expect(html.components(separatedBy: "req-1").count == 2, "the reference once")
+        #expect(!html.contains("<script"))
     }
 }

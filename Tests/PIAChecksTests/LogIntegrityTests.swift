@@ -227,7 +227,7 @@ struct GuardedLog: Sendable {
                 + "UPDATE log_state SET size = \(size), frontier = \(blob(tree.serialized)) WHERE id = 1; "
                 // A thorough forger rebuilds the derived tables too: emptied, the store refills them from the entries when opened.
                 + "DELETE FROM log_tiles; DELETE FROM log_hourly; DELETE FROM log_hourly_refusals; "
-                + "DELETE FROM log_hourly_releases; DELETE FROM log_failed_checks; UPDATE log_derived SET size = 0")
+                + "DELETE FROM log_hourly_releases; DELETE FROM log_failed_checks; DELETE FROM log_keys; UPDATE log_derived SET size = 0")
         try await harness.open().close()
     }
 

@@ -46,6 +46,18 @@ struct PolicyTests {
         #expect(policy.purpose(id: Fixtures.purpose)?.minimumAge == 18)
     }
 
+    @Test("recipient names per page language, the filed name otherwise")
+    func recipientNames() throws {
+        let yaml = Fixtures.policyYAML.replacingOccurrences(
+            of: "    city: Guangzhou\n", with: "    names:\n      en: Example Operator (English)\n      zh-Hant: 示例營運單位\n    city: Guangzhou\n")
+        let recipient = try #require(try Policy.parse(yaml: yaml).recipient(entityID: Fixtures.recipient))
+        #expect(recipient.name(in: "en") == "Example Operator (English)")
+        #expect(recipient.name(in: "zh-Hant") == "示例營運單位")
+        #expect(recipient.name(in: "zh-Hans") == recipient.legalEntity)
+        let unknown = Fixtures.policyYAML.replacingOccurrences(of: "    city: Guangzhou\n", with: "    names:\n      fr: Opérateur\n    city: Guangzhou\n")
+        #expect(throws: PolicyError.self) { try Policy.parse(yaml: unknown) }
+    }
+
     /// Line number (1-based) of the first line containing `needle`.
     static func line(of needle: String, in text: String) -> Int? {
         text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) }.map { $0 + 1 }

@@ -170,6 +170,40 @@ struct TransferLogStoreTests {
         }
     }
 
+    @Test("subject digests and assertion IDs find their entries through the key index", arguments: StoreKind.allCases)
+    func searchByKey(kind: StoreKind) async throws {
+        try await withLog(kind) { log, _ in
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            for i in 0..<6 {
+                // Entries 0, 2 and 4 are about one subject.
+                var entry = Fixtures.entry(i % 2 == 0 ? 100 : i, time: t0.addingTimeInterval(Double(i) * 60))
+                entry.assertionID = "_a\(i)"
+                _ = try await log.append(entry)
+            }
+            let subject = Fixtures.entry(100).subjectDigest
+            #expect(try await log.entries(filter: LogFilter(subjectDigest: subject)).map(\.seq) == [0, 2, 4])
+            #expect(try await log.count(filter: LogFilter(subjectDigest: subject)) == 3)
+            #expect(try await log.entries(filter: LogFilter(subjectDigest: subject), newestFirst: true).map(\.seq) == [4, 2, 0])
+            #expect(try await log.entries(filter: LogFilter(recipient: Fixtures.recipient, subjectDigest: subject, assertionID: "_a2")).map(\.seq) == [2])
+            #expect(try await log.entries(filter: LogFilter(assertionID: "_a3")).map(\.seq) == [3])
+            #expect(try await log.count(filter: LogFilter(assertionID: "_nope")) == 0)
+            #expect(try await log.entries(filter: LogFilter(subjectDigest: "'; DROP TABLE log_keys; --")).isEmpty)
+        }
+    }
+
+    @Test("a log written before the key index existed gets it when opened", arguments: StoreKind.allCases)
+    func keyIndexBackfill(kind: StoreKind) async throws {
+        try await withLog(kind) { log, harness in
+            for i in 0..<4 { _ = try await log.append(Fixtures.entry(i % 2 == 0 ? 100 : i)) }
+            try await harness.tamper("DELETE FROM log_keys")
+            let reopened = TransferLog(store: try await harness.open(), verifier: log.verifier)
+            let subject = Fixtures.entry(100).subjectDigest
+            #expect(try await reopened.entries(filter: LogFilter(subjectDigest: subject)).map(\.seq) == [0, 2])
+            #expect(try await reopened.entries(filter: LogFilter(assertionID: "_a1")).map(\.seq) == [1])
+            try await reopened.store.close()
+        }
+    }
+
     @Test("hourly transfer counts (counters kept at append) feed the volume check", arguments: StoreKind.allCases)
     func hourlyCounts(kind: StoreKind) async throws {
         try await withLog(kind) { log, _ in

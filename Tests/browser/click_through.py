@@ -11,6 +11,11 @@ STEPS_JSON is a list of steps, each one of:
   {"click": CSS_SELECTOR}            clicks and waits for the next page load
   {"waitText": TEXT}                 waits until the page's text contains TEXT
   {"screenshot": PATH}               full-page PNG
+  {"viewport": [WIDTH, HEIGHT]}      emulates that window (mobile below 600 px)
+  {"scripts": false}                 turns page scripts off (or on again)
+  {"fill": CSS_SELECTOR, "value": V} sets a form field
+  {"waitSelector": CSS_SELECTOR}     waits until an element matches
+  {"audit": NAME}                    runs a11y_check.js; violations fail the run
 Prints one JSON line per step; exits non-zero on the first failing step.
 """
 import base64
@@ -22,7 +27,8 @@ import sys
 import tempfile
 import time
 
-TIMEOUT = 20.0
+TIMEOUT = 60.0  # a bound for a loaded machine, not a speed check
+CHECKER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "a11y_check.js")
 
 
 class Browser:
@@ -35,7 +41,7 @@ class Browser:
             os.dup2(to_chrome_r, 3)
             os.dup2(from_chrome_w, 4)
         self.proc = subprocess.Popen(
-            ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+            ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
              "--remote-debugging-pipe", "--no-first-run",
              "--user-data-dir=" + self.profile, "--window-size=1100,1400",
              "about:blank"],
@@ -86,6 +92,14 @@ class Browser:
                            session=True)
         return result.get("result", {}).get("value")
 
+    def on_element(self, selector, action):
+        """Runs `action` (JavaScript, the element is `e`) on the first match."""
+        found = self.evaluate(
+            f"(() => {{ const e = document.querySelector({json.dumps(selector)});"
+            f" if (!e) return false; {action}; return true; }})()")
+        if not found:
+            raise RuntimeError(f"no element matches {selector}")
+
     def wait_until(self, expression, what):
         deadline = time.monotonic() + TIMEOUT
         while time.monotonic() < deadline:
@@ -115,6 +129,7 @@ class Browser:
 
 def run(steps):
     browser = Browser()
+    width = None
     try:
         for step in steps:
             if "goto" in step:
@@ -123,13 +138,8 @@ def run(steps):
                 browser.wait_for_new_page(marker)
                 outcome = {"goto": step["goto"]}
             elif "click" in step:
-                selector = json.dumps(step["click"])
                 marker = browser.mark_page()
-                found = browser.evaluate(
-                    f"(() => {{ const e = document.querySelector({selector});"
-                    f" if (!e) return false; e.click(); return true; }})()")
-                if not found:
-                    raise RuntimeError(f"no element matches {step['click']}")
+                browser.on_element(step["click"], "e.click()")
                 browser.wait_for_new_page(marker)
                 outcome = {"click": step["click"]}
             elif "waitText" in step:
@@ -138,16 +148,58 @@ def run(steps):
                                    f"text {step['waitText']!r}")
                 outcome = {"waitText": step["waitText"]}
             elif "screenshot" in step:
+                metrics = browser.call("Page.getLayoutMetrics", session=True)
+                size = metrics.get("cssContentSize") or metrics["contentSize"]
+                clip = {"x": 0, "y": 0, "width": size["width"], "height": size["height"], "scale": 1}
                 shot = browser.call("Page.captureScreenshot",
-                                    {"format": "png", "captureBeyondViewport": True},
+                                    {"format": "png", "captureBeyondViewport": True, "clip": clip},
                                     session=True)
                 with open(step["screenshot"], "wb") as out:
                     out.write(base64.b64decode(shot["data"]))
                 outcome = {"screenshot": step["screenshot"]}
+            elif "viewport" in step:
+                width, height = step["viewport"]
+                browser.call("Emulation.setDeviceMetricsOverride",
+                             {"width": width, "height": height, "deviceScaleFactor": 1,
+                              "mobile": width < 600}, session=True)
+                outcome = {"viewport": step["viewport"]}
+            elif "scripts" in step:
+                browser.call("Emulation.setScriptExecutionDisabled",
+                             {"value": not step["scripts"]}, session=True)
+                outcome = {"scripts": step["scripts"]}
+            elif "fill" in step:
+                browser.on_element(step["fill"], f"e.value = {json.dumps(step['value'])}")
+                outcome = {"fill": step["fill"]}
+            elif "waitSelector" in step:
+                selector = json.dumps(step["waitSelector"])
+                browser.wait_until(f"document.querySelector({selector}) !== null",
+                                   f"an element matching {step['waitSelector']}")
+                outcome = {"waitSelector": step["waitSelector"]}
+            elif "audit" in step:
+                with open(CHECKER, encoding="utf-8") as source:
+                    violations = browser.evaluate(source.read())
+                if violations is None:
+                    raise RuntimeError(f"{step['audit']}: the checker did not run")
+                # Reflow against the emulated width: a phone's viewport may
+                # widen to fit content, so the page cannot judge this itself.
+                content = browser.evaluate(
+                    "Math.max(document.documentElement.scrollWidth, document.body ? document.body.scrollWidth : 0)")
+                if width is not None and content > width + 1:
+                    widest = browser.evaluate(
+                        f"[...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > {width} + 1)"
+                        ".slice(-1).map(e => { const path = []; for (let n = e; n && n !== document.body; n = n.parentElement)"
+                        " path.unshift(n.tagName.toLowerCase() + (n.className ? '.' + n.className : '')); return path.join(' > '); }).join(', ')")
+                    violations.append({"rule": "reflow", "element": "html",
+                                       "detail": f"content is {content}px wide at {width}px: {widest}"})
+                outcome = {"audit": step["audit"], "violations": violations}
+                if violations:
+                    outcome["url"] = browser.evaluate("location.href")
+                    print(json.dumps(outcome, ensure_ascii=False), flush=True)
+                    raise RuntimeError(f"{step['audit']}: {len(violations)} accessibility violations")
             else:
                 raise ValueError(f"unknown step {step}")
             outcome["url"] = browser.evaluate("location.href")
-            print(json.dumps(outcome), flush=True)
+            print(json.dumps(outcome, ensure_ascii=False), flush=True)
     finally:
         browser.close()
 

@@ -28,10 +28,14 @@ public struct BridgeConfiguration: Sendable {
     public var session: Session
     public var reviewers: [Reviewer]
     public var mapping: Mapping
+    /// What residents are told about who runs the bridge and where to ask.
+    public var privacy: Privacy = Privacy()
 
     public struct Listen: Sendable, Hashable {
         public var host: String
         public var port: Int
+        /// How long one request may take before it is cancelled with 503.
+        public var requestDeadline: Duration = .seconds(15)
     }
 
     /// A PEM file read at load time, kept with its path for messages.
@@ -186,6 +190,28 @@ public struct BridgeConfiguration: Sendable {
         public var username: String
         /// bcrypt hash (`$2a$`, `$2b$` or `$2y$`).
         public var passwordHash: String
+    }
+
+    /// `privacy:` section: the data user who runs the bridge (PDPO DPP1
+    /// requires residents be told), its privacy statement and contact.
+    public struct Privacy: Sendable, Hashable {
+        /// The operator's name by page language (`zh-Hant`, `zh-Hans`, `en`).
+        public var operatorNames: [String: String]
+        /// The operator's privacy statement (PDPO DPP5); `nil` shows no link.
+        public var statementURL: URL?
+        /// Where residents send access, correction and withdrawal requests.
+        public var contact: String?
+
+        public init(operatorNames: [String: String] = [:], statementURL: URL? = nil, contact: String? = nil) {
+            self.operatorNames = operatorNames
+            self.statementURL = statementURL
+            self.contact = contact
+        }
+
+        /// The operator's name in `language`, falling back to Traditional Chinese, then English.
+        public func operatorName(in language: String) -> String? {
+            operatorNames[language] ?? operatorNames["zh-Hant"] ?? operatorNames["en"]
+        }
     }
 
     public struct Mapping: Sendable {

@@ -56,7 +56,8 @@ public struct ConfigurationLoader: Sendable {
         let baseURL = r.url("baseURL")
         let listen = BridgeConfiguration.Listen(
             host: r.string("listen.host", default: "127.0.0.1") ?? "127.0.0.1",
-            port: r.int("listen.port", default: 8080, range: 0...65535))
+            port: r.int("listen.port", default: 8080, range: 0...65535),
+            requestDeadline: r.duration("listen.requestDeadline", default: .seconds(15), minimum: .seconds(1)))
 
         let pkcs11 = readPKCS11(r)
         let signingKey = r.privateKey("keys.signing.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
@@ -106,6 +107,7 @@ public struct ConfigurationLoader: Sendable {
 
         let reviewers = readReviewers(r)
         let mapping = readMapping(r, entityID: entityID, baseURL: baseURL)
+        let privacy = readPrivacy(r)
 
         guard let entityID, let baseURL, let signingKey, let signingCertificate, let encryptionKey,
               let encryptionCertificate, let metadataDirectory, let store, let policyFile, let treeHeadKey,
@@ -137,7 +139,19 @@ public struct ConfigurationLoader: Sendable {
             saml: saml,
             session: .init(cookieName: cookieName, lifetime: sessionLifetime, secureCookie: !isPlainLoopback(baseURL)),
             reviewers: reviewers,
-            mapping: mapping)
+            mapping: mapping,
+            privacy: privacy)
+    }
+
+    /// `privacy:` is optional; without it the consent page names the
+    /// operator by the base URL's host and shows no statement link.
+    static func readPrivacy(_ r: ConfigurationReader) -> BridgeConfiguration.Privacy {
+        let names = r.table("privacy.operator", default: [:])
+        for key in names.keys where !["zh-Hant", "zh-Hans", "en"].contains(key) {
+            r.fail("privacy.operator.\(key)", "unknown language; use zh-Hant, zh-Hans or en")
+        }
+        let statement = r.optionalString("privacy.statementURL") == nil ? nil : r.url("privacy.statementURL")
+        return .init(operatorNames: names, statementURL: statement, contact: r.optionalString("privacy.contact"))
     }
 
     /// `http://127.0.0.1…`, `http://localhost…` or `http://[::1]…`: the only

@@ -46,7 +46,7 @@ struct CallbackEndpoint: Sendable {
             await flows.end(state, context)
             log.info("resident cancelled at iAM Smart")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in at iAM Smart")
-            return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
+            return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
         }
 
         let session: IAMSmartSession
@@ -64,7 +64,8 @@ struct CallbackEndpoint: Sendable {
             withFace.faceRecognitionUsed = true
             if state.stepUpFrom == nil, AuthnContextClass.asserted(for: withFace, requested: requested) != nil {
                 // A live face match would meet the request: ask iAM Smart for one (re-authentication with `eidapi_fr`).
-                let (stepUp, url) = iamSmart.beginReauthentication(of: session, flowID: state.flowID, source: pending.source)
+                let (stepUp, url) = iamSmart.beginReauthentication(
+                    of: session, flowID: state.flowID, source: pending.source, lang: context.language.iamSmartLang)
                 var next = state
                 next.pending = stepUp
                 next.stepUpFrom = session
@@ -126,7 +127,8 @@ struct CallbackEndpoint: Sendable {
                 code: SAMLStatus.responder, subCode: declined ? SAMLStatus.requestDenied : SAMLStatus.authnFailed,
                 message: declined ? "the resident declined the data request in iAM Smart; nothing was sent" : "the data request in iAM Smart expired; nothing was sent")
             return try await delivery.deliver(
-                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context, request: request)
+                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context, request: request,
+                reference: pointer.flowID)
         } catch {
             await flows.end(state, context)
             throw Self.iamSmartFailure(error, route: pointer.route)
@@ -188,7 +190,7 @@ struct CallbackEndpoint: Sendable {
         await flows.end(state, context)
         context.logger(flowID: state.flowID).info("resident cancelled while waiting for the data approval")
         let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in")
-        return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request)
+        return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
     }
 
     /// How often the waiting page reloads itself.
@@ -211,7 +213,7 @@ struct CallbackEndpoint: Sendable {
         do {
             _ = try await gate.decide(
                 transfer, answer: .notAsked, provisionalConsent: provisional, pairwiseSubject: release.pairwiseNameID,
-                assertionID: SAMLIdentifier.make(), logger: log)
+                assertionID: FlowID(state.flowID)?.assertionID ?? SAMLIdentifier.make(), logger: log)
         } catch {
             await flows.end(state, context)
             throw error
@@ -222,7 +224,7 @@ struct CallbackEndpoint: Sendable {
         let status = SAMLStatus(
             code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied,
             message: "privacy checks refused the transfer before consent was asked: \(failed.joined(separator: ", "))")
-        return try await delivery.deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request)
+        return try await delivery.deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request, reference: state.flowID)
     }
 
     static func iamSmartFailure(_ error: any Error, route: FlowRoute) -> FlowError {

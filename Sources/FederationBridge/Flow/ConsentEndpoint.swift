@@ -19,6 +19,10 @@ struct ConsentEndpoint: Sendable {
     let sessions: SessionManager
     let renderer: PageRenderer
     let clock: FlowClock
+    /// Who runs the bridge, its statement and contact, for the consent page.
+    let privacy: BridgeConfiguration.Privacy
+    /// The operator's name when the configuration gives none.
+    let operatorFallback: String
 
     /// `GET /consent`: recipient, purpose, legal basis, retention and each
     /// attribute exactly as it will be sent.
@@ -27,13 +31,8 @@ struct ConsentEndpoint: Sendable {
         guard state.phase == .awaitingConsent, let release = state.release, let sessionID = context.sessionID else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) is not waiting for consent")
         }
-        let content = consentContent(state, release: release, language: context.language)
-        let page = ConsentPage(
-            recipient: RecipientDisplay(name: content.recipientName, city: content.recipientCity, contact: content.recipientContact),
-            purpose: content.purpose, legalBasis: content.legalBasis, retention: content.retention,
-            attributes: content.rows.map { DisplayedAttribute(label: $0.label, name: $0.name, values: $0.values) },
-            notices: content.notices, action: "/consent", csrfToken: sessions.csrfToken(sessionID: sessionID),
-            reference: state.flowID, language: content.language, shownDigest: content.digest)
+        let page = consentContent(state, release: release, language: context.language)
+            .page(action: "/consent", csrfToken: sessions.csrfToken(sessionID: sessionID), reference: state.flowID)
         // The answer to this form may be a redirect to the relying party's
         // ACS (artifact delivery), which the form's CSP must allow.
         return renderer.response(
@@ -42,24 +41,15 @@ struct ConsentEndpoint: Sendable {
 
     /// What the consent page shows for this flow in `language`.
     func consentContent(_ state: FlowState, release: PreparedRelease, language: Language) -> ConsentContent {
-        let recipient = policy.recipient(entityID: state.route.relyingParty)
-        let purpose = policy.purpose(id: state.route.purposeID)
-        let strings = PageStrings.table(for: language)
         var notices: [String] = []
         if release.withheld.contains(where: { $0.value == .notVerified }) {
-            notices.append(strings["consent.withheld_unverified_name"] ?? "")
+            notices.append(PageStrings.table(for: language)["consent.withheld_unverified_name"] ?? "")
         }
         return ConsentContent(
-            language: language.rawValue,
-            recipientName: recipient?.legalEntity ?? state.route.relyingParty, recipientCity: recipient?.city ?? "",
-            recipientContact: recipient?.contact ?? "",
-            purpose: purpose?.descriptions[language.rawValue] ?? state.route.purposeID,
-            legalBasis: Self.legalBasisText(purpose?.legalBasis ?? "", filing: recipient?.contractFilingReference, language: language),
-            retention: Self.retentionText(days: recipient?.retentionDays, language: language),
-            rows: release.attributes.map {
-                ConsentContent.Row(label: PageStrings.label(for: $0.name, in: language), name: $0.attribute.name, values: $0.attribute.values)
-            },
-            notices: notices, textVersion: policy.consentTextVersions.last?.id ?? "")
+            language: language, recipient: policy.recipient(entityID: state.route.relyingParty), recipientFallback: state.route.relyingParty,
+            purpose: policy.purpose(id: state.route.purposeID), purposeFallback: state.route.purposeID,
+            attributes: release.attributes.map { ($0.name, $0.attribute) }, notices: notices,
+            textVersion: policy.consentTextVersions.last?.id ?? "", privacy: privacy, operatorFallback: operatorFallback)
     }
 
     /// `POST /consent`: CSRF, the decision, the content it answers, then the
@@ -120,7 +110,7 @@ struct ConsentEndpoint: Sendable {
         }
         let transfer = description.transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
         let consent = description.consentRecord(state, release: release, content: shown, now: now)
-        let assertionID = SAMLIdentifier.make()
+        let assertionID = FlowID(state.flowID)?.assertionID ?? SAMLIdentifier.make()
         let decision: TransferDecision
         let verdict: Verdict
         do {
@@ -136,34 +126,16 @@ struct ConsentEndpoint: Sendable {
         case .declined:
             log.info("resident declined consent")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
-            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request)
-        case .refused:
+            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request, reference: state.flowID)
+        case .refused, .withdrawn:
+            // The gate never decides `withdrawn`; should it, nothing is sent.
             let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
             let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
-            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request)
+            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request, reference: state.flowID)
         case .transfer:
             let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
             log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
             return try await delivery.deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
-        }
-    }
-
-    static func legalBasisText(_ basis: String, filing: String?, language: Language) -> String {
-        let reference = filing.map { " \($0)" } ?? ""
-        guard basis == "consent" else { return basis }
-        switch language {
-        case .traditionalChinese: return "你的單獨同意（粵港澳大灣區個人信息跨境流動標準合同\(reference)）"
-        case .simplifiedChinese: return "你的单独同意（粤港澳大湾区个人信息跨境流动标准合同\(reference)）"
-        case .english: return "Your separate consent (Greater Bay Area Standard Contract\(reference))"
-        }
-    }
-
-    static func retentionText(days: Int?, language: Language) -> String {
-        guard let days else { return "" }
-        switch language {
-        case .traditionalChinese: return "最多 \(days) 日"
-        case .simplifiedChinese: return "最多 \(days) 天"
-        case .english: return "Up to \(days) days"
         }
     }
 }

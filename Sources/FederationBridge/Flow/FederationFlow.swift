@@ -28,6 +28,7 @@ public final class FederationFlow: Sendable {
     let callback: CallbackEndpoint
     let consent: ConsentEndpoint
     let artifact: ArtifactEndpoint
+    let myShares: MySharesEndpoint
 
     public init(
         services: BridgeServices, policies: PolicyStore, transferLog: TransferLog, iamSmart: IAMSmartClient,
@@ -40,13 +41,11 @@ public final class FederationFlow: Sendable {
         self.registry = registry
         self.keys = keys
         self.clock = clock
-        let subjectKey = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: configuration.mapping.pseudonymSecret,
-            info: Data("federation-bridge transfer-log subject v1".utf8), outputByteCount: 32)
+        let subjectKey = Self.subjectKey(configuration)
         let gate = PIAGate(policies: policies, log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
         let flows = FlowStore(vault: services.vault, sessions: services.sessions, clock: clock, lifetime: configuration.flow.lifetime)
         let delivery = ResponseDelivery(
-            configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock)
+            configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock, policies: policies)
         let description = TransferDescription(policies: policies, registry: registry)
         self.delivery = delivery
         singleSignOn = SingleSignOnEndpoint(
@@ -57,19 +56,40 @@ public final class FederationFlow: Sendable {
             flows: flows, delivery: delivery, sessions: services.sessions, renderer: services.renderer, clock: clock)
         consent = ConsentEndpoint(
             policies: policies, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
-            sessions: services.sessions, renderer: services.renderer, clock: clock)
+            sessions: services.sessions, renderer: services.renderer, clock: clock, privacy: configuration.privacy,
+            operatorFallback: configuration.baseURL.host ?? configuration.entityID)
         artifact = ArtifactEndpoint(configuration: configuration, registry: registry, vault: services.vault, keys: keys, clock: clock)
+        myShares = MySharesEndpoint(
+            policies: policies, registry: registry, iamSmart: iamSmart, log: transferLog, vault: services.vault, sessions: services.sessions,
+            renderer: services.renderer, metrics: services.metrics, pseudonymSecret: configuration.mapping.pseudonymSecretBytes,
+            pairwiseScope: configuration.mapping.pairwiseScope, subjectKey: subjectKey.withUnsafeBytes { Data($0) }, clock: clock)
+    }
+
+    /// The key of the transfer log's subject digests, derived from the pseudonym secret.
+    static func subjectKey(_ configuration: BridgeConfiguration) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
+            inputKeyMaterial: configuration.mapping.pseudonymSecret,
+            info: Data("federation-bridge transfer-log subject v1".utf8), outputByteCount: 32)
     }
 
     /// Installs the flow's routes: resident pages on the resident group,
     /// partner endpoints on the router.
     public func install(on application: BridgeApplication) {
         let resident = application.residentRoutes
-        let (delivery, sso, callback, consent, artifact) = (delivery, singleSignOn, callback, consent, artifact)
+        let (delivery, sso, callback, consent, artifact, my) = (delivery, singleSignOn, callback, consent, artifact, myShares)
         resident.get("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: false) } }
         resident.post("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) } }
         resident.get("/start") { request, context in await delivery.answer(request, context) { try await sso.startPage(request, context) } }
-        resident.get("/iamsmart/callback") { request, context in await delivery.answer(request, context) { try await callback.callback(request, context) } }
+        resident.get("/iamsmart/callback") { request, context in
+            // A "What have I shared?" sign-in comes back here too; its own state tells it apart.
+            if await my.owns(request, context) { return try await my.callback(request, context) }
+            return await delivery.answer(request, context) { try await callback.callback(request, context) }
+        }
+        resident.get("/my") { request, context in try await my.page(request, context) }
+        resident.get("/my/sign-in") { request, context in try await my.signIn(request, context) }
+        resident.get("/my/proof/{seq}") { request, context in try await my.proof(request, context) }
+        resident.post("/my/withdraw") { request, context in try await my.withdraw(request, context) }
+        resident.post("/my/sign-out") { request, context in try await my.signOut(request, context) }
         resident.get("/approval") { request, context in await delivery.answer(request, context) { try await callback.approvalPage(request, context) } }
         resident.post("/approval/cancel") { request, context in await delivery.answer(request, context) { try await callback.cancelApproval(request, context) } }
         resident.get("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentPage(request, context) } }

@@ -5,6 +5,7 @@ import Logging
 import PIAChecks
 import SAMLMapper
 import ServiceLifecycle
+import X509
 
 extension BridgeApplication {
     /// Composes the sign-in flow into this application from its configuration:
@@ -77,6 +78,7 @@ extension BridgeApplication {
             services: services, policies: policies, transferLog: transferLog, iamSmart: iamSmart, registry: registry, keys: keys,
             clock: clock)
         flow.install(on: self)
+        Self.collectMetrics(metrics, log: transferLog, keys: keys, registry: registry)
         if !keys.tokenKeys.isEmpty { services.readiness.register(keys.readinessProbe) }
         LogTileRoutes.install(on: router, log: TransferLog(store: logStore, verifier: transferLog.verifier))
         addService(MetadataRefresher(registry: registry, policies: policies, interval: configuration.metadata.refreshInterval, logger: logger))
@@ -89,6 +91,29 @@ extension BridgeApplication {
             "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",
         ])
         return flow
+    }
+}
+
+extension BridgeApplication {
+    /// Gauges read at each scrape: the log's size, and the expiry of our
+    /// certificates and of each partner's metadata, so alerts fire before
+    /// a sign-in fails on them.
+    static func collectMetrics(_ metrics: BridgeMetrics, log: TransferLog, keys: IdPKeyMaterial, registry: PartnerMetadataRegistry) {
+        let certificates = [("signing", keys.signingCertificateDER), ("encryption", keys.encryptionCertificateDER)]
+            + (keys.nextSigningCertificateDER.map { [("signing-next", $0)] } ?? [])
+        for (key, der) in certificates {
+            if let certificate = try? Certificate(derEncoded: Array(der)) {
+                metrics.recordCertificateExpiry(key: key, notValidAfter: certificate.notValidAfter)
+            }
+        }
+        metrics.addCollector {
+            if let head = try? await log.latestTreeHead() { metrics.recordLogSize(entries: head.size) }
+            for status in registry.statuses() {
+                if let metadata = status.lastGood, let validUntil = metadata.validUntil {
+                    metrics.recordMetadataExpiry(partner: metadata.entityID, validUntil: validUntil)
+                }
+            }
+        }
     }
 }
 

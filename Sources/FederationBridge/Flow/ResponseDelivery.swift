@@ -2,6 +2,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import PIAChecks
 import SAMLMapper
 
 /// Everything that answers a relying party or shows the resident where the
@@ -14,6 +15,9 @@ struct ResponseDelivery: Sendable {
     let vault: StateVault
     let keys: IdPKeyMaterial
     let clock: FlowClock
+    /// For the recipient's name on the "sent to X" page.
+    let policies: PolicyStore
+    var policy: Policy { policies.current }
 
     /// Runs a resident step, turning a `FlowError` into its page (and, when
     /// the relying party can be told, a SAML status on the way back).
@@ -21,10 +25,11 @@ struct ResponseDelivery: Sendable {
         do {
             return try await step()
         } catch let error as FlowError {
-            context.logger.warning("flow step refused", metadata: ["code": "\(error.code.rawValue)", "detail": "\(error.detail)"])
+            context.logger.warning(
+                "flow step refused", metadata: ["reference": "\(context.id)", "code": "\(error.code.rawValue)", "detail": "\(error.detail)"])
             return await errorResponse(error, request: request, context: context)
         } catch {
-            context.logger.error("flow step failed", metadata: ["error.type": "\(type(of: error))"])
+            context.logger.error("flow step failed", metadata: ["reference": "\(context.id)", "error.type": "\(type(of: error))"])
             let failure = FlowError(.internalFailure, .internalServerError, .internal, "unexpected \(type(of: error)); see the log")
             return await errorResponse(failure, request: request, context: context)
         }
@@ -33,20 +38,23 @@ struct ResponseDelivery: Sendable {
     /// Sends a status-only Response back to the relying party.
     func deliver(
         status: SAMLStatus, route: FlowRoute, notice: DeliveryNotice, context: BridgeRequestContext, request: Request,
-        httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
+        httpStatus: HTTPResponse.Status = .ok, reference: String? = nil
     ) async throws -> Hummingbird.Response {
         try await deliver(
             responseXML: try statusResponse(status, route: route), route: route, notice: notice, context: context, request: request,
-            httpStatus: httpStatus, operatorNote: operatorNote)
+            httpStatus: httpStatus, reference: reference)
     }
 
-    /// Delivers a Response to the ACS from metadata. HTTP-POST: a form the
-    /// resident submits with a visible button (no script needed).
-    /// HTTP-Artifact: the Response waits, sealed, for one ArtifactResolve; the
-    /// browser carries only the artifact.
+    /// Delivers a Response to the ACS from metadata. HTTP-POST: the return
+    /// page, whose form a hash-allowed script submits (a visible button
+    /// without script). HTTP-Artifact: the Response waits, sealed, for one
+    /// ArtifactResolve; the browser carries only the artifact. `notice` nil
+    /// means an Assertion was issued: the page says "sent to" the recipient.
+    /// `reference`: the flow reference when the flow's outcome is in the
+    /// transfer log (a reviewer finds it), else the request ID of an error.
     func deliver(
         responseXML: Data, route: FlowRoute, notice: DeliveryNotice?, context: BridgeRequestContext, request: Request,
-        httpStatus: HTTPResponse.Status = .ok, operatorNote: String? = nil
+        httpStatus: HTTPResponse.Status = .ok, reference: String? = nil
     ) async throws -> Hummingbird.Response {
         var fields: [(name: String, value: String)]
         if route.binding == .artifact {
@@ -68,17 +76,11 @@ struct ResponseDelivery: Sendable {
             fields = [("SAMLResponse", POSTBinding.encode(responseXML))]
         }
         if let relayState = route.relayState { fields.append(("RelayState", relayState)) }
-        var response = renderer.response(
-            .samlPost(action: route.acsURL, fields: fields), language: context.language, path: request.uri.path, status: httpStatus)
-        if let notice {
-            let html = renderer.html(.samlPost(action: route.acsURL, fields: fields), language: context.language, path: request.uri.path)
-            let (heading, lead) = notice.texts(PageStrings.table(for: context.language))
-            let section = "<section class=\"notice\" id=\"outcome\"><h2>\(Self.escape(heading))</h2><p>\(Self.escape(lead))</p></section>\n"
-            var page = Self.insert(section, afterMainIn: html)
-            if let operatorNote { page = Self.insert(operatorNote, beforeMainEndIn: page) }
-            response.body = .init(byteBuffer: ByteBuffer(string: page))
-        }
-        return response
+        let recipient = policy.recipient(entityID: route.relyingParty)?.name(in: context.language.rawValue) ?? route.relyingParty
+        let (heading, lead) = (notice ?? .sent(recipient: recipient)).texts(context.language)
+        return renderer.response(
+            .returning(ReturnPage(action: route.acsURL, fields: fields, heading: heading, lead: lead, reference: reference)),
+            language: context.language, path: request.uri.path, status: httpStatus)
     }
 
     /// The store key of an artifact: bound to the relying party it was made
@@ -90,47 +92,24 @@ struct ResponseDelivery: Sendable {
         return "artifact-" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Inserts `html` right after the page's `<main …>` tag.
-    static func insert(_ html: String, afterMainIn page: String) -> String {
-        guard let open = page.range(of: "<main"), let close = page.range(of: ">", range: open.upperBound..<page.endIndex) else {
-            return page
-        }
-        var result = page
-        result.insert(contentsOf: "\n" + html, at: close.upperBound)
-        return result
-    }
-
-    /// Inserts `html` right before `</main>`.
-    static func insert(_ html: String, beforeMainEndIn page: String) -> String {
-        guard let end = page.range(of: "</main>") else { return page }
-        var result = page
-        result.insert(contentsOf: html + "\n", at: end.lowerBound)
-        return result
-    }
-
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
-            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
-    }
-
-    /// The error page: what happened and what to do for the resident, the
-    /// code and operator detail in a note and the `FB-Error` header, and,
-    /// when the relying party is known, a signed SAML status to take back.
+    /// The error page: what happened and what to do, in the resident's
+    /// language, with one reference (the request ID, which every log line of
+    /// the refusal carries) and no internal text; the code is in the
+    /// `FB-Error` header for partners' tooling. When the relying party is
+    /// known, the page also carries a signed SAML status back to it.
     func errorResponse(_ error: FlowError, request: Request, context: BridgeRequestContext) async -> Hummingbird.Response {
-        let reference = error.route.map(\.requestID) ?? context.id
-        let note = "<p class=\"note\" id=\"operator-detail\">\(Self.escape(PageStrings.table(for: context.language)["error.reference"] ?? "")): <code>\(Self.escape(error.code.rawValue))</code> \(Self.escape(error.detail))</p>"
+        let reference = context.id
         var response: Hummingbird.Response
         if let route = error.route, let status = error.samlStatus,
            let delivered = try? await deliver(
                status: status, route: route, notice: .failed(error.residentKind), context: context, request: request,
-               httpStatus: error.status, operatorNote: note)
+               httpStatus: error.status, reference: reference)
         {
             response = delivered
         } else {
-            let page = ResidentPage.error(ErrorPage(kind: error.residentKind, reference: reference))
-            response = renderer.response(page, language: context.language, path: request.uri.path, status: error.status)
-            let html = renderer.html(page, language: context.language, path: request.uri.path)
-            response.body = .init(byteBuffer: ByteBuffer(string: Self.insert(note, beforeMainEndIn: html)))
+            response = renderer.response(
+                .error(ErrorPage(kind: error.residentKind, reference: reference)), language: context.language, path: request.uri.path,
+                status: error.status)
         }
         if let name = HTTPField.Name(FlowError.header) { response.headers[name] = error.code.rawValue }
         return response

@@ -111,7 +111,9 @@ struct SingleSignOnEndpoint: Sendable {
         }
         let flowID = FlowID.random()
         let log = context.logger(flowID: flowID.value)
-        let (pending, _) = iamSmart.beginAuthorization(flowID: flowID.value, source: .pcBrowser)
+        // A phone's browser is handed to the app on the same phone; a desktop gets the QR code.
+        let source = AuthorizationSource(userAgent: request.headers[.userAgent])
+        let (pending, _) = iamSmart.beginAuthorization(flowID: flowID.value, source: source)
         let expiresAt = now.addingTimeInterval(Double(configuration.flow.lifetime.components.seconds))
         let state = FlowState(
             flowID: flowID.value, phase: .awaitingIAMSmart, route: route, claims: requestExtension.claims,
@@ -121,7 +123,7 @@ struct SingleSignOnEndpoint: Sendable {
         let sessionCookie = try await flows.rotateSession(context, pointer: FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt))
         log.info("authn request accepted", metadata: [
             "rp": "\(issuer)", "binding": "\(route.binding.rawValue)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
-            "claims": "\(route.claimMode)",
+            "claims": "\(route.claimMode)", "source": "\(source.rawValue)",
         ])
         var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
         response.setCookie(sessionCookie)
@@ -137,9 +139,9 @@ struct SingleSignOnEndpoint: Sendable {
         let recipient = policy.recipient(entityID: state.route.relyingParty)
         let purpose = policy.purpose(id: state.route.purposeID)
         return renderer.response(
-            .start(recipientName: recipient?.legalEntity ?? state.route.relyingParty,
+            .start(recipientName: recipient?.name(in: context.language.rawValue) ?? state.route.relyingParty,
                    purpose: purpose?.descriptions[context.language.rawValue] ?? state.route.purposeID,
-                   continueURL: iamSmart.authorizationURL(for: pending).absoluteString),
+                   continueURL: iamSmart.authorizationURL(for: pending, lang: context.language.iamSmartLang).absoluteString),
             language: context.language, path: request.uri.path)
     }
 }

@@ -25,4 +25,9 @@ public struct FlowID: Sendable, Hashable, Codable, CustomStringConvertible {
     private init(unchecked value: String) { self.value = value }
 
     public var description: String { value }
+
+    /// The ID of the one Assertion (or refusal) a flow's verdict is logged
+    /// under: the flow reference the resident sees, as an `xs:ID`, so a
+    /// reviewer finds the transfer log entry by that reference.
+    public var assertionID: String { "_" + value }
 }

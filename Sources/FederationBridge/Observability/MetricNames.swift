@@ -22,4 +22,29 @@ public enum MetricNames {
     /// Gauge. Labels: `witness`. Entries appended since the newest checkpoint
     /// this witness cosigned.
     public static let witnessLagEntries = "fb_transfer_log_witness_lag_entries"
+    /// Gauge, always 1. Labels: `version`, `swift`.
+    public static let buildInfo = "fb_build_info"
+    /// Gauge: entries in the transfer log (its newest signed tree size), read at each scrape.
+    public static let transferLogEntries = "fb_transfer_log_entries"
+    /// Gauge (Unix seconds). Labels: `key` (`signing`, `signing-next`, `encryption`).
+    public static let certificateExpiry = "fb_certificate_not_after_timestamp_seconds"
+    /// Gauge (Unix seconds). Labels: `partner` (entity ID). The last good metadata's `validUntil`.
+    public static let metadataExpiry = "fb_partner_metadata_valid_until_timestamp_seconds"
+
+    /// The `# HELP` text of each metric.
+    public static let help: [String: String] = [
+        httpRequests: "HTTP requests answered, by method, route pattern and status.",
+        httpRequestDuration: "Time to answer an HTTP request, by method and route pattern.",
+        piaVerdicts: "Privacy check results in verdicts, by check and pass or fail.",
+        transfers: "Transfer log decisions, by recipient and decision.",
+        operationDuration: "Time taken by internal operations (iAM Smart calls, store sweeps, whole flows).",
+        sweptRecords: "Expired state records removed, by kind.",
+        transferLogConsistent: "1 while the stored transfer log extends the newest checkpoint this bridge signed; 0 means every transfer is refused.",
+        witnessLagSeconds: "Seconds the newest checkpoint has waited for this witness's cosignature.",
+        witnessLagEntries: "Entries appended since the newest checkpoint this witness cosigned.",
+        buildInfo: "Build of the running bridge; always 1.",
+        transferLogEntries: "Entries in the transfer log (newest signed tree size).",
+        certificateExpiry: "When this bridge certificate expires, as a Unix time; alert well before it.",
+        metadataExpiry: "When a partner's metadata stops being usable (validUntil), as a Unix time.",
+    ]
 }

@@ -12,6 +12,8 @@ public struct PageRenderer: Sendable {
     /// Each language's strings, keyed for Mustache, built once: rebuilding
     /// the table on every render cost more than rendering the page.
     private let stringContexts: [Language: [String: String]]
+    /// CSP source for the one inline script: submitting the return form.
+    private let scriptHash: String
 
     public init() throws {
         var library = MustacheLibrary()
@@ -23,6 +25,7 @@ public struct PageRenderer: Sendable {
         try library.register(PageTemplates.result, named: "result")
         try library.register(PageTemplates.error, named: "error")
         try library.register(PageTemplates.samlPost, named: "samlPost")
+        try library.register(PageTemplates.myShares, named: "myShares")
         self.library = library
         let digest = SHA256.hash(data: Data(PageTemplates.css.utf8))
         self.styleHash = "'sha256-\(Data(digest).base64EncodedString())'"
@@ -33,6 +36,7 @@ public struct PageRenderer: Sendable {
                 uniqueKeysWithValues: PageStrings.table(for: language).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
         }
         self.stringContexts = contexts
+        self.scriptHash = "'sha256-\(Data(SHA256.hash(data: Data(PageTemplates.autoSubmit.utf8))).base64EncodedString())'"
     }
 
     /// - Parameter path: the current path, for the language switch links.
@@ -41,6 +45,7 @@ public struct PageRenderer: Sendable {
         func t(_ key: String) -> String { strings[key] ?? key }
         var context: [String: Any] = [
             "lang": language.rawValue,
+            "showLanguages": true,
             "css": PageTemplates.css,
             "t": stringContexts[language] ?? [:],
             "languages": Language.allCases.map { candidate -> [String: Any] in
@@ -74,7 +79,16 @@ public struct PageRenderer: Sendable {
             context["purpose"] = consent.purpose
             context["legalBasis"] = consent.legalBasis
             context["retention"] = consent.retention
-            context["attributes"] = consent.attributes.map { ["label": $0.label, "name": $0.name, "values": $0.values] as [String: Any] }
+            context["attributes"] = consent.attributes.map {
+                ["label": $0.label, "name": $0.name, "values": $0.values, "words": $0.shown] as [String: Any]
+            }
+            // Empty texts are left out, so their sections do not render.
+            for (key, text) in [
+                ("crossBoundary", consent.crossBoundary), ("operatorStatement", consent.operatorStatement), ("statementURL", consent.statementURL),
+            ] where !text.isEmpty {
+                context[key] = text
+            }
+            context["rights"] = consent.rights
             context["action"] = consent.action
             context["csrf"] = consent.csrfToken
             context["notices"] = consent.notices
@@ -101,9 +115,47 @@ public struct PageRenderer: Sendable {
             context["action"] = action
             // The SAMLResponse is ~15 KB of base64: escaped in one scan here
             // rather than character by character by the template engine.
-            context["fields"] = fields.map { ["name": $0.name, "escapedValue": XMLBuilder.escapeAttribute($0.value)] }
+            context["fields"] = Self.escapedFields(fields)
+            
+        case .myShares(let page):
+            template = "myShares"
+            context["title"] = t("my.title")
+            if let url = page.signInURL { context["signInURL"] = url }
+            context["signedIn"] = page.signInURL == nil
+            context["recipients"] = page.recipients.map { recipient -> [String: Any] in
+                [
+                    "entityID": recipient.entityID, "name": recipient.name, "contact": recipient.contact,
+                    "subjectDigest": recipient.subjectDigest, "canWithdraw": recipient.canWithdraw,
+                    "entries": recipient.entries.map { entry -> [String: Any] in
+                        [
+                            "sequence": entry.sequence, "time": entry.time, "purpose": entry.purpose, "attributes": entry.attributes,
+                            "decision": entry.decision, "decisionCode": entry.decisionCode, "proofURL": entry.proofURL,
+                        ]
+                    },
+                ]
+            }
+            context["nothing"] = page.signInURL == nil && page.recipients.isEmpty
+            context["csrf"] = page.csrfToken
+            if let notice = page.notice { context["notice"] = notice }
+            context["verifierKey"] = page.verifierKey
+        case .returning(let page):
+            template = "samlPost"
+            context["title"] = page.heading
+            context["heading"] = page.heading
+            context["lead"] = page.lead
+            context["action"] = page.action
+            context["fields"] = Self.escapedFields(page.fields)
+            context["script"] = PageTemplates.autoSubmit
+            context["showLanguages"] = false
+            if let reference = page.reference { context["reference"] = reference }
         }
         return library.render(context, withTemplate: template) ?? ""
+    }
+
+    /// Hidden form fields: the SAMLResponse is ~15 KB of base64, escaped in
+    /// one scan here rather than character by character by the template engine.
+    static func escapedFields(_ fields: [(name: String, value: String)]) -> [[String: String]] {
+        fields.map { ["name": $0.name, "escapedValue": XMLBuilder.escapeAttribute($0.value)] }
     }
 
     /// A complete response: no caching (pages can hold personal data), a CSP
@@ -117,6 +169,7 @@ public struct PageRenderer: Sendable {
         let body = html(page, language: language, path: path)
         var targets = extraFormTargets
         if case .samlPost(let action, _) = page { targets.append(action) }
+        if case .returning(let returning) = page { targets.append(returning.action) }
         var formTargets = "'self'"
         for origin in Set(targets.compactMap(Self.origin(of:))).sorted() {
             formTargets += " \(origin)"
@@ -126,7 +179,7 @@ public struct PageRenderer: Sendable {
         headers[.cacheControl] = "no-store"
         headers[.contentLanguage] = language.rawValue
         headers[.contentSecurityPolicy] =
-            "default-src 'none'; style-src \(styleHash); img-src 'self'; form-action \(formTargets); frame-ancestors 'none'; base-uri 'none'"
+            "default-src 'none'; style-src \(styleHash); script-src \(scriptHash); img-src 'self'; form-action \(formTargets); frame-ancestors 'none'; base-uri 'none'"
         headers[.xContentTypeOptions] = "nosniff"
         if let referrerPolicy = HTTPFields.Element.Name("Referrer-Policy") { headers[referrerPolicy] = "no-referrer" }
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))

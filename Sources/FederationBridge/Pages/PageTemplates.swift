@@ -20,7 +20,7 @@ enum PageTemplates {
         <a class="skip" href="#main">{{t.nav_skip}}</a>
         <header class="top"><div class="wrap bar">
         <p class="brand">{{t.site_name}}</p>
-        <nav aria-label="{{t.nav_language}}"><ul class="langs">{{#languages}}<li>{{#current}}<span aria-current="true" lang="{{code}}">{{name}}</span>{{/current}}{{^current}}<a href="{{href}}" lang="{{code}}" hreflang="{{code}}">{{name}}</a>{{/current}}</li>{{/languages}}</ul></nav>
+        {{#showLanguages}}<nav aria-label="{{t.nav_language}}"><ul class="langs">{{#languages}}<li>{{#current}}<span aria-current="true" lang="{{code}}">{{name}}</span>{{/current}}{{^current}}<a href="{{href}}" lang="{{code}}" hreflang="{{code}}">{{name}}</a>{{/current}}</li>{{/languages}}</ul></nav>{{/showLanguages}}
         </div></header>
         <main id="main" class="wrap">
         {{$main}}{{/main}}
@@ -69,6 +69,8 @@ enum PageTemplates {
         {{/main}}{{/layout}}
         """
 
+    /// Values in words first; the SAML names and values exactly as sent
+    /// behind a details element, so the page still shows what is sent.
     static let consent = """
         {{<layout}}{{$main}}
         <h1>{{t.consent_title}}</h1>
@@ -81,15 +83,28 @@ enum PageTemplates {
         <dt>{{t.consent_legal_basis}}</dt><dd>{{legalBasis}}</dd>
         <dt>{{t.consent_retention}}</dt><dd>{{retention}}</dd>
         </dl>
-        <h2 id="sent">{{t.consent_attributes}}</h2>
+        {{#crossBoundary}}<h2 id="where">{{t.consent_where}}</h2>
+        <p id="cross-boundary">{{crossBoundary}}</p>
+        {{/crossBoundary}}<h2 id="sent">{{t.consent_attributes}}</h2>
         <table aria-labelledby="sent">
+        <thead><tr><th scope="col">{{t.consent_attribute}}</th><th scope="col">{{t.consent_shown_value}}</th></tr></thead>
+        <tbody>
+        {{#attributes}}<tr><th scope="row">{{label}}</th><td>{{#words}}<span class="value">{{.}}</span> {{/words}}</td></tr>
+        {{/attributes}}</tbody>
+        </table>
+        <details id="technical"><summary>{{t.consent_technical}}</summary>
+        <table>
         <thead><tr><th scope="col">{{t.consent_attribute}}</th><th scope="col">{{t.consent_code}}</th><th scope="col">{{t.consent_value}}</th></tr></thead>
         <tbody>
         {{#attributes}}<tr><th scope="row">{{label}}</th><td><code>{{name}}</code></td><td>{{#values}}<code class="value">{{.}}</code> {{/values}}</td></tr>
         {{/attributes}}</tbody>
         </table>
+        </details>
         {{#notices}}<p class="notice">{{.}}</p>
-        {{/notices}}<p>{{t.consent_rights}}</p>
+        {{/notices}}{{#operatorStatement}}<h2>{{t.consent_operator_heading}}</h2>
+        <p id="operator">{{operatorStatement}}{{#statementURL}} <a href="{{statementURL}}" id="privacy-statement">{{t.consent_statement}}</a>{{/statementURL}}</p>
+        {{/operatorStatement}}<h2>{{t.consent_rights_heading}}</h2>
+        <ul id="rights">{{#rights}}<li>{{.}}</li>{{/rights}}{{^rights}}<li>{{t.consent_rights}}</li>{{/rights}}</ul>
         <form method="post" action="{{action}}" class="choices">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="lang" value="{{formLanguage}}">
@@ -117,22 +132,65 @@ enum PageTemplates {
         <p>{{what}}</p>
         <h2>{{t.error_todo}}</h2>
         <p>{{todo}}</p>
-        <p class="note">{{t.error_reference}}: <code>{{reference}}</code></p>
+        <p class="note">{{t.error_reference}}: <code id="reference">{{reference}}</code></p>
         {{/main}}{{/layout}}
         """
 
-    /// SAML HTTP-POST binding: a form the resident submits with a visible
-    /// button (no script), so delivery works without JavaScript.
+    /// SAML HTTP-POST binding: a form with a visible button (works without
+    /// script); on the return page the one inline script (allowed by its
+    /// hash) submits it at once.
     static let samlPost = """
         {{<layout}}{{$main}}
-        <h1>{{t.post_title}}</h1>
-        <p>{{t.post_lead}}</p>
-        <form method="post" action="{{action}}">
+        <h1>{{#heading}}{{heading}}{{/heading}}{{^heading}}{{t.post_title}}{{/heading}}</h1>
+        {{#lead}}<p id="outcome">{{lead}}</p>
+        {{/lead}}<p>{{t.post_lead}}</p>
+        <form method="post" action="{{action}}" id="return">
         {{#fields}}<input type="hidden" name="{{name}}" value="{{{escapedValue}}}">
         {{/fields}}<button type="submit" class="primary">{{t.post_continue}}</button>
         </form>
-        {{/main}}{{/layout}}
+        {{#reference}}<p class="note">{{t.error_reference}}: <code id="reference">{{reference}}</code></p>
+        {{/reference}}{{#script}}<script>{{{script}}}</script>
+        {{/script}}{{/main}}{{/layout}}
         """
+
+    /// "What have I shared?": every transfer log entry about the resident,
+    /// by recipient, each with its inclusion proof; a withdrawal per recipient.
+    static let myShares = """
+        {{<layout}}{{$main}}
+        <h1>{{t.my_title}}</h1>
+        <p>{{t.my_lead}}</p>
+        {{#signInURL}}<p><a class="button primary" id="my-sign-in" href="{{signInURL}}">{{t.my_sign_in}}</a></p>
+        <p class="note">{{t.my_sign_in_note}}</p>
+        {{/signInURL}}{{#notice}}<p class="notice" role="status" id="my-notice">{{notice}}</p>
+        {{/notice}}{{#nothing}}<p id="my-nothing">{{t.my_nothing}}</p>
+        {{/nothing}}{{#recipients}}<section class="recipient" aria-labelledby="r-{{subjectDigest}}">
+        <h2 id="r-{{subjectDigest}}">{{name}}</h2>
+        <p class="note">{{t.consent_contact}}: {{contact}} · {{t.my_subject}}: <code class="digest">{{subjectDigest}}</code></p>
+        <table>
+        <thead><tr><th scope="col">{{t.my_time}}</th><th scope="col">{{t.consent_purpose}}</th><th scope="col">{{t.my_items}}</th><th scope="col">{{t.my_decision}}</th><th scope="col">{{t.my_proof}}</th></tr></thead>
+        <tbody>
+        {{#entries}}<tr class="{{decisionCode}}"><td data-label="{{t.my_time}}">{{time}}</td><td data-label="{{t.consent_purpose}}">{{purpose}}</td><td data-label="{{t.my_items}}">{{#attributes}}<span class="value">{{.}}</span> {{/attributes}}</td><td data-label="{{t.my_decision}}">{{decision}}</td><td data-label="{{t.my_proof}}"><a href="{{proofURL}}" download>{{t.my_proof_link}} #{{sequence}}</a></td></tr>
+        {{/entries}}</tbody>
+        </table>
+        {{#canWithdraw}}<form method="post" action="/my/withdraw" class="withdraw">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="recipient" value="{{entityID}}">
+        <button type="submit">{{t.my_withdraw}}</button>
+        </form>
+        <p class="note">{{t.my_withdraw_note}}</p>
+        {{/canWithdraw}}</section>
+        {{/recipients}}{{#signedIn}}<h2 id="check">{{t.my_check_title}}</h2>
+        <p>{{t.my_check}}</p>
+        <pre class="command">bridge log check-proof --public-key '{{verifierKey}}' proof.json</pre>
+        <form method="post" action="/my/sign-out">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <button type="submit" id="my-sign-out">{{t.my_sign_out}}</button>
+        </form>
+        {{/signedIn}}{{/main}}{{/layout}}
+        """
+
+    /// Submits the return form; its SHA-256 is the page's only `script-src`.
+    static let autoSubmit = "document.getElementById(\"return\").submit();"
 
     /// Calm, readable, high-contrast; equal weight for the two consent buttons.
     static let css = """
@@ -154,6 +212,11 @@ enum PageTemplates {
         table{width:100%;border-collapse:collapse}\
         th,td{text-align:left;vertical-align:top;padding:.4rem .5rem;border-bottom:1px solid var(--line)}\
         td code{word-break:break-all}\
+        details{margin:1rem 0}summary{cursor:pointer;color:var(--accent)}\
+        .recipient{border-top:1px solid var(--line);margin-top:1.5rem}.digest{word-break:break-all}\
+        pre.command{white-space:pre-wrap;word-break:break-all;background:var(--bg);padding:.5rem;font-size:.85rem}\
+        tr.withdrawn td{color:var(--muted)}.value{display:inline-block;margin-right:.4rem}\
+        @media (max-width:40rem){.recipient table,.recipient tbody,.recipient tr,.recipient td{display:block}.recipient thead{position:absolute;left:-9999px}.recipient tr{border-bottom:1px solid var(--line);padding:.5rem 0}.recipient td{border:0;padding:.1rem 0}.recipient td::before{content:attr(data-label) ": ";color:var(--muted)}}\
         .choices{display:grid;grid-template-columns:1fr 1fr;gap:1rem;margin:1.5rem 0}\
         button,.button{display:inline-block;font:inherit;font-weight:600;padding:.7rem 1.2rem;border-radius:6px;border:2px solid var(--accent);background:#fff;color:var(--accent);text-align:center;text-decoration:none;cursor:pointer}\
         .choices button{width:100%}\

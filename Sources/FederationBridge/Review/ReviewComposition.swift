@@ -16,8 +16,9 @@ extension BridgeApplication {
         })
         let auditLog = try ReviewAuditLog(fileURL: Self.reviewAuditURL(configuration.store), logger: services.logger)
         let readOnlyLog = TransferLog(store: flow.transferLog.store, verifier: flow.transferLog.verifier)
+        let signIn = ReviewSignIn(store: services.store, accounts: accounts, secureCookie: configuration.session.secureCookie)
         let routes = try ReviewRoutes(
-            log: readOnlyLog, policy: flow.policy, accounts: accounts, auditLog: auditLog, logger: services.logger)
+            log: readOnlyLog, policy: flow.policy, signIn: signIn, auditLog: auditLog, logger: services.logger)
         routes.register(on: router)
     }
 

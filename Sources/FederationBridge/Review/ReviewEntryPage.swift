@@ -98,7 +98,7 @@ struct ReviewEntryPage: Sendable {
         {{#redacted}}<div class="banner bad">This entry is past retention: its body was removed and only its leaf hash remains, so old proofs still verify.</div>{{/redacted}}
         <div class="panel">
         <table class="facts">
-        <tr><th>Time (UTC)</th><td>{{time}}</td></tr>
+        <tr><th>Time</th><td>{{time}}</td></tr>
         <tr><th>Recipient</th><td><code>{{recipient}}</code><br>{{recipientLegalEntity}}</td></tr>
         <tr><th>Standard Contract</th><td>{{recipientContract}}</td></tr>
         <tr><th>Purpose</th><td>{{purpose}}<br><span class="muted">{{purposeDescription}}</span></td></tr>

@@ -19,7 +19,7 @@ struct ReviewEntryRow: Sendable {
     /// Rendered inside a page template; `base` comes from the page.
     static let template = """
         <table class="entries">
-        <thead><tr><th class="num">#</th><th>Time (UTC)</th><th>Recipient</th><th>Purpose</th><th>Decision</th><th>Failed checks</th></tr></thead>
+        <thead><tr><th class="num">#</th><th>Time (Hong Kong, UTC)</th><th>Recipient</th><th>Purpose</th><th>Decision</th><th>Failed checks</th></tr></thead>
         <tbody>
         {{#rows}}<tr><td class="num"><a href="{{base}}/entries/{{sequence}}">{{sequence}}</a></td><td>{{time}}</td><td><code>{{recipient}}</code></td><td>{{purpose}}</td><td class="{{decision}}">{{decision}}</td><td>{{failedChecks}}</td></tr>
         {{/rows}}

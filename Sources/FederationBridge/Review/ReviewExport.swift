@@ -56,4 +56,22 @@ enum ReviewExport {
     static func jsonLines(_ entries: [SequencedEntry]) -> String {
         entries.sorted { $0.seq < $1.seq }.map { $0.exportLine + "\n" }.joined()
     }
+
+    static let notificationHeader = ["withdrawn_at", "recipient", "purpose", "withdrawal_sequence", "earlier_assertion_ids"]
+
+    /// The recipient's notification of withdrawn consents: each withdrawal
+    /// with the IDs of the assertions it had received about that resident
+    /// (the recipient keeps those), so it can act without the bridge
+    /// revealing anything it did not already send.
+    static func notifications(_ rows: [(withdrawal: SequencedEntry, earlier: [String])]) -> String {
+        var lines = [notificationHeader.joined(separator: ",")]
+        for (withdrawal, earlier) in rows.sorted(by: { $0.withdrawal.seq < $1.withdrawal.seq }) {
+            guard let entry = withdrawal.entry else { continue }
+            let fields = [
+                ReviewFormat.instant(entry.time), entry.recipient, entry.purpose, String(withdrawal.seq), earlier.sorted().joined(separator: ";"),
+            ]
+            lines.append(fields.map(csvField).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
 }

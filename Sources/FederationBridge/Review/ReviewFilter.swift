@@ -14,11 +14,19 @@ public struct ReviewFilter: Sendable, Equatable {
     public var from: Date?
     /// Exclusive upper bound.
     public var until: Date?
+    /// A flow reference (`fl-…`), as shown to the resident on the consent
+    /// and error pages; the entry logged for that flow carries it as its assertion ID.
+    public var flowReference: String?
+    /// A keyed subject digest (64 hex), as the resident's "What have I
+    /// shared?" page shows it: for access requests.
+    public var subjectDigest: String?
 
     public init(
         recipient: String? = nil, purpose: String? = nil, decision: ReviewRecord.Decision? = nil,
-        failedCheck: String? = nil, from: Date? = nil, until: Date? = nil
+        failedCheck: String? = nil, from: Date? = nil, until: Date? = nil, flowReference: String? = nil, subjectDigest: String? = nil
     ) {
+        self.flowReference = flowReference
+        self.subjectDigest = subjectDigest
         self.recipient = recipient
         self.purpose = purpose
         self.decision = decision
@@ -31,7 +39,8 @@ public struct ReviewFilter: Sendable, Equatable {
     var logFilter: LogFilter {
         LogFilter(
             recipient: recipient, purpose: purpose, decision: decision,
-            failedCheck: failedCheck, from: from, until: until)
+            failedCheck: failedCheck, from: from, until: until, subjectDigest: subjectDigest,
+            assertionID: flowReference.flatMap(FlowID.init).map(\.assertionID))
     }
 
     public var isEmpty: Bool { self == ReviewFilter() }
@@ -71,6 +80,18 @@ public struct ReviewFilter: Sendable, Equatable {
             }
             self.until = date
         }
+        if let flow = try text("flow") {
+            guard FlowID(flow) != nil else {
+                throw ReviewRequestError.invalidParameter("flow", "expected a flow reference such as fl- followed by 26 letters and digits")
+            }
+            self.flowReference = flow
+        }
+        if let subject = try text("subject")?.lowercased() {
+            guard subject.count == 64, subject.allSatisfy(\.isHexDigit) else {
+                throw ReviewRequestError.invalidParameter("subject", "expected a subject digest of 64 hexadecimal digits")
+            }
+            self.subjectDigest = subject
+        }
         if let from, let until, until <= from {
             throw ReviewRequestError.invalidParameter("to", "must be after from")
         }
@@ -85,6 +106,8 @@ public struct ReviewFilter: Sendable, Equatable {
         if let failedCheck { items.append(("check", failedCheck)) }
         if let from { items.append(("from", ReviewFormat.instant(from))) }
         if let until { items.append(("to", ReviewFormat.instant(until))) }
+        if let flowReference { items.append(("flow", flowReference)) }
+        if let subjectDigest { items.append(("subject", subjectDigest)) }
         return items
     }
 

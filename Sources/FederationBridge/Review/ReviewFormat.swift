@@ -1,7 +1,9 @@
 import Foundation
 
-/// Time and number formats used across the pages and exports: UTC always, so
-/// that two reviewers in different places read the same numbers.
+/// Time and number formats used across the pages and exports. Pages show
+/// Hong Kong time, where the reviewers work, with UTC beside it, so that two
+/// reviewers in different places still read the same numbers; exports and
+/// query parameters are UTC.
 enum ReviewFormat {
     static func instant(_ date: Date) -> String {
         date.formatted(.iso8601)
@@ -31,12 +33,28 @@ enum ReviewFormat {
         try? Date.ISO8601FormatStyle().year().month().day().parse(text)
     }
 
-    /// A readable UTC time for pages: `2026-11-25 16:23:34 UTC`.
+    /// A readable time for pages, Hong Kong time first:
+    /// `2026-11-26 00:23:34 HKT (2026-11-25 16:23:34 UTC)`.
     static func readable(_ date: Date) -> String {
-        let components = utcCalendar.dateComponents([.hour, .minute, .second], from: date)
-        let time = String(format: "%02d:%02d:%02d", components.hour ?? 0, components.minute ?? 0, components.second ?? 0)
-        return "\(day(date)) \(time) UTC"
+        "\(local(date, hongKongCalendar)) HKT (\(utc(date)))"
     }
+
+    /// `2026-11-25 16:23:34 UTC`.
+    static func utc(_ date: Date) -> String {
+        local(date, utcCalendar) + " UTC"
+    }
+
+    private static func local(_ date: Date, _ calendar: Calendar) -> String {
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d-%02d-%02d %02d:%02d:%02d", c.year ?? 0, c.month ?? 0, c.day ?? 0, c.hour ?? 0, c.minute ?? 0, c.second ?? 0)
+    }
+
+    /// Hong Kong has kept UTC+8 without daylight saving since 1979.
+    static let hongKongCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Hong_Kong") ?? TimeZone(secondsFromGMT: 8 * 3600) ?? .current
+        return calendar
+    }()
 
     static let utcCalendar: Calendar = {
         var calendar = Calendar(identifier: .gregorian)

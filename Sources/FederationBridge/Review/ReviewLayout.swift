@@ -21,20 +21,24 @@ struct ReviewLayout: Sendable {
         try library.register(ReviewEntryPage.template, named: "entry")
         try library.register(ReviewSummaryPage.template, named: "summary")
         try library.register(ReviewErrorPage.template, named: "error")
+        try library.register(ReviewSignInPage.template, named: "signin")
         self.library = library
         self.basePath = basePath
     }
 
     /// Renders `page` with its template inside the frame.
-    func render(template: String, page: Any, title: String, reviewer: Reviewer) -> String {
+    /// - Parameter reviewer: `nil` on the sign-in page (no navigation, no sign-out).
+    func render(template: String, page: Any, title: String, reviewer: Reviewer?) -> String {
         let body = library.render(page, withTemplate: template) ?? ""
-        let frame = Frame(title: title, reviewer: reviewer.username, base: basePath, css: Self.css, body: body)
+        let frame = Frame(
+            title: title, reviewer: reviewer?.username ?? "", signedIn: reviewer != nil, base: basePath, css: Self.css, body: body)
         return library.render(frame, withTemplate: "layout") ?? body
     }
 
     private struct Frame {
         let title: String
         let reviewer: String
+        let signedIn: Bool
         let base: String
         let css: String
         let body: String
@@ -60,13 +64,14 @@ struct ReviewLayout: Sendable {
         <body>
         <header>
         <strong>FederationBridge · privacy review</strong>
-        <nav><a href="{{base}}">Overview</a><a href="{{base}}/entries">Search</a><a href="{{base}}/summary">PIA summary</a></nav>
+        {{#signedIn}}<nav aria-label="Reviewer pages"><a href="{{base}}">Overview</a><a href="{{base}}/entries">Search</a><a href="{{base}}/summary">PIA summary</a></nav>
         <span class="who">signed in as {{reviewer}}</span>
+        <form method="post" action="{{base}}/sign-out" class="signout"><button type="submit" id="sign-out">Sign out</button></form>{{/signedIn}}
         </header>
         <main>
         {{{body}}}
         </main>
-        <footer>Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. All times are UTC. The log holds attribute names, transforms, check results and digests — never personal data.</footer>
+        <footer>Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. Times are Hong Kong time (HKT, UTC+8) with UTC beside; exports and date filters are UTC. The log holds attribute names, transforms, check results and digests — never personal data.</footer>
         </body>
         </html>
         """
@@ -78,6 +83,10 @@ struct ReviewLayout: Sendable {
         header{display:flex;gap:24px;align-items:center;background:#12263a;color:#fff;padding:10px 24px}
         header a{color:#cfe3ff;text-decoration:none;margin-right:18px}
         header .who{margin-left:auto;color:#c8d3dd}
+        header form.signout{margin:0}header button{font:inherit;background:#fff;color:#12263a;border:0;border-radius:4px;padding:4px 10px;cursor:pointer}
+        a:focus,button:focus,input:focus,select:focus{outline:3px solid #f2b705;outline-offset:2px}
+        form.signin{display:grid;gap:10px;max-width:360px;background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px}
+        form.signin label{display:flex;flex-direction:column;gap:4px}form.signin input{font:inherit;padding:6px}
         main{max-width:1180px;margin:0 auto;padding:12px 24px}
         h1{font-size:22px;margin:8px 0 12px}
         h2{font-size:17px;margin:20px 0 8px}
@@ -91,7 +100,10 @@ struct ReviewLayout: Sendable {
         .grid{display:grid;grid-template-columns:1fr 1fr;gap:12px}
         .grid .panel{margin:0}
         table{border-collapse:collapse;width:100%;background:#fff}
-        th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal;hyphens:manual}
+        td code,p code{overflow-wrap:anywhere}
+        svg.chart{max-width:100%;height:auto}
+        .signoff td.blank{height:3.5em}.signoff td.comments{height:7em}
         th{background:#f1f3f4;font-weight:600}
         .num{text-align:right}
         .pass,.transfer{color:var(--ok);font-weight:600}
@@ -103,7 +115,8 @@ struct ReviewLayout: Sendable {
         form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
         .actions{margin:10px 0;display:flex;gap:16px;flex-wrap:wrap}
         footer{color:var(--muted);font-size:12px;padding:16px 24px;max-width:1180px;margin:0 auto}
+        @media (max-width:700px){header{flex-wrap:wrap;gap:6px 14px;padding:10px 12px}header .who{margin-left:0}main{padding:8px 12px}.grid{grid-template-columns:1fr}table{display:block;overflow-x:auto;max-width:100%}form.filters input{max-width:100%}}
         @page{size:A4;margin:16mm}
-        @media print{header,form,.actions,.noprint{display:none}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}.panel,.card{border:1px solid #999}h2{break-after:avoid}tr{break-inside:avoid}a{color:inherit;text-decoration:none}.grid{display:block}}
+        @media print{header,form,form.filters,.actions,.noprint{display:none!important}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}.panel,.card{border:1px solid #999}.panel{overflow:visible}svg.chart{width:100%;height:auto}h2{break-after:avoid}tr,.signoff{break-inside:avoid}a{color:inherit;text-decoration:none}.grid{display:block}}
         """
 }

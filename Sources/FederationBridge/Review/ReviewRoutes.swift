@@ -13,13 +13,15 @@ import PIAChecks
 /// routes.register(on: router)          // serves /review, /review/entries, …
 /// ```
 ///
-/// Every request is authenticated (HTTP Basic against bcrypt hashes) and
+/// Every request is authenticated — a session from the sign-in page, or
+/// HTTP Basic for scripted exports, both throttled the same way — and
 /// recorded in the reviewer audit trail before anything is read; a request
-/// whose audit record cannot be written is refused. Only GET is routed.
+/// whose audit record cannot be written is refused. Only GET reads; POST
+/// serves only signing in and out.
 public struct ReviewRoutes: Sendable {
     let reader: ReviewLogReader
     let context: ReviewPolicyContext
-    let accounts: ReviewAccounts
+    let signIn: ReviewSignIn
     let auditLog: ReviewAuditLog
     let layout: ReviewLayout
     let basePath: String
@@ -31,7 +33,7 @@ public struct ReviewRoutes: Sendable {
     ///   - policy: the current policy, for recipient contracts, purpose texts and necessities.
     ///   - basePath: where the pages are mounted; links are built from it.
     public init(
-        log: TransferLog, policy: Policy, accounts: ReviewAccounts, auditLog: ReviewAuditLog,
+        log: TransferLog, policy: Policy, signIn: ReviewSignIn, auditLog: ReviewAuditLog,
         basePath: String = "/review", logger: Logger = Logger(label: "FederationBridge.review")
     ) throws(ReviewConfigurationError) {
         guard basePath.hasPrefix("/"), !basePath.hasSuffix("/"), !basePath.contains("{"), !basePath.contains(":") else {
@@ -44,7 +46,7 @@ public struct ReviewRoutes: Sendable {
         }
         self.reader = ReviewLogReader(log: log)
         self.context = ReviewPolicyContext(policy)
-        self.accounts = accounts
+        self.signIn = signIn
         self.auditLog = auditLog
         self.basePath = basePath
         self.logger = logger
@@ -53,6 +55,9 @@ public struct ReviewRoutes: Sendable {
     /// Adds the reviewer routes under `basePath`.
     public func register<Context: RequestContext>(on router: some RouterMethods<Context>) {
         let group = router.group(RouterPath(basePath))
+        group.get("sign-in") { request, _ in signInPage(request, message: nil, status: .ok) }
+        group.post("sign-in") { request, _ in await signInAnswer(request) }
+        group.post("sign-out") { request, _ in await signOut(request) }
         group.get { request, _ in
             await respond(to: request, action: "view-overview", target: { _ in "overview" }) { _ in try await overview(request) }
         }
@@ -86,6 +91,13 @@ public struct ReviewRoutes: Sendable {
                 let entries = try await reader.log.entries(filter: filter.logFilter, page: .all)
                 return .download(
                     ReviewExport.jsonLines(entries), contentType: "application/jsonl; charset=utf-8", filename: "transfer-log.jsonl")
+            }
+        }
+        group.get("notifications.csv") { request, _ in
+            await respond(to: request, action: "export-notifications", target: { "recipient=\($0["recipient"] ?? "all")" }) { _ in
+                .download(
+                    try await notifications(ReviewQuery(request.uri.query)["recipient"]), contentType: "text/csv; charset=utf-8",
+                    filename: "consent-withdrawals.csv")
             }
         }
         group.get("summary") { request, _ in
@@ -142,6 +154,22 @@ public struct ReviewRoutes: Sendable {
         return .download(json, contentType: "application/json; charset=utf-8", filename: "entry-\(sequence)-inclusion-proof.json")
     }
 
+    /// Withdrawals of consent (for one recipient, or all), each with the
+    /// assertions that recipient had received about the same resident.
+    private func notifications(_ recipient: String?) async throws -> String {
+        let recipient = recipient.flatMap { $0.isEmpty ? nil : $0 }
+        let withdrawals = try await reader.log.entries(filter: LogFilter(recipient: recipient, decision: .withdrawn), page: .all)
+        var rows: [(withdrawal: SequencedEntry, earlier: [String])] = []
+        for withdrawal in withdrawals {
+            guard let entry = withdrawal.entry else { continue }
+            let earlier = try await reader.log.entries(
+                filter: LogFilter(recipient: entry.recipient, decision: .transfer, until: entry.time, subjectDigest: entry.subjectDigest),
+                page: .all)
+            rows.append((withdrawal, earlier.compactMap { $0.entry?.assertionID }))
+        }
+        return ReviewExport.notifications(rows)
+    }
+
     private func filtered(_ request: Request) async throws -> [ReviewRecord] {
         let filter = try ReviewFilter(query: ReviewQuery(request.uri.query))
         return try await reader.records(filter)
@@ -164,6 +192,65 @@ public struct ReviewRoutes: Sendable {
         return .page(template: "summary", page: page, title: "PIA summary\(filter.purpose.map { ": \($0)" } ?? "")")
     }
 
+    // MARK: Signing in and out
+
+    private func signInPage(_ request: Request, message: String?, status: HTTPResponse.Status) -> Response {
+        let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init), base: basePath)
+        let page = ReviewSignInPage(base: basePath, next: next, message: message)
+        return Self.html(status, layout.render(template: "signin", page: page, title: "Sign in", reviewer: nil))
+    }
+
+    private func signInAnswer(_ request: Request) async -> Response {
+        guard let form = try? await FormFields.from(request, limit: 4096),
+              let username = form["username"], let password = form["password"], !username.isEmpty
+        else {
+            return signInPage(request, message: "Enter your reviewer name and password.", status: .badRequest)
+        }
+        let next = Self.safeNext(form["next"], base: basePath)
+        do {
+            switch try await signIn.signIn(username: username, password: password) {
+            case .signedIn(let reviewer):
+                _ = try await auditLog.record(reviewer: reviewer, action: "sign-in", target: "session")
+                var response = Response(status: .seeOther, headers: [.location: next, .cacheControl: "no-store"])
+                response.setCookie(try await signIn.startSession(for: reviewer, path: basePath))
+                return response
+            case .refused:
+                await auditLog.recordRefusedSignIn()
+                return signInPage(request, message: "The reviewer name or password is wrong.", status: .unauthorized)
+            case .locked(let until):
+                await auditLog.recordRefusedSignIn()
+                return locked(until: until) { message in signInPage(request, message: message, status: .tooManyRequests) }
+            }
+        } catch {
+            logger.error("reviewer sign-in failed", metadata: ["error": "\(error)"])
+            return signInPage(request, message: "Signing in is not possible right now: the state store or the audit trail cannot be written.", status: .serviceUnavailable)
+        }
+    }
+
+    private func signOut(_ request: Request) async -> Response {
+        if let reviewer = await signIn.reviewer(for: request) {
+            _ = try? await auditLog.record(reviewer: reviewer, action: "sign-out", target: "session")
+        }
+        var response = Response(status: .seeOther, headers: [.location: "\(basePath)/sign-in", .cacheControl: "no-store"])
+        response.setCookie(await signIn.endSession(request, path: basePath))
+        return response
+    }
+
+    /// A locked account's answer, with `Retry-After`.
+    private func locked(until: Date, _ page: (String) -> Response) -> Response {
+        var response = page("Too many failed sign-ins for this name. Try again after \(ReviewFormat.readable(until)).")
+        response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))
+        return response
+    }
+
+    /// Only a path under the reviewer pages: never another site.
+    static func safeNext(_ next: String?, base: String) -> String {
+        guard let next, next.hasPrefix(base + "/") || next == base, !next.contains("//"), !next.contains("\\"), !next.contains("/."),
+              next.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
+        else { return base }
+        return next
+    }
+
     // MARK: Plumbing
 
     /// What a page handler produces before the frame and headers are added.
@@ -179,8 +266,33 @@ public struct ReviewRoutes: Sendable {
         to request: Request, action: String, target: (ReviewQuery) throws -> String,
         _ body: (Reviewer) async throws -> Rendered
     ) async -> Response {
-        guard let reviewer = await accounts.authenticate(request.headers.basic) else {
-            if request.headers[.authorization] != nil { await auditLog.recordRefusedSignIn() }
+        let reviewer: Reviewer
+        if let session = await signIn.reviewer(for: request) {
+            reviewer = session
+        } else if let basic = request.headers.basic {
+            switch (try? await signIn.signIn(username: basic.username, password: basic.password)) ?? .refused {
+            case .signedIn(let signedIn):
+                reviewer = signedIn
+            case .refused:
+                await auditLog.recordRefusedSignIn()
+                return Self.unauthorized()
+            case .locked(let until):
+                await auditLog.recordRefusedSignIn()
+                return locked(until: until) { message in
+                    var response = Self.unauthorized(message + "\n")
+                    response.status = .tooManyRequests
+                    return response
+                }
+            }
+        } else if request.headers[.authorization] != nil {
+            await auditLog.recordRefusedSignIn()
+            return Self.unauthorized()
+        } else if request.headers[.accept]?.contains("text/html") == true {
+            // A browser: the sign-in page, then back here.
+            let target = request.uri.path + (request.uri.query.map { "?\($0)" } ?? "")
+            let query = ReviewQuery.encode([("next", target)])
+            return Response(status: .seeOther, headers: [.location: "\(basePath)/sign-in?\(query)", .cacheControl: "no-store"])
+        } else {
             return Self.unauthorized()
         }
         let query = ReviewQuery(request.uri.query)
@@ -220,13 +332,11 @@ public struct ReviewRoutes: Sendable {
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
-    static func unauthorized() -> Response {
+    static func unauthorized(_ message: String = "Sign in with a reviewer account.\n") -> Response {
         var headers = securityHeaders
         headers[.wwwAuthenticate] = #"Basic realm="FederationBridge privacy review", charset="UTF-8""#
         headers[.contentType] = "text/plain; charset=utf-8"
-        return Response(
-            status: .unauthorized, headers: headers,
-            body: .init(byteBuffer: ByteBuffer(string: "Sign in with a reviewer account.\n")))
+        return Response(status: .unauthorized, headers: headers, body: .init(byteBuffer: ByteBuffer(string: message)))
     }
 
     /// Reviewer pages must not be cached, framed, sniffed or leak their URLs.

@@ -13,6 +13,8 @@ struct ReviewSearchPage: Sendable {
     let checks: [Option]
     let from: String
     let to: String
+    let flow: String
+    let subject: String
     let matched: Int
     let page: Int
     let pages: Int
@@ -44,6 +46,8 @@ struct ReviewSearchPage: Sendable {
         checks = options(choices.checks, filter.failedCheck)
         from = query["from"] ?? ""
         to = query["to"] ?? ""
+        flow = query["flow"] ?? ""
+        subject = query["subject"] ?? ""
         self.matched = matched
         pages = max(1, (matched + Self.pageSize - 1) / Self.pageSize)
         self.page = min(page, pages)
@@ -64,6 +68,8 @@ struct ReviewSearchPage: Sendable {
         <label>Failed check<select name="check"><option value="">any</option>{{#checks}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/checks}}</select></label>
         <label>From (UTC)<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>
         <label>To, inclusive (UTC)<input name="to" value="{{to}}" placeholder="YYYY-MM-DD" size="22"></label>
+        <label>Flow reference<input name="flow" value="{{flow}}" placeholder="fl-…" size="30"></label>
+        <label>Subject digest<input name="subject" value="{{subject}}" placeholder="64 hex digits, from the resident" size="40"></label>
         <button type="submit">Filter</button>
         <a href="{{base}}/entries">Clear</a>
         </form>

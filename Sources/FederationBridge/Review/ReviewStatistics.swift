@@ -53,7 +53,7 @@ struct ReviewStatistics: Sendable {
             switch decision {
             case .transfer: total.transfers += count
             case .refused: total.refusals += count
-            case .declined, nil: break
+            case .declined, .withdrawn, nil: break
             }
             totals[key] = total
         }
@@ -87,7 +87,7 @@ struct ReviewStatistics: Sendable {
             switch decision {
             case .transfer: transfers[index] += tally.entries
             case .refused: refusals[index] += tally.entries
-            case .declined, nil: break
+            case .declined, .withdrawn, nil: break
             }
         }
         return (0..<slots).map { slot in

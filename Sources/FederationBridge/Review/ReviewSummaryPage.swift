@@ -21,6 +21,15 @@ struct ReviewSummaryPage: Sendable {
         let necessity: String
     }
 
+    /// One risk the PIA names, how the bridge mitigates it, and the
+    /// evidence from this period: how often its check refused a transfer.
+    struct RiskRow: Sendable {
+        let risk: String
+        let mitigation: String
+        let check: String
+        let refusals: Int
+    }
+
     struct RecipientRow: Sendable {
         let entityID: String
         let legalEntity: String
@@ -50,6 +59,7 @@ struct ReviewSummaryPage: Sendable {
         let refusalsByCheck: [CountRow]
         let attributes: [AttributeRow]
         let recipients: [RecipientRow]
+        let risks: [RiskRow]
         let chart: String
         let integrity: String
         let verified: Bool
@@ -111,6 +121,11 @@ struct ReviewSummaryPage: Sendable {
                     onwardTransfer: info.map { $0.onwardTransferExcluded ? "excluded" : "NOT excluded" } ?? "—",
                     transfers: bar.transfers, refusals: bar.refusals)
             },
+            risks: Self.risks.map { risk in
+                RiskRow(
+                    risk: risk.risk, mitigation: risk.mitigation, check: risk.check,
+                    refusals: statistics.refusalsByCheck.first { $0.label == risk.check }?.refusals ?? 0)
+            },
             chart: ReviewChart.timeline(title: "Transfers and refusals for \(purpose)", bars: statistics.timeline, width: 1000, height: 200),
             integrity: integrity.message,
             verified: integrity.isVerified || integrity == .empty,
@@ -118,8 +133,23 @@ struct ReviewSummaryPage: Sendable {
             reviewer: reviewer.username)
     }
 
+    /// The risks of sending Hong Kong residents' data to the Mainland that the
+    /// privacy checks stand against, each with the check that enforces it.
+    static let risks: [(risk: String, mitigation: String, check: String)] = [
+        ("Data sent without the resident's separate, informed consent (PIPL Art. 39)",
+         "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline", "consent.separate"),
+        ("More data than the purpose needs", "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)", "minimisation"),
+        ("A recipient without a filed GBA Standard Contract", "Only recipients registered in the policy with a contract filing reference receive data", "recipient.registered"),
+        ("Sensitive personal information (ID numbers, biometrics) leaves Hong Kong", "Sensitive attributes are refused unless a purpose names them explicitly", "sensitive-attributes"),
+        ("Data of minors", "Purposes carry a minimum age; younger residents are refused before any consent is asked", "age-eligibility"),
+        ("Identity not strong enough for a real-name account", "The iAM Smart assurance must meet the purpose's level; a face re-authentication is asked for when it would", "assurance"),
+        ("Interception or disclosure on the way", "Assertions are signed and encrypted to the recipient's key from its metadata", "encryption"),
+        ("Kept longer than the purpose allows", "The recipient's promised retention must not exceed the purpose's maximum", "retention"),
+        ("Bulk extraction through a compromised recipient", "Hourly volume limits and anomaly detection per recipient", "volume"),
+    ]
+
     static let template = """
-        <form class="filters" method="get" action="{{base}}/summary">
+        <form class="filters noprint" method="get" action="{{base}}/summary">
         <label>Purpose<select name="purpose" required>{{#purposes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/purposes}}</select></label>
         <label>From (UTC)<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>
         <label>To, inclusive (UTC)<input name="to" value="{{to}}" placeholder="YYYY-MM-DD" size="22"></label>
@@ -162,6 +192,23 @@ struct ReviewSummaryPage: Sendable {
         <tbody>{{#recipients}}<tr><td><code>{{entityID}}</code><br>{{legalEntity}}<br><span class="muted">{{contact}}</span></td><td>{{city}}</td><td>{{contractReference}}<br><span class="muted">filed {{contractFiledOn}}</span></td><td>{{retention}}</td><td>{{onwardTransfer}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td></tr>{{/recipients}}
         {{^recipients}}<tr><td colspan="7" class="muted">No recipient received or was refused data for this purpose in this period.</td></tr>{{/recipients}}</tbody>
         </table>
+        <section class="risks">
+        <h2>Risks and mitigations</h2>
+        <table class="risks">
+        <thead><tr><th>Risk</th><th>Mitigation</th><th>Check</th><th class="num">Refused in period</th></tr></thead>
+        <tbody>{{#risks}}<tr><td>{{risk}}</td><td>{{mitigation}}</td><td><code>{{check}}</code></td><td class="num">{{refusals}}</td></tr>{{/risks}}</tbody>
+        </table>
+        <p>Residual risk: the integrity of this record rests on the transfer log, whose status is shown above; a recipient's handling after receipt rests on its Standard Contract.</p>
+        </section>
+        <section class="signoff">
+        <h2>Sign-off</h2>
+        <table class="signoff">
+        <tr><th>Prepared by</th><td>{{reviewer}}, {{generated}}</td></tr>
+        <tr><th>Reviewed by (data protection officer)</th><td class="blank">Name:<br><br>Signature:<br><br>Date:</td></tr>
+        <tr><th>Decision</th><td class="blank">☐ Approved &nbsp; ☐ Approved with conditions &nbsp; ☐ Not approved</td></tr>
+        <tr><th>Conditions and comments</th><td class="blank comments"></td></tr>
+        </table>
+        </section>
         {{/report}}
         """
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import PIAChecks
 import SAMLMapper
 
 /// Sample renderings of every resident page under `/preview/…`, with a
@@ -13,7 +14,7 @@ enum PreviewRoutes {
         let renderer = services.renderer
         group.get("/preview/start") { request, context in
             renderer.response(
-                .start(recipientName: "广东省统一身份认证平台（示例）", purpose: purpose(context.language),
+                .start(recipientName: sampleRecipient.name(in: context.language.rawValue), purpose: purpose(context.language),
                        continueURL: "/preview/handoff"),
                 language: context.language, path: request.uri.path)
         }
@@ -25,15 +26,12 @@ enum PreviewRoutes {
         group.get("/preview/consent") { request, context in
             guard let sessionID = context.sessionID else { throw ResidentError(.sessionExpired) }
             let release = sampleRelease(services)
-            let page = ConsentPage(
-                recipient: RecipientDisplay(name: "广东省政务服务数据管理局（示例）", city: "广州 Guangzhou", contact: "privacy@gd.example"),
-                purpose: purpose(context.language),
-                legalBasis: legalBasis(context.language),
-                retention: retention(context.language),
-                attributes: DisplayedAttribute.rows(for: release, in: context.language),
-                action: "/preview/consent",
-                csrfToken: services.sessions.csrfToken(sessionID: sessionID),
-                reference: FlowID.random().value)
+            let page = ConsentContent(
+                language: context.language, recipient: sampleRecipient, recipientFallback: recipientEntityID,
+                purpose: samplePurpose, purposeFallback: purpose(context.language),
+                attributes: release.attributes.map { ($0.name, $0.attribute) }, notices: [], textVersion: "preview",
+                privacy: services.configuration.privacy, operatorFallback: services.configuration.baseURL.host ?? "")
+                .page(action: "/preview/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID), reference: FlowID.random().value)
             return renderer.response(.consent(page), language: context.language, path: request.uri.path)
         }
         group.post("/preview/consent") { request, context in
@@ -44,7 +42,7 @@ enum PreviewRoutes {
             switch form["decision"] {
             case "agree":
                 return renderer.response(
-                    .result(ResultPage(outcome: .sent, recipientName: "广东省统一身份认证平台（示例）")),
+                    .result(ResultPage(outcome: .sent, recipientName: sampleRecipient.name(in: context.language.rawValue))),
                     language: context.language, path: request.uri.path)
             case "decline":
                 return renderer.response(
@@ -55,7 +53,18 @@ enum PreviewRoutes {
         }
         group.get("/preview/result") { request, context in
             renderer.response(
-                .result(ResultPage(outcome: .sent, recipientName: "广东省统一身份认证平台（示例）", returnURL: "/preview/start")),
+                .result(ResultPage(outcome: .sent, recipientName: sampleRecipient.name(in: context.language.rawValue), returnURL: "/preview/start")),
+                language: context.language, path: request.uri.path)
+        }
+        group.get("/preview/approval") { request, context in
+            renderer.response(
+                .approval(approvalURL: "/preview/consent", csrfToken: "preview", refreshSeconds: 600),
+                language: context.language, path: request.uri.path)
+        }
+        group.get("/preview/return") { request, context in
+            let (heading, lead) = DeliveryNotice.sent(recipient: sampleRecipient.name(in: context.language.rawValue)).texts(context.language)
+            return renderer.response(
+                .returning(ReturnPage(action: "/preview/start", fields: [("RelayState", "preview")], heading: heading, lead: lead)),
                 language: context.language, path: request.uri.path)
         }
         group.get("/preview/error/{kind}") { request, context in
@@ -65,6 +74,25 @@ enum PreviewRoutes {
                 language: context.language, path: request.uri.path, status: .ok)
         }
     }
+
+    /// A fictional recipient, as a policy would name it.
+    static let sampleRecipient: Recipient = {
+        var recipient = Recipient(
+            entityID: recipientEntityID, legalEntity: "广东省政务服务和数据管理局（示例）", city: "Guangzhou",
+            contractFilingReference: "GBA-SC-PREVIEW-0001", contractFiledOn: Date(timeIntervalSince1970: 1_768_435_200),
+            contact: "privacy@gd.example", retentionDays: 1095, onwardTransferExcluded: true, maxTransfersPerHour: 1)
+        recipient.names = [
+            "zh-Hant": "廣東省政務服務和數據管理局（示例）", "zh-Hans": "广东省政务服务和数据管理局（示例）",
+            "en": "Guangdong Government Service and Data Administration (example)",
+        ]
+        return recipient
+    }()
+
+    /// A fictional purpose with consent as its legal basis.
+    static let samplePurpose = Purpose(
+        id: "preview", descriptions: ["zh-Hant": purpose(.traditionalChinese), "zh-Hans": purpose(.simplifiedChinese), "en": purpose(.english)],
+        allowedAttributes: [], requiredAssurance: .substantial, minimumAge: 18, encryptionRequired: true, maxRetentionDays: 1095,
+        sensitiveAttributes: [], legalBasis: "consent")
 
     /// A fictional resident mapped with the configured tables.
     static func sampleRelease(_ services: BridgeServices) -> AttributeRelease {
@@ -83,22 +111,6 @@ enum PreviewRoutes {
         case .traditionalChinese: "開立廣東省統一身份認證平台實名帳戶"
         case .simplifiedChinese: "开立广东省统一身份认证平台实名账户"
         case .english: "Open a real-name account on the Guangdong Unified Identity Authentication Platform"
-        }
-    }
-
-    static func legalBasis(_ language: Language) -> String {
-        switch language {
-        case .traditionalChinese: "你的單獨同意（粵港澳大灣區個人信息跨境流動標準合同）"
-        case .simplifiedChinese: "你的单独同意（粤港澳大湾区个人信息跨境流动标准合同）"
-        case .english: "Your separate consent (Greater Bay Area Standard Contract for cross-boundary personal information)"
-        }
-    }
-
-    static func retention(_ language: Language) -> String {
-        switch language {
-        case .traditionalChinese: "帳戶有效期間"
-        case .simplifiedChinese: "账户有效期间"
-        case .english: "While the account exists"
         }
     }
 }

@@ -40,6 +40,9 @@ struct ResidentMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as ResidentError {
+            context.logger.notice("resident page refused", metadata: [
+                "reference": "\(error.reference ?? context.id)", "kind": "\(error.kind.rawValue)", "status": "\(error.status.code)",
+            ])
             response = renderer.response(
                 .error(ErrorPage(kind: error.kind, reference: error.reference ?? context.id)),
                 language: context.language, path: request.uri.path, status: error.status)
@@ -49,7 +52,7 @@ struct ResidentMiddleware: RouterMiddleware {
                 language: context.language, path: request.uri.path, status: .notFound)
         } catch {
             // The type name only: error texts may quote input.
-            context.logger.error("resident route failed", metadata: ["error.type": "\(type(of: error))"])
+            context.logger.error("resident route failed", metadata: ["reference": "\(context.id)", "error.type": "\(type(of: error))"])
             response = renderer.response(
                 .error(ErrorPage(kind: .internal, reference: context.id)),
                 language: context.language, path: request.uri.path, status: .internalServerError)

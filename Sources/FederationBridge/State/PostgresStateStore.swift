@@ -27,6 +27,7 @@ public struct PostgresStateStore: StateStore, Service {
     private var flowTable: String { settings.schema.qualified("flow_state") }
     private var replayTable: String { settings.schema.qualified("replay_cache") }
     private var artifactTable: String { settings.schema.qualified("artifact") }
+    private var signInFailureTable: String { settings.schema.qualified("sign_in_failure") }
 
     /// Checks the server on one connection of its own first, so that a
     /// refused TLS handshake or login fails the start with its reason
@@ -49,6 +50,10 @@ public struct PostgresStateStore: StateStore, Service {
             try await connection.query("""
                 CREATE TABLE IF NOT EXISTS \(unescaped: artifactTable) (
                     handle TEXT PRIMARY KEY, payload BYTEA NOT NULL, expires_at BIGINT NOT NULL)
+                """, logger: logger)
+            try await connection.query("""
+                CREATE TABLE IF NOT EXISTS \(unescaped: signInFailureTable) (
+                    key TEXT PRIMARY KEY, failures BIGINT NOT NULL, window_ends BIGINT NOT NULL, locked_until BIGINT NOT NULL)
                 """, logger: logger)
         }
     }
@@ -126,6 +131,36 @@ public struct PostgresStateStore: StateStore, Service {
         return payload
     }
 
+    public func recordFailedSignIn(key: String, now: Date, windowEnds: Date, limit: Int, lockedUntil: Date) async throws -> SignInFailures {
+        var binds = PostgresBindings()
+        binds.append(key)
+        binds.append(now.storeMilliseconds)
+        binds.append(windowEnds.storeMilliseconds)
+        binds.append(Int64(limit))
+        binds.append(lockedUntil.storeMilliseconds)
+        let sql = SignInFailureSQL.record(table: signInFailureTable, placeholders: (1...5).map { "$\($0)" })
+        let rows = try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds), logger: logger)
+        for try await (failures, locked) in rows.decode((Int64, Int64).self) {
+            return SignInFailures(failures: Int(failures), lockedUntil: Date(storeMilliseconds: locked))
+        }
+        throw StateStoreError.cannotOpen(location: "sign_in_failure", reason: "the upsert returned no row")
+    }
+
+    public func failedSignIns(key: String, now: Date) async throws -> SignInFailures? {
+        let rows = try await client.query("""
+            SELECT failures, locked_until FROM \(unescaped: signInFailureTable)
+            WHERE key = \(key) AND (window_ends > \(now.storeMilliseconds) OR locked_until > \(now.storeMilliseconds))
+            """, logger: logger)
+        for try await (failures, locked) in rows.decode((Int64, Int64).self) {
+            return SignInFailures(failures: Int(failures), lockedUntil: Date(storeMilliseconds: locked))
+        }
+        return nil
+    }
+
+    public func clearFailedSignIns(key: String) async throws {
+        try await client.query("DELETE FROM \(unescaped: signInFailureTable) WHERE key = \(key)", logger: logger)
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         let cutoff = now.storeMilliseconds
         func delete(_ table: String) async throws -> Int {
@@ -136,9 +171,15 @@ public struct PostgresStateStore: StateStore, Service {
             for try await value in rows.decode(Int.self) { count = value }
             return count
         }
+        let failures = try await client.query(
+            "WITH gone AS (DELETE FROM \(unescaped: signInFailureTable) WHERE window_ends <= \(cutoff) AND locked_until <= \(cutoff) RETURNING 1) SELECT count(*) FROM gone",
+            logger: logger)
+        var signInFailures = 0
+        for try await value in failures.decode(Int.self) { signInFailures = value }
         return SweepCount(
             flows: try await delete(flowTable),
             replayEntries: try await delete(replayTable),
-            artifacts: try await delete(artifactTable))
+            artifacts: try await delete(artifactTable),
+            signInFailures: signInFailures)
     }
 }

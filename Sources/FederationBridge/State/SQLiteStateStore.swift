@@ -32,6 +32,8 @@ public struct SQLiteStateStore: StateStore {
                 CREATE INDEX IF NOT EXISTS replay_cache_expiry ON replay_cache(expires_at);
                 CREATE TABLE IF NOT EXISTS artifact (
                     handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS sign_in_failure (
+                    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL, locked_until INTEGER NOT NULL);
                 """)
             // Stores made before flow steps were guarded by phase get the column.
             let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('flow_state')")
@@ -106,6 +108,31 @@ public struct SQLiteStateStore: StateStore {
         }
     }
 
+    public func recordFailedSignIn(key: String, now: Date, windowEnds: Date, limit: Int, lockedUntil: Date) async throws -> SignInFailures {
+        try await pool.write { db in
+            let row = try Row.fetchOne(
+                db, sql: SignInFailureSQL.record(table: "sign_in_failure", placeholders: (1...5).map { "?\($0)" }),
+                arguments: [key, now.storeMilliseconds, windowEnds.storeMilliseconds, limit, lockedUntil.storeMilliseconds])
+            guard let row else { throw StateStoreError.cannotOpen(location: "sign_in_failure", reason: "the upsert returned no row") }
+            return SignInFailures(failures: row[0], lockedUntil: Date(storeMilliseconds: row[1]))
+        }
+    }
+
+    public func failedSignIns(key: String, now: Date) async throws -> SignInFailures? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT failures, locked_until FROM sign_in_failure WHERE key = ? AND (window_ends > ? OR locked_until > ?)",
+                arguments: [key, now.storeMilliseconds, now.storeMilliseconds]
+            ).map { SignInFailures(failures: $0[0], lockedUntil: Date(storeMilliseconds: $0[1])) }
+        }
+    }
+
+    public func clearFailedSignIns(key: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sign_in_failure WHERE key = ?", arguments: [key])
+        }
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         try await pool.write { db in
             let cutoff = now.storeMilliseconds
@@ -116,6 +143,8 @@ public struct SQLiteStateStore: StateStore {
             count.replayEntries = db.changesCount
             try db.execute(sql: "DELETE FROM artifact WHERE expires_at <= ?", arguments: [cutoff])
             count.artifacts = db.changesCount
+            try db.execute(sql: "DELETE FROM sign_in_failure WHERE window_ends <= ? AND locked_until <= ?", arguments: [cutoff, cutoff])
+            count.signInFailures = db.changesCount
             return count
         }
     }

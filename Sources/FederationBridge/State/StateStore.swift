@@ -36,8 +36,31 @@ public protocol StateStore: Sendable {
     /// `now`; a second take (from any instance) gets `nil`.
     func takeArtifact(handle: String, now: Date) async throws -> Data?
 
+    /// Counts one failed sign-in for `key` in one statement, on any
+    /// instance: the count restarts once `windowEnds` of the previous count
+    /// has passed, and reaching `limit` sets the lock to `lockedUntil`.
+    /// Returns the failures counted and the lock's end (past when not locked).
+    func recordFailedSignIn(key: String, now: Date, windowEnds: Date, limit: Int, lockedUntil: Date) async throws -> SignInFailures
+    /// The failures recorded for `key`, or `nil` when none are live at `now`.
+    func failedSignIns(key: String, now: Date) async throws -> SignInFailures?
+    /// Forgets the failures of `key` (after a successful sign-in).
+    func clearFailedSignIns(key: String) async throws
+
     /// Deletes everything expired at `now`.
     func sweep(now: Date) async throws -> SweepCount
+}
+
+/// Failed sign-ins counted for one key.
+public struct SignInFailures: Sendable, Hashable {
+    public var failures: Int
+    public var lockedUntil: Date
+
+    public init(failures: Int, lockedUntil: Date) {
+        self.failures = failures
+        self.lockedUntil = lockedUntil
+    }
+
+    public func isLocked(at now: Date) -> Bool { lockedUntil > now }
 }
 
 /// How many expired rows a sweep removed.
@@ -45,11 +68,13 @@ public struct SweepCount: Sendable, Hashable {
     public var flows: Int
     public var replayEntries: Int
     public var artifacts: Int
+    public var signInFailures: Int
 
-    public init(flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0) {
+    public init(flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0, signInFailures: Int = 0) {
         self.flows = flows
         self.replayEntries = replayEntries
         self.artifacts = artifacts
+        self.signInFailures = signInFailures
     }
 }
 
@@ -70,6 +95,10 @@ public enum StateStoreError: Error, Sendable, CustomStringConvertible {
 extension Date {
     /// Milliseconds since 1970, the stores' time column.
     var storeMilliseconds: Int64 { Int64((timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    init(storeMilliseconds: Int64) {
+        self.init(timeIntervalSince1970: Double(storeMilliseconds) / 1000)
+    }
 }
 
 extension StateStore {

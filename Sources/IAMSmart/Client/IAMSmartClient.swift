@@ -94,17 +94,20 @@ public final class IAMSmartClient: Sendable {
         of session: IAMSmartSession,
         flowID: String,
         source: AuthorizationSource,
-        brokerPage: Bool = false
+        brokerPage: Bool = false,
+        lang: String? = nil
     ) -> (pending: PendingAuthorization, url: URL) {
         var scopes = session.grantedScopes
         if !scopes.contains(Assurance.faceRecognitionScope) { scopes.append(Assurance.faceRecognitionScope) }
         var pending = PendingAuthorization(flowID: flowID, source: source, scopes: scopes)
         pending.reauthenticatingOpenIDDigest = session.openIDDigest
-        return (pending, authorizationURL(for: pending, brokerPage: brokerPage))
+        return (pending, authorizationURL(for: pending, brokerPage: brokerPage, lang: lang))
     }
 
     /// The `getQR` URL for a pending sign-in.
-    public func authorizationURL(for pending: PendingAuthorization, brokerPage: Bool = false) -> URL {
+    /// - Parameter lang: `zh-HK`, `zh-CN` or `en-US`, the language of the page
+    ///   the resident comes from; the configured default when nil.
+    public func authorizationURL(for pending: PendingAuthorization, brokerPage: Bool = false, lang: String? = nil) -> URL {
         var components = URLComponents(string: transport.url(APIPath.getQR))
         components?.queryItems = [
             URLQueryItem(name: "clientID", value: configuration.clientID),
@@ -112,7 +115,7 @@ public final class IAMSmartClient: Sendable {
             URLQueryItem(name: "source", value: pending.source.rawValue),
             URLQueryItem(name: "redirectURI", value: configuration.redirectURI),
             URLQueryItem(name: "scope", value: pending.scopes.joined(separator: " ")),
-            URLQueryItem(name: "lang", value: configuration.lang),
+            URLQueryItem(name: "lang", value: lang ?? configuration.lang),
             URLQueryItem(name: "state", value: pending.state),
             URLQueryItem(name: "brokerPage", value: brokerPage ? "true" : "false"),
         ]

@@ -28,4 +28,8 @@ public enum TransferDecision: String, Sendable, Hashable, Codable, CaseIterable 
     case refused
     /// The resident said no; no check failed. Nothing is sent.
     case declined
+    /// Not a transfer: the resident withdrew an earlier consent to this
+    /// recipient (PIPL Art. 15), recorded so the recipient is told and the
+    /// record cannot be denied later.
+    case withdrawn
 }

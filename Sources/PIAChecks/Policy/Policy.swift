@@ -126,12 +126,19 @@ public struct Policy: Sendable, Hashable {
 
     private static func readRecipient(_ item: PolicyReader) throws -> Recipient {
         try item.allowOnly([
-            "entityID", "legalEntity", "city", "standardContract", "contact",
+            "entityID", "legalEntity", "names", "city", "standardContract", "contact",
             "retentionDays", "onwardTransferExcluded", "maxTransfersPerHour",
         ])
         let contract = try item.required("standardContract")
         try contract.allowOnly(["filingReference", "filedOn"])
-        return Recipient(
+        var names: [String: String] = [:]
+        if let namesNode = try item.optional("names") {
+            try namesNode.allowOnly(["zh-Hant", "zh-Hans", "en"])
+            for language in ["zh-Hant", "zh-Hans", "en"] {
+                if let name = try namesNode.optional(language) { names[language] = try name.string() }
+            }
+        }
+        var recipient = Recipient(
             entityID: try item.required("entityID").string(),
             legalEntity: try item.required("legalEntity").string(),
             city: try item.required("city").string(),
@@ -142,6 +149,8 @@ public struct Policy: Sendable, Hashable {
             onwardTransferExcluded: try item.required("onwardTransferExcluded").bool(),
             maxTransfersPerHour: try item.required("maxTransfersPerHour").int(min: 1)
         )
+        recipient.names = names
+        return recipient
     }
 
     private static func readPurpose(_ item: PolicyReader) throws -> Purpose {

@@ -23,6 +23,9 @@ public struct Recipient: Sendable, Hashable, Codable {
     public var onwardTransferExcluded: Bool
     /// Upper bound of transfers in any one hour, the hard volume limit.
     public var maxTransfersPerHour: Int
+    /// The legal entity's name for residents, by page language (`zh-Hant`,
+    /// `zh-Hans`, `en`); a language without one shows `legalEntity`.
+    public var names: [String: String] = [:]
 
     public init(
         entityID: String, legalEntity: String, city: String,
@@ -38,6 +41,11 @@ public struct Recipient: Sendable, Hashable, Codable {
         self.retentionDays = retentionDays
         self.onwardTransferExcluded = onwardTransferExcluded
         self.maxTransfersPerHour = maxTransfersPerHour
+    }
+
+    /// The name to show on a page in `language` (a BCP 47 code such as `zh-Hant`).
+    public func name(in language: String) -> String {
+        names[language] ?? legalEntity
     }
 }
 

@@ -10,11 +10,17 @@ public struct LogFilter: Sendable, Hashable {
     public var from: Date?
     /// Exclusive upper bound.
     public var until: Date?
+    /// Only entries about this subject (the entry's keyed subject digest, hex).
+    public var subjectDigest: String?
+    /// Only the entry with this assertion ID.
+    public var assertionID: String?
 
     public init(
         recipient: String? = nil, purpose: String? = nil, decision: TransferDecision? = nil,
-        failedCheck: String? = nil, from: Date? = nil, until: Date? = nil
+        failedCheck: String? = nil, from: Date? = nil, until: Date? = nil, subjectDigest: String? = nil, assertionID: String? = nil
     ) {
+        self.subjectDigest = subjectDigest
+        self.assertionID = assertionID
         self.recipient = recipient
         self.purpose = purpose
         self.decision = decision

@@ -59,6 +59,10 @@ struct LogSQL: Sendable {
                 purpose TEXT NOT NULL, hour \(integer) NOT NULL, attribute TEXT NOT NULL, transforms TEXT NOT NULL,
                 entries \(integer) NOT NULL, PRIMARY KEY (purpose, hour, attribute, transforms))\(withoutRowID)
             """,
+            """
+            CREATE TABLE IF NOT EXISTS \(table("log_keys")) (
+                kind TEXT NOT NULL, value TEXT NOT NULL, seq \(integer) NOT NULL, PRIMARY KEY (kind, value, seq))\(withoutRowID)
+            """,
             "CREATE TABLE IF NOT EXISTS \(table("log_derived")) (id INT PRIMARY KEY CHECK (id = 1), size \(integer) NOT NULL)",
             """
             CREATE TABLE IF NOT EXISTS \(table("log_verified")) (
@@ -110,7 +114,29 @@ struct LogSQL: Sendable {
                 sql: "INSERT INTO \(table("log_failed_checks")) (check_id, seq) VALUES \(tuples.joined(separator: ", "))",
                 values: values))
         }
+        statements += keyInserts(derived.keys)
         return statements
+    }
+
+    /// Inserts key index rows, 1000 a statement (bound values stay under
+    /// both databases' limits). Idempotent: refilling the derived tables
+    /// of an older log may meet rows already there.
+    func keyInserts(_ keys: [LogKey]) -> [SQLStatement] {
+        stride(from: 0, to: keys.count, by: 1000).map { start in
+            var values: [SQLValue] = []
+            let tuples = keys[start..<min(keys.count, start + 1000)].map { key -> String in
+                values += [.text(key.kind.rawValue), .text(key.value), .integer(Int64(key.seq))]
+                return "(\(placeholder(values.count - 2)), \(placeholder(values.count - 1)), \(placeholder(values.count)))"
+            }
+            return SQLStatement(
+                sql: "INSERT INTO \(table("log_keys")) (kind, value, seq) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT DO NOTHING",
+                values: values)
+        }
+    }
+
+    /// Whether the key index needs filling: empty while some entry still has a body.
+    var keyIndexProbes: (index: String, bodies: String) {
+        ("SELECT seq FROM \(table("log_keys")) LIMIT 1", "SELECT seq FROM \(table("log_entries")) WHERE body IS NOT NULL LIMIT 1")
     }
 
     func readTile(_ tile: TileID) -> SQLStatement {
@@ -192,6 +218,10 @@ struct LogSQL: Sendable {
         if let until = filter.until { clauses.append("time_ms < \(bind(.integer(Self.millis(until))))") }
         if let check = filter.failedCheck {
             clauses.append("seq IN (SELECT seq FROM \(table("log_failed_checks")) WHERE check_id = \(bind(.text(check))))")
+        }
+        for (kind, value) in [(LogKey.Kind.subject, filter.subjectDigest), (.assertion, filter.assertionID)] {
+            guard let value else { continue }
+            clauses.append("seq IN (SELECT seq FROM \(table("log_keys")) WHERE kind = '\(kind.rawValue)' AND value = \(bind(.text(value))))")
         }
         return clauses.isEmpty ? "1 = 1" : clauses.joined(separator: " AND ")
     }

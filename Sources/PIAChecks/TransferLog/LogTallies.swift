@@ -126,6 +126,8 @@ struct DerivedRows: Sendable {
     var tallies = LogTallies()
     /// (check id, seq) of every failed check, for the search filter.
     var failedChecks: [(check: String, seq: Int)] = []
+    /// Subject digests and assertion IDs by seq, for finding one person's or one flow's entries.
+    var keys: [LogKey] = []
 
     /// Rows for `records` appended to a tree whose right edge was `start`.
     init(records: [StoredRecord], entries: [TransferLogEntry?], start: CompactRange) {
@@ -144,8 +146,28 @@ struct DerivedRows: Sendable {
             for check in Set(entry?.checks.filter { !$0.passed }.map(\.id) ?? []).sorted() {
                 failedChecks.append((check, record.seq))
             }
+            keys += LogKey.keys(of: entry, seq: record.seq)
         }
         tiles = byTile.values.sorted { $0.tile < $1.tile }
         tallies = tallies.merged()
+    }
+}
+
+/// One row of the key index: an entry's subject digest or assertion ID and
+/// its seq. Derived from the entry body, like the failed-check index, so it
+/// stores nothing the log does not already hold; a tampered index can only
+/// hide entries from a search, never invent them (results carry proofs).
+struct LogKey: Sendable, Hashable {
+    enum Kind: String, Sendable { case subject, assertion }
+    var kind: Kind
+    var value: String
+    var seq: Int
+
+    static func keys(of entry: TransferLogEntry?, seq: Int) -> [LogKey] {
+        guard let entry else { return [] }
+        var keys: [LogKey] = []
+        if !entry.subjectDigest.isEmpty { keys.append(LogKey(kind: .subject, value: entry.subjectDigest, seq: seq)) }
+        if !entry.assertionID.isEmpty { keys.append(LogKey(kind: .assertion, value: entry.assertionID, seq: seq)) }
+        return keys
     }
 }

@@ -95,6 +95,7 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
                 try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
             }
             try await backfillDerived(connection)
+            try await backfillKeys(connection)
         }
     }
 
@@ -272,6 +273,27 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
             let decoded = records.map { $0.body.flatMap { try? EntryBody.decode($0).entry } }
             try await write(DerivedRows(records: records, entries: decoded, start: range), size: range.size + records.count, connection)
             for record in records { range.append(record.leafHash) }
+        }
+    }
+
+    /// Fills the key index of a log written before it existed.
+    private func backfillKeys(_ connection: PostgresConnection) async throws {
+        let probes = sql.keyIndexProbes
+        guard try await Self.rows(SQLStatement(sql: probes.index, values: []), [.integer], connection, logger).isEmpty,
+              try await !Self.rows(SQLStatement(sql: probes.bodies, values: []), [.integer], connection, logger).isEmpty
+        else { return }
+        var next = 0
+        while true {
+            let records = try await Self.rows(
+                SQLStatement(
+                    sql: "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
+                    values: [.integer(Int64(next))]),
+                Self.entryColumns, connection, logger
+            ).map(Self.record)
+            guard let last = records.last else { return }
+            let keys = records.flatMap { LogKey.keys(of: $0.body.flatMap { try? EntryBody.decode($0).entry }, seq: $0.seq) }
+            for statement in sql.keyInserts(keys) { _ = try await Self.rows(statement, [], connection, logger) }
+            next = last.seq + 1
         }
     }
 

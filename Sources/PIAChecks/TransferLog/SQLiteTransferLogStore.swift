@@ -35,6 +35,7 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
                     try db.execute(sql: statement)
                 }
                 try backfillDerived(db)
+                try backfillKeys(db)
             }
         } catch {
             throw TransferLogError.storeUnavailable("cannot open SQLite log: \(error)")
@@ -174,6 +175,23 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
             let entries = records.map { $0.body.flatMap { try? EntryBody.decode($0).entry } }
             try write(DerivedRows(records: records, entries: entries, start: range), size: range.size + records.count, db)
             for record in records { range.append(record.leafHash) }
+        }
+    }
+
+    /// Fills the key index of a log written before it existed, in the
+    /// opening transaction.
+    private func backfillKeys(_ db: Database) throws {
+        let probes = sql.keyIndexProbes
+        guard try Int.fetchOne(db, sql: probes.index) == nil, try Int.fetchOne(db, sql: probes.bodies) != nil else { return }
+        var next = 0
+        while true {
+            let records = try Row.fetchAll(
+                db, sql: "SELECT * FROM log_entries WHERE seq >= ? ORDER BY seq LIMIT 10000", arguments: [next]
+            ).map(Self.record)
+            guard let last = records.last else { return }
+            let keys = records.flatMap { LogKey.keys(of: $0.body.flatMap { try? EntryBody.decode($0).entry }, seq: $0.seq) }
+            for statement in sql.keyInserts(keys) { try run(statement, db) }
+            next = last.seq + 1
         }
     }
 

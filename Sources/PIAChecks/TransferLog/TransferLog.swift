@@ -314,7 +314,8 @@ public actor TransferLog: TransferHistory {
     /// How many entries match: summed from the hourly tallies when the
     /// filter is on tallied columns and whole hours, else counted by SQL.
     public func count(filter: LogFilter) async throws -> Int {
-        guard filter.failedCheck == nil, Self.wholeHour(filter.from), Self.wholeHour(filter.until) else {
+        guard filter.failedCheck == nil, filter.subjectDigest == nil, filter.assertionID == nil,
+              Self.wholeHour(filter.from), Self.wholeHour(filter.until) else {
             return try await store.count(filter)
         }
         return try await tallies(purpose: filter.purpose, from: filter.from, until: filter.until).entries

@@ -122,7 +122,7 @@ struct RelyingPartyRoutes: Sendable {
     static func page(title: String, status: HTTPResponse.Status = .ok, body: String) -> Hummingbird.Response {
         let html = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
+            <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>\(escape(title))</title>
             <style>body{font-family:sans-serif;max-width:46em;margin:2em auto;line-height:1.5}button{font-size:1.1em;padding:.4em 1em;margin-right:1em}td,th{border-bottom:1px solid #ccc;padding:.2em .6em;text-align:left}code{word-break:break-all}</style>
             </head><body><h1>\(escape(title))</h1>
             <p><em>Sandbox relying party: synthetic data only.</em></p>

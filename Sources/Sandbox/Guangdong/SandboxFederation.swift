@@ -197,6 +197,13 @@ public struct SandboxFederation: Sendable {
                 plus: L3
               idcardtype:
                 hkid: "40"
+            privacy:
+              operator:
+                zh-Hant: 跨境身份橋接服務營運者（沙盒）
+                zh-Hans: 跨境身份桥接服务营运者（沙盒）
+                en: Cross-boundary identity bridge operator (sandbox)
+              statementURL: https://bridge.sandbox.invalid/privacy
+              contact: privacy@bridge.sandbox.invalid
             reviewers:
               - username: reviewer
                 # bcrypt of the sandbox-only password "reviewer-demo".
@@ -266,6 +273,10 @@ public struct SandboxFederation: Sendable {
             recipients:
               - entityID: \(relyingPartyEntityID)
                 legalEntity: 广东省政务服务和数据管理局（沙盒）
+                names:
+                  zh-Hant: 廣東省政務服務和數據管理局（沙盒）
+                  zh-Hans: 广东省政务服务和数据管理局（沙盒）
+                  en: Guangdong Government Service and Data Administration (sandbox)
                 city: Guangzhou
                 standardContract:
                   filingReference: GBA-SC-SANDBOX-0001

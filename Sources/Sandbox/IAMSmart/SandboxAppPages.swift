@@ -41,8 +41,10 @@ struct SandboxAppPages: Sendable {
             return refuse(ResultCode.callbackNotRegistered, "redirectURI is not registered for this clientID")
         }
         guard let source = query["source"].flatMap({ AuthorizationSource(rawValue: String($0)) }) else {
-            return refuse("D40000", "source must be PC_Browser, App_Scheme or App_Link")
+            return refuse("D40000", "source must be one of " + AuthorizationSource.allCases.map(\.rawValue).joined(separator: ", "))
         }
+        let lang = query["lang"].map(String.init) ?? "zh-HK"
+        guard let texts = SandboxTexts(lang: lang) else { return refuse("D40000", "lang must be zh-HK, zh-CN or en-US") }
         let scopes = (query["scope"].map(String.init) ?? "eidapi_auth")
             .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "+" }).map(String.init)
         guard !scopes.isEmpty, scopes.allSatisfy(Self.knownScopes.contains) else { return refuse("D40000", "unknown scope") }
@@ -50,21 +52,22 @@ struct SandboxAppPages: Sendable {
             return SandboxAPI.json(Envelope<JSONValue>(txID: SandboxLedger.randomToken(), code: ResultCode.success, message: "redirectURI registered", content: nil))
         }
         let sessionID = await ledger.openQRSession(
-            .init(redirectURI: redirectURI, state: query["state"].map(String.init), scopes: scopes, source: source.rawValue, createdAt: SandboxAPI.now()))
+            .init(
+                redirectURI: redirectURI, state: query["state"].map(String.init), scopes: scopes, source: source.rawValue, lang: lang,
+                createdAt: SandboxAPI.now()))
         let appLink = "/sandbox/app/authorize?session=\(sessionID)"
         if source.isAppHandOff {
             // Stands in for the `iamsmart://` scheme or app link opening the app.
             return Response(status: .seeOther, headers: [.location: appLink])
         }
-        let broker = query["brokerPage"] == "true"
-            ? "<p>You are leaving the online service to sign in with iAM Smart.</p>" : ""
+        let broker = query["brokerPage"] == "true" ? "<p>\(texts.leaving)</p>" : ""
         return Self.page(
-            title: "iAM Smart sandbox: scan to sign in",
+            title: texts.scanTitle, lang: texts.htmlLang,
             body: """
-                \(broker)<p>Scan this QR code with the iAM Smart app.</p>
-                <pre class="qr" aria-label="QR code content">\(Self.escape(appLink))</pre>
-                <p>This sandbox has no phone: <a id="open-app" href="\(Self.escape(appLink))">open the sandbox app</a> to approve or decline.</p>
-                <p>Requested: \(Self.escape(scopes.joined(separator: ", ")))</p>
+                \(broker)<p>\(texts.scan)</p>
+                <pre class="qr" aria-label="\(texts.qrLabel)">\(Self.escape(appLink))</pre>
+                <p>\(texts.noPhone) <a id="open-app" href="\(Self.escape(appLink))">\(texts.openApp)</a></p>
+                <p>\(texts.requested) \(Self.escape(scopes.joined(separator: ", ")))</p>
                 """)
     }
 
@@ -90,7 +93,7 @@ struct SandboxAppPages: Sendable {
             """
         }.joined(separator: "\n")
         return Self.page(
-            title: "iAM Smart sandbox app",
+            title: "iAM Smart sandbox app", lang: SandboxTexts(lang: session.lang)?.htmlLang ?? "en",
             body: """
                 <p>An online service asks you to sign in (\(Self.escape(session.scopes.joined(separator: ", ")))).</p>
                 \(face)<p>Choose a synthetic resident to act as:</p>
@@ -254,11 +257,12 @@ struct SandboxAppPages: Sendable {
 
     // MARK: HTML
 
-    static func page(title: String, status: HTTPResponse.Status = .ok, body: String) -> Response {
+    static func page(title: String, status: HTTPResponse.Status = .ok, lang: String = "en", body: String) -> Response {
         let html = """
             <!doctype html>
-            <html lang="en"><head><meta charset="utf-8"><title>\(escape(title))</title>
-            <style>body{font-family:sans-serif;max-width:40em;margin:2em auto}li{margin:.5em 0}.qr{border:4px solid #000;padding:1em;display:inline-block}</style>
+            <html lang="\(escape(lang))"><head><meta charset="utf-8">
+            <meta name="viewport" content="width=device-width, initial-scale=1"><title>\(escape(title))</title>
+            <style>body{font-family:sans-serif;max-width:40em;margin:2em auto;padding:0 1em}.qr{white-space:pre-wrap;word-break:break-all}li{margin:.5em 0}.qr{border:4px solid #000;padding:1em;display:inline-block}</style>
             </head><body><h1>\(escape(title))</h1>
             <p><em>Sandbox: synthetic data only, not the real iAM Smart.</em></p>
             \(body)

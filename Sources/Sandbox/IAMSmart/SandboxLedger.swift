@@ -19,6 +19,8 @@ actor SandboxLedger {
         var state: String?
         var scopes: [String]
         var source: String
+        /// `zh-HK`, `zh-CN` or `en-US`: the language the app pages speak.
+        var lang: String = "zh-HK"
         var createdAt: Int64
     }
 

@@ -148,7 +148,11 @@ public final class SandboxBrowser: @unchecked Sendable {
     /// Every page visited, for failure messages.
     public var history: [(String, Int)] { visits.map { ("\($0.method) \($0.path)", $0.status) } }
 
-    public init() {
+    /// Sent as `User-Agent` when set (a phone's browser, for the hand-off).
+    public let userAgent: String?
+
+    public init(userAgent: String? = nil) {
+        self.userAgent = userAgent
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         ownsClient = true
     }
@@ -156,8 +160,9 @@ public final class SandboxBrowser: @unchecked Sendable {
     /// A browser with its own cookies over a client shared with others; the
     /// client must not follow redirects. Many residents can then share one
     /// connection pool, as many browsers share one network.
-    public init(sharing client: HTTPClient) {
+    public init(sharing client: HTTPClient, userAgent: String? = nil) {
         self.client = client
+        self.userAgent = userAgent
         ownsClient = false
     }
 
@@ -185,6 +190,7 @@ public final class SandboxBrowser: @unchecked Sendable {
         if !cookies.isEmpty {
             request.headers.add(name: "Cookie", value: cookies.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: "; "))
         }
+        if let userAgent { request.headers.add(name: "User-Agent", value: userAgent) }
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         if let form {
             request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")

@@ -65,6 +65,7 @@ struct DemoCommand: AsyncParsableCommand {
                           Open in a browser:   \(relyingPartyURL)/
                           bridge:              \(bridgeURL)  (metadata: \(bridgeURL)/saml/metadata, readiness: \(bridgeURL)/readyz)
                           sandbox iAM Smart:   \(iamSmartURL)/sandbox
+                          what have I shared:  \(bridgeURL)/my
                           reviewer pages:      \(bridgeURL)/review  (user reviewer, password reviewer-demo)
                           transfer log:        bridge log verify --store \(logURL) --public-key \(federation.url("keys/transfer-log.pub").path)
                         """)

@@ -14,7 +14,15 @@ import _CryptoExtras
     static func expectRefusal(_ page: TestBrowser.Page, _ status: Int, _ code: FlowError.Code, sourceLocation: SourceLocation = #_sourceLocation) {
         #expect(page.status == status, "\(code.rawValue): HTTP \(page.status)", sourceLocation: sourceLocation)
         #expect(page.errorCode == code.rawValue, "got \(page.errorCode ?? "no code")", sourceLocation: sourceLocation)
-        #expect(page.body.contains("operator-detail") || page.body.contains("StatusMessage"), sourceLocation: sourceLocation)
+        if page.body.contains("Envelope") {
+            // Partners (SOAP) get the operator message as the SAML StatusMessage.
+            #expect(page.body.contains("StatusMessage"), sourceLocation: sourceLocation)
+            return
+        }
+        // One reference for the resident, no internal text: the detail is in the log under that reference.
+        #expect(page.text(id: "reference")?.isEmpty == false, "no reference on the page", sourceLocation: sourceLocation)
+        #expect(page.body.components(separatedBy: "id=\"reference\"").count == 2, sourceLocation: sourceLocation)
+        #expect(!page.body.contains(code.rawValue) && !page.body.contains("operator-detail"), sourceLocation: sourceLocation)
     }
 
     @Test func authnRequestsThatMustBeRefused() async throws {
@@ -26,7 +34,7 @@ import _CryptoExtras
             let unknown = try await rp.authnRequestURL(binding: .post, overrides: .init(issuer: "https://unknown.example/sp"))
             let unknownPage = try await browser.request(try harness.url(unknown.url))
             Self.expectRefusal(unknownPage, 403, .unknownIssuer)
-            #expect(unknownPage.body.contains("https://unknown.example/sp"))
+            #expect(!unknownPage.body.contains("https://unknown.example/sp"), "internal detail stays in the log")
             // The session cookie: random, HttpOnly, SameSite=Lax, not Secure on plain loopback.
             let cookie = try #require(unknownPage.headers.first(name: "Set-Cookie"))
             #expect(cookie.hasPrefix("fb_session=") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && !cookie.contains("Secure"))
@@ -50,7 +58,7 @@ import _CryptoExtras
             let evilACS = try await rp.authnRequestURL(binding: .post, overrides: .init(acsURL: "https://evil.example/acs"))
             let evil = try await browser.request(try harness.url(evilACS.url))
             Self.expectRefusal(evil, 400, .acsNotInMetadata)
-            #expect(evil.body.contains("https://evil.example/acs"))
+            #expect(!evil.body.contains("https://evil.example/acs"), "no form to the unlisted ACS, and no internal detail")
 
             let unsigned = try await rp.authnRequestURL(binding: .post, overrides: .init(unsigned: true))
             Self.expectRefusal(try await browser.request(try harness.url(unsigned.url)), 403, .unsignedRequest)
@@ -59,6 +67,25 @@ import _CryptoExtras
             Self.expectRefusal(garbage, 400, .malformedRequest)
 
             #expect(try await harness.logEntries().isEmpty)
+        }
+    }
+
+    /// The resident's page names one reference; the operator finds the
+    /// detail in the log under it; the page speaks the resident's language.
+    @Test func anErrorReferenceLeadsToTheDetailInTheLog() async throws {
+        let logs = LogRecorder()
+        try await FederationHarness.run(logs: logs) { harness in
+            let unknown = try await harness.relyingParty.authnRequestURL(binding: .post, overrides: .init(issuer: "https://unknown.example/sp"))
+            var components = try #require(URLComponents(string: unknown.url))
+            components.queryItems = (components.queryItems ?? []) + [URLQueryItem(name: "lang", value: "en")]
+            let page = try await harness.browser.request(try #require(components.url))
+            #expect(page.status == 403)
+            let reference = try #require(page.text(id: "reference"))
+            #expect(page.body.contains("<html lang=\"en\">") && page.body.contains("not registered with this service"))
+            #expect(!page.body.contains("unknown.example") && !page.body.contains("metadata folder"))
+            let record = try #require(logs.records.first { $0.metadata["reference"] == reference })
+            #expect(record.metadata["code"] == FlowError.Code.unknownIssuer.rawValue)
+            #expect(record.metadata["detail"]?.contains("https://unknown.example/sp") == true)
         }
     }
 

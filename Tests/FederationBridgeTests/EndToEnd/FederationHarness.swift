@@ -41,9 +41,10 @@ struct FederationHarness: Sendable {
     }()
 
     /// - Parameter token: keep the bridge's keys in this PKCS#11 token instead of files.
+    /// - Parameter allPages: also serve the `/preview/…` sample pages and the `/review` pages.
     static func run(
         flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, secondInstance: Bool = false,
-        token: SandboxFederation.SandboxToken? = nil,
+        token: SandboxFederation.SandboxToken? = nil, allPages: Bool = false,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
@@ -66,7 +67,7 @@ struct FederationHarness: Sendable {
         do {
             try await serve(
                 federation: federation, port: port, storeURL: storeURL, flowLifetime: flowLifetime, logs: logs, quiet: quiet,
-                secondInstance: secondInstance, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
+                secondInstance: secondInstance, allPages: allPages, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
         } catch {
             await browser.shutdown()
             throw error
@@ -76,7 +77,7 @@ struct FederationHarness: Sendable {
 
     private static func serve(
         federation: SandboxFederation, port: Int, storeURL: String?, flowLifetime: String, logs: LogRecorder?, quiet: Logger,
-        secondInstance: Bool, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
+        secondInstance: Bool, allPages: Bool, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let bridgeURL = "http://127.0.0.1:\(port)"
@@ -93,8 +94,9 @@ struct FederationHarness: Sendable {
             if let logs {
                 bridgeLogger = Logger(label: "test.e2e.bridge") { _ in logs.handler() }
             }
-            var bridge = try BridgeApplication(configuration: configuration, logger: bridgeLogger)
+            var bridge = try BridgeApplication(configuration: configuration, logger: bridgeLogger, previewPages: allPages)
             let flow = try await bridge.installFlow(clock: FlowClock())
+            if allPages { try bridge.installReview(flow: flow) }
             let ready = ReadySignal()
             let application = bridge
             group.addTask {

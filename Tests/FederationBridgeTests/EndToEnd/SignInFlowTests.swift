@@ -63,14 +63,63 @@ import Testing
             }
             #expect(outcome.attribute("cn") == ["沙盒基本"])
             #expect(outcome.attribute("sex") == ["1"])
-            #expect(consent.contains("广东省政务服务和数据管理局（沙盒）") && consent.contains("Guangzhou"))
+            // The page's language (Traditional Chinese by default): the recipient's name and city in it.
+            #expect(consent.contains("廣東省政務服務和數據管理局（沙盒）") && consent.contains("廣州"))
             #expect(consent.contains("privacy@gd-platform.sandbox.invalid"))
-            #expect(consent.contains("GBA-SC-SANDBOX-0001"))
+            #expect(consent.contains("GBA-SC-SANDBOX-0001") && consent.contains("由香港傳送到內地"))
+            #expect(consent.contains("跨境身份橋接服務營運者（沙盒）") && consent.contains("https://bridge.sandbox.invalid/privacy"))
             #expect(!consent.contains("<script"))
-            // The POST delivery page works without script: a visible submit button.
+            // The return page says where the data went, continues by itself
+            // (a hash-allowed script), and works without script: a visible button.
             let delivery = try #require(run.deliveryPage).body
+            #expect(delivery.contains("已傳送給廣東省政務服務和數據管理局（沙盒）"))
             #expect(delivery.contains("<button type=\"submit\""))
-            #expect(!delivery.contains("<script"))
+            #expect(delivery.contains("<script>\(PageTemplates.autoSubmit)</script>"))
+            #expect(!delivery.contains("?lang="), "no language links that would end the sign-in")
+            #expect(run.deliveryPage?.headers.first(name: "Content-Security-Policy")?.contains("script-src 'sha256-") == true)
+        }
+    }
+
+    /// A phone's browser is handed to the app on the same phone with its
+    /// documented `source`; a desktop gets the QR code; both in the page's language.
+    @Test func theHandOffFollowsTheDeviceAndThePageLanguage() async throws {
+        try await FederationHarness.run { harness in
+            let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+            let phone = TestBrowser(userAgent: iPhone)
+            do {
+                let (request, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
+                let start = try await phone.open(try harness.url(request + "&lang=en"))
+                #expect(start.body.contains("<html lang=\"en\">"))
+                let handoff = try #require(start.link(containing: "button primary"))
+                let query = Dictionary(
+                    (URLComponents(url: handoff, resolvingAgainstBaseURL: false)?.queryItems ?? []).map { ($0.name, $0.value ?? "") },
+                    uniquingKeysWith: { $1 })
+                #expect(query["source"] == "iOS_Safari")
+                #expect(query["lang"] == "en-US")
+                let app = try await phone.request(handoff)
+                #expect(app.status == 303 && app.headers.first(name: "Location")?.contains("/sandbox/app/authorize") == true, "same-phone hand-off")
+            } catch {
+                await phone.shutdown()
+                throw error
+            }
+            await phone.shutdown()
+
+            // A desktop: the QR page, in Simplified Chinese when the page was.
+            let (request, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
+            let start = try await harness.browser.open(try harness.url(request + "&lang=zh-Hans"))
+            let handoff = try #require(start.link(containing: "button primary"))
+            #expect(handoff.absoluteString.contains("source=PC_Browser") && handoff.absoluteString.contains("lang=zh-CN"))
+            let qr = try await harness.browser.open(handoff)
+            #expect(qr.body.contains("<html lang=\"zh-Hans\">") && qr.body.contains("请使用“智方便”应用程序扫描此二维码"))
+            #expect(qr.body.contains("name=\"viewport\""))
+
+            // The sandbox refuses what iAM Smart does not define.
+            for (name, bad) in [("lang", "fr-FR"), ("source", "Windows_Phone")] {
+                var components = try #require(URLComponents(url: handoff, resolvingAgainstBaseURL: false))
+                components.queryItems = components.queryItems?.map { $0.name == name ? URLQueryItem(name: name, value: bad) : $0 }
+                let refused = try await harness.browser.request(try #require(components.url))
+                #expect(refused.status == 400 && refused.body.contains("D40000"), "\(name)=\(bad)")
+            }
         }
     }
 

@@ -30,7 +30,11 @@ struct ReviewFixture {
     let routes: ReviewRoutes
 
     /// - Parameter storeURL: a `postgres://` URL to use that server instead of a SQLite file.
-    static func make(entries: [TransferLogEntry] = standardEntries(), storeURL: String? = nil) async throws -> ReviewFixture {
+    /// - Parameter failureLimit: wrong passwords before a name is locked; high by default so
+    ///   tests that probe wrong passwords on every page are not locked out.
+    static func make(
+        entries: [TransferLogEntry] = standardEntries(), storeURL: String? = nil, failureLimit: Int = 1000
+    ) async throws -> ReviewFixture {
         let directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("fb-review-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -53,8 +57,11 @@ struct ReviewFixture {
             .init(username: username, passwordHash: try ReviewAccounts.hashPassword(password, cost: 10)),
             .init(username: "auditor", passwordHash: try ReviewAccounts.hashPassword("other-secret", cost: 10)),
         ])
+        let stateStore = try SQLiteStateStore(path: directory.appendingPathComponent("state.sqlite"))
+        try await stateStore.prepare()
+        let signIn = ReviewSignIn(store: stateStore, accounts: accounts, secureCookie: false, failureLimit: failureLimit)
         let routes = try ReviewRoutes(
-            log: log, policy: standardPolicy, accounts: accounts, auditLog: try ReviewAuditLog(fileURL: auditURL))
+            log: log, policy: standardPolicy, signIn: signIn, auditLog: try ReviewAuditLog(fileURL: auditURL))
         return ReviewFixture(
             directory: directory, storePath: storePath, store: store, log: log, signer: signer, policy: standardPolicy,
             entries: entries, auditURL: auditURL, routes: routes)

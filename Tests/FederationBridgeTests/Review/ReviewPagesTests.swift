@@ -24,7 +24,7 @@ import Testing
         #expect(html.contains(#"<b class="transfer">30</b>transfers"#))
         #expect(html.contains(#"<b class="refused">10</b>refusals"#))
         #expect(html.contains(#"class="banner ok""#))
-        #expect(html.contains("Log verified up to checkpoint 40 at 2026-11-27 00:03:00 UTC, root \(report.rootHash.map { String(format: "%02x", $0) }.joined())"))
+        #expect(html.contains("Log verified up to checkpoint 40 at 2026-11-27 08:03:00 HKT (2026-11-27 00:03:00 UTC), root \(report.rootHash.map { String(format: "%02x", $0) }.joined())"))
         // Four inline charts, with the numbers in their titles.
         #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(html.contains("\(ReviewFixture.guangzhou): 10 transferred, 4 refused"))
