@@ -23,8 +23,8 @@ public struct MetadataRefresher: Service {
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: interval)
+                    // Shutdown cancels the sleep: that ends the timer, not the service group with an error.
+                    while (try? await Task.sleep(for: interval)) != nil {
                         registry.reload()
                     }
                 }
