@@ -82,3 +82,8 @@ export FB_ARTIFACTS_DIR="$PWD/artifacts"
 scripts/check-model.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# libFuzzer with AddressSanitizer on every parser the outside world reaches,
+# FB_FUZZ_SECONDS (60) per target; FB_FUZZ_SECONDS=0 skips it.
+if [ "${FB_FUZZ_SECONDS:-60}" != 0 ]; then
+  scripts/fuzz.sh
+fi
