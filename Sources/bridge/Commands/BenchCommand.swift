@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure signed-Response builds and durable log appends.",
-        subcommands: [BenchSAMLCommand.self, BenchLogCommand.self]
+        abstract: "Measure signed-Response builds and durable log appends; soak complete sign-ins at a steady rate.",
+        subcommands: [BenchSAMLCommand.self, BenchLogCommand.self, BenchSoakCommand.self]
     )
 }
