@@ -6,7 +6,7 @@ extension BridgeConfiguration.StoreLocation {
     /// The transfer log lives beside the state store: `transfer-log.sqlite`
     /// in the same folder, or the same PostgreSQL settings (server, schema,
     /// credentials and TLS) as the state store.
-    func openTransferLog(logger: Logger) async throws -> any TransferLogStore {
+    public func openTransferLog(logger: Logger) async throws -> any TransferLogStore {
         switch self {
         case .sqlite(let path):
             return try SQLiteTransferLogStore(path: path.deletingLastPathComponent().appendingPathComponent("transfer-log.sqlite").path)

@@ -4,7 +4,7 @@ import ArgumentParser
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure signed-Response builds and durable log appends; soak complete sign-ins at a steady rate.",
-        subcommands: [BenchSAMLCommand.self, BenchLogCommand.self, BenchSoakCommand.self]
+        abstract: "Measure complete sign-ins, signed-Response builds and the transfer log; soak complete sign-ins at a steady rate.",
+        subcommands: [BenchSAMLCommand.self, BenchLogCommand.self, BenchFlowCommand.self, BenchSoakCommand.self]
     )
 }

@@ -5,8 +5,9 @@ import Foundation
 import Logging
 import Sandbox
 
-/// `bridge bench soak`: complete sign-ins at a steady rate, for a bounded
-/// time, against the bridge and both sandboxes on loopback in this process.
+/// `bridge bench soak`: complete sign-ins (the sandbox's `ScriptedSignIn`)
+/// at a steady rate, for a bounded time, against the bridge and both
+/// sandboxes on loopback in this process.
 /// Prints, per minute, the sign-ins started and finished, errors, latency
 /// and resident memory, so a run shows whether the rate holds, nothing
 /// fails and memory stays flat.
@@ -59,7 +60,8 @@ struct BenchSoakCommand: AsyncParsableCommand {
             _ = try await iamSmart.baseURL()
             print("soak: \(rate) sign-ins/s for \(minutes) min, at most \(inFlight) in flight; bridge \(bridgeURL)")
             print("minute  started  finished  errors  p50 ms  p99 ms  max ms  rss MiB")
-            try await drive(client: client, relyingParty: relyingParty, relyingPartyURL: relyingPartyURL, meter: meter)
+            guard let start = URL(string: relyingPartyURL + "/") else { throw ValidationError("bad relying party URL \(relyingPartyURL)") }
+            try await drive(client: client, relyingPartyURL: start, meter: meter)
             group.cancelAll()
         }
         try await client.shutdown()
@@ -73,7 +75,8 @@ struct BenchSoakCommand: AsyncParsableCommand {
 
     /// Starts sign-ins on a fixed schedule (not when the last one ends), so a
     /// slow bridge shows up as latency and in-flight errors, not as a lower rate.
-    func drive(client: HTTPClient, relyingParty: GuangdongRelyingParty, relyingPartyURL: String, meter: SoakMeter) async throws {
+    func drive(client: HTTPClient, relyingPartyURL: URL, meter: SoakMeter) async throws {
+        let signIn = ScriptedSignIn(relyingPartyURL: relyingPartyURL, binding: .post)
         let clock = ContinuousClock()
         let begin = clock.now
         let interval = Duration.seconds(1 / rate)
@@ -92,10 +95,8 @@ struct BenchSoakCommand: AsyncParsableCommand {
                 guard await meter.start(limit: inFlight) else { continue }
                 group.addTask {
                     let started = clock.now
-                    var resident = SoakResident(client: client)
                     do {
-                        let (url, _) = try await relyingParty.authnRequestURL(binding: .post)
-                        try await resident.signIn(startURL: url, resident: "adult-basic", relyingPartyURL: relyingPartyURL)
+                        try await signIn.run(in: SandboxBrowser(sharing: client))
                         await meter.finish(latency: clock.now - started)
                     } catch {
                         await meter.fail("\(error)")

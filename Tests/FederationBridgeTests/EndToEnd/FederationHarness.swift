@@ -8,6 +8,9 @@ import Sandbox
 import Testing
 @testable import FederationBridge
 
+/// The tests' browser is the sandbox's scripted one.
+typealias TestBrowser = SandboxBrowser
+
 /// The bridge, the sandbox iAM Smart and the sandbox Guangdong relying party,
 /// in-process on loopback, with a fresh SQLite store and transfer log in a
 /// scratch folder. The sandboxes bind port 0; the bridge gets a free port

@@ -3,28 +3,29 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// A tiny browser for end-to-end tests: a cookie jar (per host, as browsers
-/// do), manual redirect following, and HTML form and link parsing. It runs
-/// no script, which is the point: every page must work without it.
-final class TestBrowser: @unchecked Sendable {
-    struct Page {
-        var url: URL
-        var status: Int
-        var headers: HTTPHeaders
-        var body: String
+/// A tiny browser for end-to-end tests and the flow benchmark: a cookie jar
+/// (per host, as browsers do), manual redirect following, and HTML form and
+/// link parsing. It runs no script, which is the point: every page must work
+/// without it.
+public final class SandboxBrowser: @unchecked Sendable {
+    public struct Page: Sendable {
+        public var url: URL
+        public var status: Int
+        public var headers: HTTPHeaders
+        public var body: String
 
-        var errorCode: String? { headers.first(name: "FB-Error") }
+        public var errorCode: String? { headers.first(name: "FB-Error") }
 
         /// Forms on the page, in order.
-        var forms: [Form] { Form.parse(body, base: url) }
+        public var forms: [Form] { Form.parse(body, base: url) }
 
         /// The first form, or the one whose action contains `action`.
-        func form(action: String? = nil) -> Form? {
+        public func form(action: String? = nil) -> Form? {
             forms.first { action == nil || $0.action.absoluteString.contains(action ?? "") }
         }
 
         /// `href` of the first link with this `id`, or whose attributes contain `containing`.
-        func link(id: String? = nil, containing: String? = nil) -> URL? {
+        public func link(id: String? = nil, containing: String? = nil) -> URL? {
             let pattern = try? NSRegularExpression(pattern: "<a\\s([^>]*)>", options: [.caseInsensitive])
             let range = NSRange(body.startIndex..., in: body)
             for match in pattern?.matches(in: body, range: range) ?? [] {
@@ -38,7 +39,7 @@ final class TestBrowser: @unchecked Sendable {
         }
 
         /// Text of the element with this `id` (tags stripped).
-        func text(id: String) -> String? {
+        public func text(id: String) -> String? {
             guard let start = body.range(of: "id=\"\(id)\"") else { return nil }
             guard let open = body.range(of: ">", range: start.upperBound..<body.endIndex) else { return nil }
             guard let close = body.range(of: "</", range: open.upperBound..<body.endIndex) else { return nil }
@@ -46,15 +47,15 @@ final class TestBrowser: @unchecked Sendable {
         }
     }
 
-    struct Form {
-        var action: URL
-        var method: String
+    public struct Form: Sendable {
+        public var action: URL
+        public var method: String
         /// Hidden and text inputs (and checked checkboxes), by name.
-        var fields: [(name: String, value: String)]
+        public var fields: [(name: String, value: String)]
         /// Submit buttons: name, value, id.
-        var buttons: [(name: String?, value: String?, id: String?)]
+        public var buttons: [(name: String?, value: String?, id: String?)]
 
-        static func parse(_ html: String, base: URL) -> [Form] {
+        public static func parse(_ html: String, base: URL) -> [Form] {
             guard let formPattern = try? NSRegularExpression(pattern: "<form\\s([^>]*)>(.*?)</form>", options: [.caseInsensitive, .dotMatchesLineSeparators]),
                   let inputPattern = try? NSRegularExpression(pattern: "<(input|button)\\s([^>]*)>", options: [.caseInsensitive])
             else { return [] }
@@ -81,7 +82,7 @@ final class TestBrowser: @unchecked Sendable {
             return forms
         }
 
-        static func attributes(_ text: String) -> [String: String] {
+        public static func attributes(_ text: String) -> [String: String] {
             guard let pattern = try? NSRegularExpression(pattern: "([a-zA-Z_:-]+)\\s*=\\s*\"([^\"]*)\"") else { return [:] }
             var result: [String: String] = [:]
             for match in pattern.matches(in: text, range: NSRange(text.startIndex..., in: text)) {
@@ -91,7 +92,7 @@ final class TestBrowser: @unchecked Sendable {
             return result
         }
 
-        static func decodeEntities(_ text: String) -> String {
+        public static func decodeEntities(_ text: String) -> String {
             guard text.contains("&") else { return text }
             var out = ""
             var rest = Substring(text)
@@ -124,30 +125,59 @@ final class TestBrowser: @unchecked Sendable {
         }
     }
 
+    /// One request as the browser saw it: for failure messages and for the
+    /// benchmark's per-endpoint latencies.
+    public struct Visit: Sendable {
+        public var method: String
+        public var host: String
+        public var port: Int?
+        public var path: String
+        public var status: Int
+        public var duration: Duration
+    }
+
     private let client: HTTPClient
+    private let ownsClient: Bool
     private let lock = NSLock()
     private var jar: [String: [String: String]] = [:]
+    private var _visits: [Visit] = []
+
+    /// Every request made, in order.
+    public var visits: [Visit] { lock.withLock { _visits } }
     /// Every page visited, for failure messages.
-    private(set) var history: [(String, Int)] = []
+    public var history: [(String, Int)] { visits.map { ("\($0.method) \($0.path)", $0.status) } }
 
-    init() {
+    public init() {
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
+        ownsClient = true
     }
 
-    func shutdown() async {
-        try? await client.shutdown()
+    /// A browser with its own cookies over a client shared with others; the
+    /// client must not follow redirects. Many residents can then share one
+    /// connection pool, as many browsers share one network.
+    public init(sharing client: HTTPClient) {
+        self.client = client
+        ownsClient = false
     }
 
-    func cookie(_ name: String, host: String = "127.0.0.1") -> String? {
+    /// Where requests really go: the identity, or a load balancer's choice
+    /// of instance for a URL. Cookies and visits keep the URL asked for.
+    public var route: @Sendable (URL) -> URL = { $0 }
+
+    public func shutdown() async {
+        if ownsClient { try? await client.shutdown() }
+    }
+
+    public func cookie(_ name: String, host: String = "127.0.0.1") -> String? {
         lock.withLock { jar[host]?[name] }
     }
 
     /// One request, no redirect following.
-    func request(
+    public func request(
         _ url: URL, method: HTTPMethod = .GET, form: [(String, String)]? = nil, headers extra: [(String, String)] = [],
         rawBody: String? = nil
     ) async throws -> Page {
-        var request = HTTPClientRequest(url: url.absoluteString)
+        var request = HTTPClientRequest(url: route(url).absoluteString)
         request.method = method
         let host = url.host ?? ""
         let cookies = lock.withLock { jar[host] ?? [:] }
@@ -160,8 +190,11 @@ final class TestBrowser: @unchecked Sendable {
             request.body = .bytes(ByteBuffer(string: Self.encode(form)))
         }
         if let rawBody { request.body = .bytes(ByteBuffer(string: rawBody)) }
+        let clock = ContinuousClock()
+        let started = clock.now
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 4 << 20)
+        let duration = clock.now - started
         for header in response.headers[canonicalForm: "Set-Cookie"] {
             let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
@@ -171,12 +204,14 @@ final class TestBrowser: @unchecked Sendable {
                 if header.lowercased().contains("max-age=0") { jar[host]?[name] = nil } else { jar[host, default: [:]][name] = value }
             }
         }
-        lock.withLock { history.append(("\(method.rawValue) \(url.path)", Int(response.status.code))) }
+        let visit = Visit(
+            method: method.rawValue, host: host, port: url.port, path: url.path, status: Int(response.status.code), duration: duration)
+        lock.withLock { _visits.append(visit) }
         return Page(url: url, status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
     }
 
     /// Requests and follows redirects (303 and 302 become GET).
-    func open(_ url: URL, method: HTTPMethod = .GET, form: [(String, String)]? = nil) async throws -> Page {
+    public func open(_ url: URL, method: HTTPMethod = .GET, form: [(String, String)]? = nil) async throws -> Page {
         var page = try await request(url, method: method, form: form)
         var hops = 0
         while [301, 302, 303, 307, 308].contains(page.status), let location = page.headers.first(name: "Location") {
@@ -190,7 +225,7 @@ final class TestBrowser: @unchecked Sendable {
     }
 
     /// Submits `form` with the button whose value (or id) is given.
-    func submit(_ form: Form, button: String? = nil, overriding: [String: String] = [:], dropping: Set<String> = []) async throws -> Page {
+    public func submit(_ form: Form, button: String? = nil, overriding: [String: String] = [:], dropping: Set<String> = []) async throws -> Page {
         var fields = form.fields.filter { !dropping.contains($0.name) && overriding[$0.name] == nil }
         for (name, value) in overriding { fields.append((name, value)) }
         if let button, let chosen = form.buttons.first(where: { $0.value == button || $0.id == button }), let name = chosen.name {
@@ -205,7 +240,7 @@ final class TestBrowser: @unchecked Sendable {
         return try await open(url)
     }
 
-    static func encode(_ fields: [(String, String)]) -> String {
+    public static func encode(_ fields: [(String, String)]) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.map {
             ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "=" + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
@@ -213,7 +248,7 @@ final class TestBrowser: @unchecked Sendable {
     }
 }
 
-struct BrowserError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct BrowserError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

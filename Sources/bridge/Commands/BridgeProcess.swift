@@ -1,0 +1,81 @@
+import Foundation
+import Sandbox
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A `bridge serve` child process, with the kernel's own counters for it:
+/// CPU time and peak resident memory come from `/proc`, not from the
+/// bridge's word, so the flow benchmark measures exactly that process.
+final class BridgeProcess: Sendable {
+    let process: Process
+    let url: String
+    let outputFile: URL
+
+    /// Starts `bridge serve --config file` and waits until `/readyz` answers 200.
+    init(configuration file: URL, url: String, outputFile: URL, browser: SandboxBrowser) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        process.arguments = ["serve", "--config", file.path]
+        process.currentDirectoryURL = file.deletingLastPathComponent()
+        FileManager.default.createFile(atPath: outputFile.path, contents: nil)
+        let output = try FileHandle(forWritingTo: outputFile)
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        self.process = process
+        self.url = url
+        self.outputFile = outputFile
+        try await waitUntilReady(browser)
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    private func waitUntilReady(_ browser: SandboxBrowser) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + .seconds(120)
+        while clock.now < deadline {
+            guard process.isRunning else {
+                let output = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
+                throw BenchError("bridge serve exited with \(process.terminationStatus): \(output.suffix(600))")
+            }
+            if let readyz = URL(string: url + "/readyz"), let page = try? await browser.request(readyz), page.status == 200 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw BenchError("bridge at \(url) not ready after 120 s; its output is in \(outputFile.path)")
+    }
+
+    /// User plus system CPU seconds the process has used so far.
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        // Fields after the command name: state is field 3; utime and stime are 14 and 15.
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// Resident set size now and at its peak, in MiB.
+    func memory() -> (current: Double, peak: Double) {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
+        func value(_ key: String) -> Double {
+            guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
+                  let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            else { return 0 }
+            return kib / 1024
+        }
+        return (value("VmRSS"), value("VmHWM"))
+    }
+
+    func stop() {
+        guard process.isRunning else { return }
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+struct BenchError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

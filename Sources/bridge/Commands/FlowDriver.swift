@@ -1,0 +1,115 @@
+import AsyncHTTPClient
+import Foundation
+import Sandbox
+
+/// Runs scripted sign-ins at a fixed concurrency and collects what each
+/// resident's browser saw: whole-flow times and per-endpoint times.
+struct FlowDriver: Sendable {
+    let relyingPartyURL: URL
+    let bridgeURLs: [String]
+    /// The bridge's configured base URL, which every link and redirect names.
+    let baseURL: String
+    let binding: String
+    let noAffinity: Bool
+    let client: HTTPClient
+
+    struct Run: Sendable {
+        var flows: Int
+        var errors: [String]
+        var wall: Duration
+        var flowDurations: [Duration]
+        /// Bridge endpoint ("GET /consent") → durations.
+        var endpoints: [String: [Duration]]
+    }
+
+    func run(flows: Int, concurrency: Int) async throws -> Run {
+        let clock = ContinuousClock()
+        let started = clock.now
+        let counter = FlowCounter(total: flows)
+        let lanes = try await withThrowingTaskGroup(of: Run.self) { group in
+            for _ in 0..<min(concurrency, flows) {
+                group.addTask { await lane(counter: counter) }
+            }
+            var all: [Run] = []
+            for try await lane in group { all.append(lane) }
+            return all
+        }
+        var total = Run(flows: flows, errors: [], wall: clock.now - started, flowDurations: [], endpoints: [:])
+        for lane in lanes {
+            total.errors += lane.errors
+            total.flowDurations += lane.flowDurations
+            total.endpoints.merge(lane.endpoints) { $0 + $1 }
+        }
+        return total
+    }
+
+    /// One resident after another until the flows are used up.
+    private func lane(counter: FlowCounter) async -> Run {
+        var run = Run(flows: 0, errors: [], wall: .zero, flowDurations: [], endpoints: [:])
+        let clock = ContinuousClock()
+        while let index = await counter.next() {
+            let browser = SandboxBrowser(sharing: client)
+            browser.route = router(flow: index)
+            let signIn = ScriptedSignIn(
+                relyingPartyURL: relyingPartyURL,
+                binding: binding == "artifact" || (binding == "both" && index % 2 == 1) ? .artifact : .post)
+            let started = clock.now
+            do {
+                try await signIn.run(in: browser)
+                run.flowDurations.append(clock.now - started)
+            } catch {
+                run.errors.append("\(error)")
+            }
+            let bridgeHost = URL(string: baseURL)
+            for visit in browser.visits where visit.host == bridgeHost?.host && visit.port == bridgeHost?.port {
+                run.endpoints["\(visit.method) \(visit.path)", default: []].append(visit.duration)
+            }
+        }
+        return run
+    }
+
+    /// Sends flow `index` to one instance, or (without affinity) each request
+    /// to the next instance in turn.
+    private func router(flow index: Int) -> @Sendable (URL) -> URL {
+        let instances = bridgeURLs
+        let base = baseURL
+        guard instances.count > 1 else { return { $0 } }
+        let turn = RoundRobin(start: index)
+        let affinity = !noAffinity
+        return { url in
+            let text = url.absoluteString
+            guard text.hasPrefix(base) else { return url }
+            let target = instances[affinity ? index % instances.count : turn.next() % instances.count]
+            return URL(string: target + text.dropFirst(base.count)) ?? url
+        }
+    }
+}
+
+/// Hands out flow numbers until the total is reached.
+actor FlowCounter {
+    private var issued = 0
+    let total: Int
+
+    init(total: Int) { self.total = total }
+
+    func next() -> Int? {
+        guard issued < total else { return nil }
+        issued += 1
+        return issued - 1
+    }
+}
+
+/// A counter for one resident's requests; one browser uses it at a time.
+final class RoundRobin: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int
+
+    init(start: Int) { value = start }
+
+    func next() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
+}
