@@ -32,7 +32,7 @@ struct BenchSoakCommand: AsyncParsableCommand {
         let ports = try (0..<3).map { _ in try Self.freePort() }
         let bridgeURL = "http://127.0.0.1:\(ports[0])"
         var quiet = Logger(label: "soak")
-        quiet.logLevel = .error
+        quiet.logLevel = .critical
         let iamSmart = IAMSmartSandbox(configuration: try federation.iamSmartSandboxConfiguration(bridgeBaseURL: bridgeURL, port: ports[1]), logger: quiet)
         let relyingParty = try GuangdongRelyingParty(
             configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL, port: ports[2]), logger: quiet)
