@@ -6,10 +6,10 @@ import Logging
 import Sandbox
 
 /// `bridge bench soak`: complete sign-ins (the sandbox's `ScriptedSignIn`)
-/// at a steady rate, for a bounded time, against the bridge and both
-/// sandboxes on loopback in this process.
+/// at a steady rate, for a bounded time, against a `bridge serve` process
+/// and both sandboxes on loopback.
 /// Prints, per minute, the sign-ins started and finished, errors, latency
-/// and resident memory, so a run shows whether the rate holds, nothing
+/// and the bridge process's resident memory, so a run shows whether the rate holds, nothing
 /// fails and memory stays flat.
 struct BenchSoakCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -28,45 +28,44 @@ struct BenchSoakCommand: AsyncParsableCommand {
     func run() async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-soak-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
-        let federation = try SandboxFederation(directory: directory)
-        let ports = try (0..<3).map { _ in try Self.freePort() }
-        let bridgeURL = "http://127.0.0.1:\(ports[0])"
+        var federation = try SandboxFederation(directory: directory)
+        // A steady load is not an anomaly: lift the volume check's floor for this run.
+        federation.volumeBaseline = 100_000_000
+        let bridgeURL = "http://127.0.0.1:\(try Self.freePort())"
         var quiet = Logger(label: "soak")
         quiet.logLevel = .critical
-        let iamSmart = IAMSmartSandbox(configuration: try federation.iamSmartSandboxConfiguration(bridgeBaseURL: bridgeURL, port: ports[1]), logger: quiet)
+        let iamSmart = IAMSmartSandbox(configuration: try federation.iamSmartSandboxConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
         let relyingParty = try GuangdongRelyingParty(
-            configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL, port: ports[2]), logger: quiet)
-        let relyingPartyURL = "http://127.0.0.1:\(ports[2])"
-        try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
-        let file = try federation.writeBridgeConfiguration(
-            bridgeBaseURL: bridgeURL, listenPort: ports[0], iamSmartBaseURL: "http://127.0.0.1:\(ports[1])")
-        // A steady load is not an anomaly: lift the volume check's floor for this run.
-        let policy = federation.url("policy.yaml")
-        let text = try String(contentsOf: policy, encoding: .utf8)
-        try Data(text.replacingOccurrences(of: "minimumBaseline: 50", with: "minimumBaseline: 100000000").utf8).write(to: policy)
-
-        var bridge = try BridgeApplication(configuration: try ConfigurationLoader.commandLine(file: file.path), logger: quiet)
-        _ = try await bridge.installFlow()
-        let service = bridge
-        let ready = AsyncStream<Void>.makeStream()
+            configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(redirectConfiguration: .disallow))
         let meter = SoakMeter()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await iamSmart.run() }
-            group.addTask { try await relyingParty.run() }
-            group.addTask { try await service.makeApplication(onServerRunning: { _ in ready.continuation.yield() }).run() }
-            for await _ in ready.stream { break }
-            _ = try await relyingParty.baseURL()
-            _ = try await iamSmart.baseURL()
-            print("soak: \(rate) sign-ins/s for \(minutes) min, at most \(inFlight) in flight; bridge \(bridgeURL)")
-            print("minute  started  finished  errors  p50 ms  p99 ms  max ms  rss MiB")
-            guard let start = URL(string: relyingPartyURL + "/") else { throw ValidationError("bad relying party URL \(relyingPartyURL)") }
-            try await drive(client: client, relyingPartyURL: start, meter: meter)
-            group.cancelAll()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await iamSmart.run() }
+                group.addTask { try await relyingParty.run() }
+                let relyingPartyURL = try await relyingParty.baseURL()
+                try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
+                let port = Int(bridgeURL.split(separator: ":").last ?? "") ?? 0
+                let file = try federation.writeBridgeConfiguration(
+                    bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: try await iamSmart.baseURL().absoluteString)
+                // The bridge in a process of its own, so its memory is its own.
+                let bridge = try await BridgeProcess(
+                    configuration: file, url: bridgeURL, outputFile: directory.appendingPathComponent("bridge.out"),
+                    browser: SandboxBrowser(sharing: client))
+                defer { bridge.stop() }
+                print("soak: \(rate) sign-ins/s for \(minutes) min, at most \(inFlight) in flight; bridge serve pid \(bridge.pid) at \(bridgeURL)")
+                print("minute  started  finished  errors  p50 ms  p99 ms  max ms  bridge rss MiB")
+                guard let start = URL(string: relyingPartyURL + "/") else { throw BenchError("bad relying party URL \(relyingPartyURL)") }
+                try await drive(client: client, relyingPartyURL: start, meter: meter) { bridge.memory().current }
+                group.cancelAll()
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
         }
         try await client.shutdown()
         let total = await meter.total
-        print(String(format: "total: %d started, %d finished, %d errors; %.2f finished/s; rss %.1f MiB first minute, %.1f MiB last minute",
+        print(String(format: "total: %d started, %d finished, %d errors; %.2f finished/s; bridge rss %.1f MiB after the first minute, %.1f MiB at the end",
                      total.started, total.finished, total.errors, Double(total.finished) / (minutes * 60),
                      total.firstRSS, total.lastRSS))
         if let error = await meter.firstError { print("first error: \(error)") }
@@ -75,7 +74,7 @@ struct BenchSoakCommand: AsyncParsableCommand {
 
     /// Starts sign-ins on a fixed schedule (not when the last one ends), so a
     /// slow bridge shows up as latency and in-flight errors, not as a lower rate.
-    func drive(client: HTTPClient, relyingPartyURL: URL, meter: SoakMeter) async throws {
+    func drive(client: HTTPClient, relyingPartyURL: URL, meter: SoakMeter, memory: @escaping @Sendable () -> Double) async throws {
         let signIn = ScriptedSignIn(relyingPartyURL: relyingPartyURL, binding: .post)
         let clock = ContinuousClock()
         let begin = clock.now
@@ -88,7 +87,7 @@ struct BenchSoakCommand: AsyncParsableCommand {
                 try await clock.sleep(until: next)
                 let elapsedMinute = Int((clock.now - begin) / .seconds(60))
                 if elapsedMinute > minute {
-                    await meter.report(minute: minute + 1)
+                    await meter.report(minute: minute + 1, rss: memory())
                     minute = elapsedMinute
                 }
                 next += interval
@@ -105,7 +104,7 @@ struct BenchSoakCommand: AsyncParsableCommand {
             }
             try await group.waitForAll()
         }
-        await meter.report(minute: minute + 1)
+        await meter.report(minute: minute + 1, rss: memory())
     }
 
     static func freePort() throws -> Int {
@@ -124,7 +123,7 @@ struct BenchSoakCommand: AsyncParsableCommand {
     }
 }
 
-/// Counts and latencies per minute, and the process's resident memory.
+/// Counts and latencies per minute, and the bridge's resident memory.
 actor SoakMeter {
     struct Total {
         var started = 0
@@ -171,14 +170,13 @@ actor SoakMeter {
         if firstError == nil { firstError = error }
     }
 
-    func report(minute: Int) {
+    func report(minute: Int, rss: Double) {
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
             let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
             return Double(value.components.seconds) * 1000 + Double(value.components.attoseconds) / 1e15
         }
-        let rss = Self.residentMiB()
         if minute == 1 { total.firstRSS = rss }
         total.lastRSS = rss
         print(String(format: "%6d  %7d  %8d  %6d  %6.1f  %6.1f  %6.1f  %7.1f", minute, minuteStarted, minuteFinished, minuteErrors,
@@ -188,14 +186,5 @@ actor SoakMeter {
         minuteFinished = 0
         minuteErrors = 0
         latencies = []
-    }
-
-    /// VmRSS from /proc/self/status, in MiB (0 where there is no /proc).
-    static func residentMiB() -> Double {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kB = Double(line.split(separator: " ").dropFirst().first ?? "")
-        else { return 0 }
-        return kB / 1024
     }
 }
