@@ -15,7 +15,6 @@ pg_port=$(free_port)
 as_postgres() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 stop_pg() {
   as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/data" -m immediate stop >/dev/null 2>&1 || true
-  as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/stoppable" -m immediate stop >/dev/null 2>&1 || true
   rm -rf "$pg_dir"
 }
 hsm_dir=""
@@ -55,15 +54,6 @@ export FB_TEST_POSTGRES_CA="$pg_tls/ca.pem"
 export FB_TEST_POSTGRES_OTHER_CA="$pg_tls/other-ca.pem"
 export FB_TEST_POSTGRES_UNNAMED_ADDRESS="127.0.0.2"
 
-# A second server that one test stops and starts again under running bridges.
-pg_stoppable_port=$(free_port)
-as_postgres "$pg_bin/initdb" -D "$pg_dir/stoppable" -A trust -U postgres >/dev/null
-# In its own configuration, so that a plain `pg_ctl start` brings it back the same.
-printf "port = %s\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\n" "$pg_stoppable_port" "$pg_dir" \
-  >>"$pg_dir/stoppable/postgresql.conf"
-as_postgres "$pg_bin/pg_ctl" -D "$pg_dir/stoppable" -w -l "$pg_dir/stoppable.log" start >/dev/null
-export FB_TEST_POSTGRES_BIN="$pg_bin" FB_TEST_POSTGRES_STOPPABLE_DATA="$pg_dir/stoppable"
-export FB_TEST_POSTGRES_STOPPABLE_URL="postgres://postgres@127.0.0.1:$pg_stoppable_port/postgres"
 
 # SoftHSM2 tokens of our own for the PKCS#11 tests (removed at exit).
 hsm_dir=$(mktemp -d /tmp/fb-hsm.XXXXXX)
@@ -93,3 +83,8 @@ export FB_ARTIFACTS_DIR="$PWD/artifacts"
 scripts/check-model.sh
 swift build --build-tests
 swift test --skip-build "$@"
+# libFuzzer with AddressSanitizer on every parser the outside world reaches,
+# FB_FUZZ_SECONDS (60) per target; FB_FUZZ_SECONDS=0 skips it.
+if [ "${FB_FUZZ_SECONDS:-60}" != 0 ]; then
+  scripts/fuzz.sh
+fi

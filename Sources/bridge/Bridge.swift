@@ -6,6 +6,7 @@ struct Bridge: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bridge",
         abstract: "FederationBridge: iAM Smart sign-in for the Guangdong Unified Identity Authentication Platform.",
+        version: BridgeVersion.text,
         subcommands: [
             ServeCommand.self,
             DemoCommand.self,

@@ -67,8 +67,8 @@ struct CommandLineTests {
         #expect(lines.count == 10)
         #expect(MerkleTree.leafHash(Data(lines[4].utf8)) == (try await Self.leafHash(harness, 4)))
         let csv = try runProcess(bridge, ["log", "export", "--format", "csv", "--failed-check", "consent.separate"] + common)
-        #expect(csv.stdout.split(separator: "\n").count == 2)
-        #expect(csv.stdout.hasPrefix("seq,time,recipient,"))
+        #expect(csv.stdout.split(separator: "\r\n").count == 2)
+        #expect(csv.stdout.hasPrefix("sequence,time,recipient,"))
 
         let prove = try runProcess(bridge, ["log", "prove", "6"] + common)
         #expect(prove.status == 0, "\(prove.stderr)")

@@ -109,8 +109,10 @@ extension BridgeApplication {
         metrics.addCollector {
             if let head = try? await log.latestTreeHead() { metrics.recordLogSize(entries: head.size) }
             for status in registry.statuses() {
-                if let metadata = status.lastGood, let validUntil = metadata.validUntil {
-                    metrics.recordMetadataExpiry(partner: metadata.entityID, validUntil: validUntil)
+                for metadata in status.lastGood ?? [] {
+                    if let validUntil = metadata.validUntil {
+                        metrics.recordMetadataExpiry(partner: metadata.entityID, validUntil: validUntil)
+                    }
                 }
             }
         }

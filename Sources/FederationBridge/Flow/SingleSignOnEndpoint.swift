@@ -71,6 +71,14 @@ struct SingleSignOnEndpoint: Sendable {
                 .malformedRequest, .badRequest, .invalidRequest, "RelayState is longer than 80 bytes (SAML bindings §3.4.3)",
                 saml: FlowError.requester(SAMLStatus.requestUnsupported, "RelayState longer than 80 bytes"), route: route)
         }
+        // Opaque to us, but it is echoed into a form field or a Location
+        // query: a control character in it can only be an injection attempt.
+        if let relayState, relayState.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+            route.relayState = nil
+            throw FlowError(
+                .malformedRequest, .badRequest, .invalidRequest, "RelayState contains control characters",
+                saml: FlowError.requester(SAMLStatus.requestUnsupported, "RelayState contains control characters"), route: route)
+        }
         guard let requestExtension else {
             throw FlowError(
                 .malformedRequest, .badRequest, .invalidRequest, "the fb:Request extension is unreadable",

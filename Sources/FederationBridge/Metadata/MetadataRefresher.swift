@@ -37,8 +37,8 @@ public struct MetadataRefresher: Service {
         try await cancelWhenGracefulShutdown {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: Self.wait(interval: interval, refreshBy: registry.nextRefresh(), now: Date()))
+                    // Shutdown cancels the sleep: that ends the timer, not the service group with an error.
+                    while (try? await Task.sleep(for: Self.wait(interval: interval, refreshBy: registry.nextRefresh(), now: Date()))) != nil {
                         registry.reload()
                     }
                 }

@@ -28,7 +28,7 @@ struct ReviewLogReader: Sendable {
         return ReviewStatistics(tallies: tallies, first: bounds?.lowerBound, last: bounds?.upperBound)
     }
 
-    private func convert(_ entries: [SequencedEntry]) async throws -> [ReviewRecord] {
+    func convert(_ entries: [SequencedEntry]) async throws -> [ReviewRecord] {
         var records: [ReviewRecord] = []
         records.reserveCapacity(entries.count)
         for entry in entries {

@@ -81,6 +81,7 @@ public struct BridgeApplication {
         let configuration = services.configuration
         var application = Application(
             router: router,
+            server: .http1(configuration: .init(additionalChannelHandlers: [UnparsableRequestResponder()])),
             configuration: .init(
                 address: .hostname(configuration.listen.host, port: configuration.listen.port),
                 serverName: "FederationBridge"),

@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 
 /// Gives every request a deadline. PostgreSQL's client waits for a
@@ -10,8 +11,11 @@ struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try await withoutActuallyEscaping(next) { next in
-            try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await next(request, context) }
+            // The handler runs in one child task while this task only waits for
+            // it, so the non-Sendable closure is never used from two places.
+            let handler = HandlerBox(run: next)
+            return try await withThrowingTaskGroup(of: Response?.self) { group in
+                group.addTask { try await handler.run(request, context) }
                 group.addTask {
                     try await Task.sleep(for: limit)
                     return nil
@@ -22,11 +26,15 @@ struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
                 var headers = HTTPFields()
                 headers[.contentType] = "text/plain; charset=utf-8"
                 headers[.retryAfter] = "30"
-                if let code = HTTPField.Name("FB-Error") { headers[code] = "busy" }
+                if let code = HTTPField.Name(FlowError.header) { headers[code] = "busy" }
                 return Response(
                     status: .serviceUnavailable, headers: headers,
                     body: .init(byteBuffer: ByteBuffer(string: "The service is busy or its database is unavailable; try again shortly.\n")))
             }
         }
     }
+}
+
+private struct HandlerBox<Context: RequestContext>: @unchecked Sendable {
+    let run: (Request, Context) async throws -> Response
 }

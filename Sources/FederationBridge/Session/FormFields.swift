@@ -23,9 +23,15 @@ public struct FormFields: Sendable {
         self.values = values
     }
 
-    /// Reads and parses a form body of at most `limit` bytes.
+    /// Reads and parses a form body of at most `limit` bytes; a larger one
+    /// is a refusal with its code, not an internal error.
     public static func from(_ request: Request, limit: Int = 64 * 1024) async throws -> FormFields {
-        let buffer = try await request.body.collect(upTo: limit)
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch {
+            throw FlowError(.malformedRequest, .contentTooLarge, .invalidRequest, "form body larger than \(limit / 1024) KiB")
+        }
         return FormFields(urlEncoded: String(buffer: buffer))
     }
 }

@@ -59,6 +59,15 @@ struct SandboxAPI: Sendable {
                 status: .ok, headers: [.contentType: "application/json"],
                 body: .init(byteBuffer: ByteBuffer(string: #"{"txID":"sandbox","code":"D00000","content":"#)))
         }
+        if faults.dropConnection {
+            // Promises more bytes than it sends, then fails the write: the server closes the connection.
+            return Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: ResponseBody(contentLength: 4096) { writer in
+                    try await writer.write(ByteBuffer(string: #"{"txID":"sandbox","code":"D0"#))
+                    throw SandboxConnectionDropped()
+                })
+        }
         let envelope: Envelope<JSONValue>
         do {
             let buffer = try await request.body.collect(upTo: 1 << 20)
@@ -261,3 +270,6 @@ struct SandboxAPI: Sendable {
         return data.base64EncodedString()
     }
 }
+
+/// Thrown by the `dropConnection` fault to cut an answer short.
+struct SandboxConnectionDropped: Error {}

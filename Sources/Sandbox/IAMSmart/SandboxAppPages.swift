@@ -208,6 +208,7 @@ struct SandboxAppPages: Sendable {
                 <label>Delay (ms) <input name="delayMs" value="0"></label>
                 <label><input type="checkbox" name="serverError" value="1"> HTTP 503</label>
                 <label><input type="checkbox" name="malformedJSON" value="1"> Malformed JSON</label>
+                <label><input type="checkbox" name="dropConnection" value="1"> Close the connection mid-answer</label>
                 <label><input type="checkbox" name="wrongGCMTag" value="1"> Wrong GCM tag</label>
                 <label><input type="checkbox" name="rejectContentKeys" value="1"> Reject every content key</label>
                 <label><input type="checkbox" name="expireKeys" value="1"> Expire the issued key now</label>
@@ -224,6 +225,7 @@ struct SandboxAppPages: Sendable {
         var delayMs: Int?
         var serverError: String?
         var malformedJSON: String?
+        var dropConnection: String?
         var wrongGCMTag: String?
         var rejectContentKeys: String?
         var expireKeys: String?
@@ -249,7 +251,8 @@ struct SandboxAppPages: Sendable {
             approvalDelay: (form.approvalDelayMs ?? 0) > 0 ? .milliseconds(form.approvalDelayMs ?? 0) : nil,
             appClosed: form.appClosed != nil,
             faceRecognitionFails: form.faceRecognitionFails != nil,
-            faceRecognitionUnavailable: form.faceRecognitionUnavailable != nil)
+            faceRecognitionUnavailable: form.faceRecognitionUnavailable != nil,
+            dropConnection: form.dropConnection != nil)
         await sandbox.setFaults(faults)
         if form.expireKeys != nil { await sandbox.expireContentKeys() }
         return Response(status: .seeOther, headers: [.location: "/sandbox"])

@@ -8,6 +8,8 @@ public struct SandboxFaults: Sendable, Hashable {
     public var serverError: Bool
     /// Answer 200 with a truncated JSON envelope.
     public var malformedJSON: Bool
+    /// Start a 200 answer and close the connection halfway through its body.
+    public var dropConnection: Bool
     /// Corrupt the GCM tag of encrypted response content.
     public var wrongGCMTag: Bool
     /// Treat every CEK as expired: every encrypted call gets `D30002`, even
@@ -35,8 +37,10 @@ public struct SandboxFaults: Sendable, Hashable {
         approvalDelay: Duration? = nil,
         appClosed: Bool = false,
         faceRecognitionFails: Bool = false,
-        faceRecognitionUnavailable: Bool = false
+        faceRecognitionUnavailable: Bool = false,
+        dropConnection: Bool = false
     ) {
+        self.dropConnection = dropConnection
         self.faceRecognitionUnavailable = faceRecognitionUnavailable
         self.approvalNeverComes = approvalNeverComes
         self.approvalDelay = approvalDelay

@@ -38,12 +38,7 @@ struct KeysRollCommand: AsyncParsableCommand {
         let url = URL(fileURLWithPath: config)
         let original = try String(contentsOf: url, encoding: .utf8)
         let edited = try RolloverEditor.settingRollover(in: original, nextKey: nextKey, nextCertificate: nextCertificate, rollAt: rollAt)
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(yaml: edited, baseDirectory: url.deletingLastPathComponent(), file: config)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try ConfigurationLoader().load(yaml: edited, baseDirectory: url.deletingLastPathComponent(), file: config)
         let material = try IdPKeyMaterial(configuration: configuration)
         guard let certificate = material.nextSigningCertificateDER else { throw ValidationError("no next certificate after editing") }
         let probe = Data("rollover check".utf8)

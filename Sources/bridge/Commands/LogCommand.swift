@@ -224,37 +224,20 @@ struct LogExportCommand: AsyncParsableCommand {
 
     @OptionGroup var options: LogStoreOptions
     @OptionGroup var filters: LogFilterOptions
-    @Option(help: "jsonl (exact stored bytes, one entry a line) or csv.") var format: Format = .jsonl
+    @Option(help: "jsonl (exact stored bytes, one entry a line) or csv (the columns of /review/export.csv).") var format: Format = .jsonl
 
     func run() async throws {
         let log = try await options.openLog()
-        let found = try await log.entries(filter: try filters.filter(), page: .all)
-        if format == .csv {
-            print("seq,time,recipient,purpose,legal_basis,decision,attributes,failed_checks,assertion_id,consent_digest,subject_digest,leaf_hash")
-        }
-        for item in found {
-            switch format {
-            case .jsonl:
+        switch format {
+        case .jsonl:
+            for item in try await log.entries(filter: try filters.filter(), page: .all) {
                 print(item.exportLine)
-            case .csv:
-                guard let e = item.entry else {
-                    print("\(item.seq),,,,,redacted,,,,,,\(item.leafHash.hexText)")
-                    continue
-                }
-                let attributes = e.attributes.map { ([$0.name] + $0.transforms).joined(separator: ":") }.joined(separator: " ")
-                let failed = e.checks.filter { !$0.passed }.map(\.id).joined(separator: " ")
-                print([
-                    String(item.seq), CanonicalJSON.timestamp(e.time), e.recipient, e.purpose, e.legalBasis,
-                    e.decision.rawValue, attributes, failed, e.assertionID, e.consentDigest, e.subjectDigest, item.leafHash.hexText,
-                ].map(Self.csvField).joined(separator: ","))
             }
+        case .csv:
+            // The reviewer pages' CSV: same columns, formulas defused.
+            FileHandle.standardOutput.write(Data(try await TransferLogCSV.render(log: log, filter: try filters.filter()).utf8))
         }
         try await log.store.close()
-    }
-
-    static func csvField(_ value: String) -> String {
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return value }
-        return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
 

@@ -15,12 +15,7 @@ struct ServeCommand: AsyncParsableCommand {
     var previewPages = false
 
     func run() async throws {
-        let configuration: BridgeConfiguration
-        do {
-            configuration = try ConfigurationLoader().load(file: config)
-        } catch {
-            throw ValidationError(error.description)
-        }
+        let configuration = try ConfigurationLoader.commandLine(file: config)
         var logger = Logger(label: "federation-bridge")
         logger.logLevel = .info
         let metrics = BridgeMetrics()
