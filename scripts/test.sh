@@ -80,6 +80,7 @@ export FB_TEST_PKCS11_REMOVABLE_DIR FB_TEST_PKCS11_REMOVABLE_MODULE
 mkdir -p artifacts
 export FB_ARTIFACTS_DIR="$PWD/artifacts"
 
+scripts/check-format.sh
 scripts/check-model.sh
 swift build --build-tests
 swift test --skip-build "$@"

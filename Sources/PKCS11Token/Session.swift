@@ -110,9 +110,10 @@ struct Session {
         return try run("C_Decrypt", input: data, capacity: max(data.count, 64), decrypt)
     }
 
-    private typealias SinglePart = @convention(c) (
-        CK_SESSION_HANDLE, UnsafeMutablePointer<UInt8>?, CK_ULONG, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<CK_ULONG>?
-    ) -> CK_RV
+    private typealias SinglePart =
+        @convention(c) (
+            CK_SESSION_HANDLE, UnsafeMutablePointer<UInt8>?, CK_ULONG, UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<CK_ULONG>?
+        ) -> CK_RV
 
     private func run(_ name: String, input: [UInt8], capacity: Int, _ call: SinglePart) throws(TokenError) -> [UInt8] {
         var input = input
@@ -131,8 +132,10 @@ struct Session {
         try mechanism.withMechanism { pointer throws(TokenError) in
             try publicTemplate.withAttributes { publicAttributes, publicCount throws(TokenError) in
                 try privateTemplate.withAttributes { privateAttributes, privateCount throws(TokenError) in
-                    try check("C_GenerateKeyPair", generate(
-                        handle, pointer, publicAttributes, publicCount, privateAttributes, privateCount, &publicKey, &privateKey))
+                    try check(
+                        "C_GenerateKeyPair",
+                        generate(
+                            handle, pointer, publicAttributes, publicCount, privateAttributes, privateCount, &publicKey, &privateKey))
                 }
             }
         }

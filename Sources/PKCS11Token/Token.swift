@@ -37,7 +37,7 @@ public final class Token: Sendable {
         self.module = try PKCS11Module.load(path: configuration.modulePath)
         do throws(TokenError) {
             try withSession { _ throws(TokenError) in }
-        } catch where error.meansTokenGone {
+        } catch  where error.meansTokenGone {
             try withSession { _ throws(TokenError) in }
         }
     }
@@ -53,7 +53,7 @@ public final class Token: Sendable {
                 let (session, pooled) = try checkOut()
                 do throws(TokenError) {
                     return try run(body, on: session)
-                } catch where pooled && error.invalidatesSessions && !error.meansTokenGone {
+                } catch  where pooled && error.invalidatesSessions && !error.meansTokenGone {
                     let (fresh, _) = try checkOut()
                     return try run(body, on: fresh)
                 }

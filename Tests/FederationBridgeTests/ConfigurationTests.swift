@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import FederationBridge
 import PIAChecks
+import Testing
+
+@testable import FederationBridge
 
 @Suite struct ConfigurationTests {
     @Test func validConfigurationResolvesPathsSecretsAndDefaults() throws {
@@ -74,15 +75,16 @@ import PIAChecks
         defer { fixture.remove() }
         let plain = try fixture.load(ConfigFixture.yaml())
         #expect(plain.privacy == BridgeConfiguration.Privacy(), "optional")
-        let yaml = ConfigFixture.yaml(extra: """
-            privacy:
-              operator:
-                zh-Hant: 示例營運者
-                en: Example Operator
-              statementURL: https://bridge.example.hk/privacy
-              contact: dpo@bridge.example.hk
+        let yaml = ConfigFixture.yaml(
+            extra: """
+                privacy:
+                  operator:
+                    zh-Hant: 示例營運者
+                    en: Example Operator
+                  statementURL: https://bridge.example.hk/privacy
+                  contact: dpo@bridge.example.hk
 
-            """)
+                """)
         let privacy = try fixture.load(yaml).privacy
         #expect(privacy.operatorName(in: "en") == "Example Operator")
         #expect(privacy.operatorName(in: "zh-Hans") == "示例營運者", "falls back to Traditional Chinese")
@@ -165,13 +167,14 @@ import PIAChecks
         let fixture = try ConfigFixture()
         defer { fixture.remove() }
         let good = "$2b$12$RDV5naR5g.Rx561A.I0njerlTXs1HusQb6Wz/8LsR9HsnlPZXmMwq"
-        let yaml = ConfigFixture.yaml(extra: """
-            reviewers:
-              - username: alice
-                passwordHash: "\(good)"
-              - username: bob
-                passwordHash: plaintext-password
-            """)
+        let yaml = ConfigFixture.yaml(
+            extra: """
+                reviewers:
+                  - username: alice
+                    passwordHash: "\(good)"
+                  - username: bob
+                    passwordHash: plaintext-password
+                """)
         let error = try #require(throws: ConfigurationError.self) { try fixture.load(yaml) }
         #expect(error.mentions("reviewers[1].passwordHash"))
         #expect(!error.mentions("reviewers[0].passwordHash"))
@@ -181,38 +184,44 @@ import PIAChecks
         let fixture = try ConfigFixture()
         defer { fixture.remove() }
         let plain = try fixture.load(ConfigFixture.yaml())
-        #expect(plain.transferLog.checkpointFile.path
-            == fixture.directory.appendingPathComponent("keys/tree-head-key.checkpoint").standardizedFileURL.path)
+        #expect(
+            plain.transferLog.checkpointFile.path
+                == fixture.directory.appendingPathComponent("keys/tree-head-key.checkpoint").standardizedFileURL.path)
         #expect(plain.transferLog.witnesses.isEmpty)
 
         let key = try Cosigner.generate(name: "witness.review.example/w1").verifier
-        let yaml = ConfigFixture.yaml().replacingOccurrences(of: "  treeHeadKey: keys/tree-head-key.pem\n", with: """
-              treeHeadKey: keys/tree-head-key.pem
-              checkpointFile: state/log.checkpoint
-              witnessInterval: 2s
-              witnesses:
-                - url: https://witness.review.example/
-                  key: \(key.verifierKey)
+        let yaml = ConfigFixture.yaml().replacingOccurrences(
+            of: "  treeHeadKey: keys/tree-head-key.pem\n",
+            with: """
+                  treeHeadKey: keys/tree-head-key.pem
+                  checkpointFile: state/log.checkpoint
+                  witnessInterval: 2s
+                  witnesses:
+                    - url: https://witness.review.example/
+                      key: \(key.verifierKey)
 
-            """)
+                """)
         let configured = try fixture.load(yaml)
-        #expect(configured.transferLog.checkpointFile.path == fixture.directory.appendingPathComponent("state/log.checkpoint").standardizedFileURL.path)
+        #expect(
+            configured.transferLog.checkpointFile.path == fixture.directory.appendingPathComponent("state/log.checkpoint").standardizedFileURL.path)
         #expect(configured.transferLog.witnesses == [.init(url: URL(string: "https://witness.review.example/")!, key: key)])
         #expect(configured.transferLog.witnessInterval == .seconds(2))
         #expect(configured.transferLog.witnessMaxLag == .seconds(300))
 
-        let bad = ConfigFixture.yaml().replacingOccurrences(of: "  treeHeadKey: keys/tree-head-key.pem\n", with: """
-              treeHeadKey: keys/tree-head-key.pem
-              witnesses:
-                - url: ftp://witness.example/
-                  key: \(key.verifierKey)
-                - url: https://witness.example/
-                  key: not-a-key
-                - url: https://witness.example/
-                  key: \(key.verifierKey)
-                  extra: 1
+        let bad = ConfigFixture.yaml().replacingOccurrences(
+            of: "  treeHeadKey: keys/tree-head-key.pem\n",
+            with: """
+                  treeHeadKey: keys/tree-head-key.pem
+                  witnesses:
+                    - url: ftp://witness.example/
+                      key: \(key.verifierKey)
+                    - url: https://witness.example/
+                      key: not-a-key
+                    - url: https://witness.example/
+                      key: \(key.verifierKey)
+                      extra: 1
 
-            """)
+                """)
         let error = try #require(throws: ConfigurationError.self) { try fixture.load(bad) }
         #expect(error.mentions("transferLog.witnesses[0].url"))
         #expect(error.mentions("transferLog.witnesses[1].key"))

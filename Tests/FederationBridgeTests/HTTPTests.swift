@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import Testing
+
 @testable import FederationBridge
 
 /// The service over real HTTP on a loopback port.
@@ -72,8 +73,9 @@ import Testing
             try await client.execute(uri: "/metrics", method: .get) { response in
                 let body = String(buffer: response.body)
                 #expect(body.contains("\(MetricNames.piaVerdicts){check=\"age\",result=\"fail\"} 1"))
-                #expect(body.contains("\(MetricNames.transfers){recipient=\"https://sp.gd.example\",decision=\"refused\"} 1")
-                    || body.contains("\(MetricNames.transfers){decision=\"refused\",recipient=\"https://sp.gd.example\"} 1"))
+                #expect(
+                    body.contains("\(MetricNames.transfers){recipient=\"https://sp.gd.example\",decision=\"refused\"} 1")
+                        || body.contains("\(MetricNames.transfers){decision=\"refused\",recipient=\"https://sp.gd.example\"} 1"))
             }
         }
     }
@@ -156,8 +158,8 @@ import Testing
                 #expect(Self.setCookies(response).isEmpty)
             }
         }
-        let public_ = try Harness(baseURL: "https://bridge.example.hk")
-        try await public_.test { client in
+        let publicBridge = try Harness(baseURL: "https://bridge.example.hk")
+        try await publicBridge.test { client in
             try await client.execute(uri: "/preview/start", method: .get) { response in
                 let cookies = Self.setCookies(response)
                 let session = try #require(cookies.first { $0.hasPrefix("__Host-fb_session=") }, "https sessions carry the __Host- prefix")

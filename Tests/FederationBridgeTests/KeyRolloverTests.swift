@@ -3,6 +3,7 @@ import PKCS11Token
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// Signing-key rollover without downtime: the next certificate is in our
@@ -27,8 +28,10 @@ import Testing
         let root = try SignatureVerifier(trustedKeys: [try SigningPublicKey(pem: certificatePEM)]).verifyRoot(of: document)
         let idp = try #require(root.firstChild("IDPSSODescriptor", in: XMLNamespaces.md))
         return try idp.children("KeyDescriptor", in: XMLNamespaces.md).filter { $0.attribute("use") == "signing" }.map {
-            try #require($0.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("X509Data", in: XMLNamespaces.ds)?
-                .firstChild("X509Certificate", in: XMLNamespaces.ds)).text()
+            try #require(
+                $0.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("X509Data", in: XMLNamespaces.ds)?
+                    .firstChild("X509Certificate", in: XMLNamespaces.ds)
+            ).text()
         }
     }
 
@@ -104,30 +107,38 @@ import Testing
         let at = Date().addingTimeInterval(8 * 86400).formatted(.iso8601)
 
         // A key that does not belong to the certificate: refused, file unchanged.
-        let mismatch = try ExternalToolTests.run(bridge, [
-            "keys", "roll", "--config", config.path, "--next-key", "keys/rp-signing-key.pem",
-            "--next-certificate", "keys/next-signing-cert.pem", "--at", at,
-        ])
+        let mismatch = try ExternalToolTests.run(
+            bridge,
+            [
+                "keys", "roll", "--config", config.path, "--next-key", "keys/rp-signing-key.pem",
+                "--next-certificate", "keys/next-signing-cert.pem", "--at", at,
+            ])
         #expect(mismatch.status != 0)
         #expect(try String(contentsOf: config, encoding: .utf8) == original)
-        let past = try ExternalToolTests.run(bridge, [
-            "keys", "roll", "--config", config.path, "--next-key", "keys/next-signing-key.pem",
-            "--next-certificate", "keys/next-signing-cert.pem", "--at", "2020-01-01T00:00:00Z",
-        ])
+        let past = try ExternalToolTests.run(
+            bridge,
+            [
+                "keys", "roll", "--config", config.path, "--next-key", "keys/next-signing-key.pem",
+                "--next-certificate", "keys/next-signing-cert.pem", "--at", "2020-01-01T00:00:00Z",
+            ])
         #expect(past.status != 0 && past.output.contains("future"))
 
-        let rolled = try ExternalToolTests.run(bridge, [
-            "keys", "roll", "--config", config.path, "--next-key", "keys/next-signing-key.pem",
-            "--next-certificate", "keys/next-signing-cert.pem", "--at", at,
-        ])
+        let rolled = try ExternalToolTests.run(
+            bridge,
+            [
+                "keys", "roll", "--config", config.path, "--next-key", "keys/next-signing-key.pem",
+                "--next-certificate", "keys/next-signing-cert.pem", "--at", at,
+            ])
         #expect(rolled.status == 0, "\(rolled.output)")
         let configuration = try ConfigurationLoader().load(file: config.path)
         #expect(configuration.keys.rollAt != nil && configuration.keys.nextSigningKey != nil)
 
         let list = try ExternalToolTests.run(bridge, ["keys", "list", "--config", config.path])
         #expect(list.status == 0, "\(list.output)")
-        for expected in ["keys.signing.key", "keys.signing.nextKey", "signs from", "keys.encryption.key", "iamsmart.privateKey",
-                         "transferLog.treeHeadKey", "days)"] {
+        for expected in [
+            "keys.signing.key", "keys.signing.nextKey", "signs from", "keys.encryption.key", "iamsmart.privateKey",
+            "transferLog.treeHeadKey", "days)",
+        ] {
             #expect(list.output.contains(expected), "\(expected) missing from: \(list.output)")
         }
     }

@@ -3,6 +3,7 @@ import Foundation
 import PIAChecks
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 @Suite struct PageTests {
@@ -142,7 +143,13 @@ import Testing
     @Test(arguments: [
         (Language.traditionalChinese, ["男", "個人", "已由「智方便」核實", "3 年", "第 2 級", "是", "不相符", "廣州", "廣東省示例局"]),
         (.simplifiedChinese, ["男", "个人", "已由“智方便”核实", "3 年", "第 2 级", "是", "不相符", "广州", "广东省示例局"]),
-        (.english, ["Male", "Individual", "Verified by iAM Smart", "3 years", "Level 2 of 3", "Yes", "Does not match", "Guangzhou", "Guangdong Example Bureau"]),
+        (
+            .english,
+            [
+                "Male", "Individual", "Verified by iAM Smart", "3 years", "Level 2 of 3", "Yes", "Does not match", "Guangzhou",
+                "Guangdong Example Bureau",
+            ]
+        ),
     ])
     func valuesAreWordsInThePageLanguage(language: Language, words: [String]) {
         let html = consentHTML(language)
@@ -208,9 +215,10 @@ import Testing
 
     @Test(arguments: Language.allCases)
     func returnPageContinuesByItselfAndCannotBreakTheFlow(language: Language) {
-        let page = ResidentPage.returning(ReturnPage(
-            action: "https://sp.gd.example/acs", fields: [("SAMLResponse", "PHg+"), ("RelayState", "r\"1")],
-            heading: DeliveryNotice.sent(recipient: "Guangdong Example Bureau").texts(language).heading, lead: "lead"))
+        let page = ResidentPage.returning(
+            ReturnPage(
+                action: "https://sp.gd.example/acs", fields: [("SAMLResponse", "PHg+"), ("RelayState", "r\"1")],
+                heading: DeliveryNotice.sent(recipient: "Guangdong Example Bureau").texts(language).heading, lead: "lead"))
         let html = renderer.html(page, language: language, path: "/consent")
         #expect(html.contains("Guangdong Example Bureau"))
         #expect(!html.contains("?lang="), "no language links: they would end the sign-in")

@@ -3,6 +3,7 @@ import Foundation
 import PIAChecks
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// `store.postgres` and `store.url`: two ways to write one PostgreSQL
@@ -62,7 +63,8 @@ import Testing
     @Test func theURLFormReadsIntoTheSameSetting() throws {
         let (fixture, _) = try Self.fixtureWithCA()
         defer { fixture.remove() }
-        let url = "postgres://bridge:pw%20from%20env@db.internal:6432/fb?schema=Bridge_A&sslmode=verify-full"
+        let url =
+            "postgres://bridge:pw%20from%20env@db.internal:6432/fb?schema=Bridge_A&sslmode=verify-full"
             + "&sslrootcert=keys/db-ca.pem&hostaddr=10.0.0.5&connect_timeout=3&pool_size=4"
         let fromURL = try fixture.load(Self.yaml(store: "  url: \"\(url)\""), environment: Self.environment)
         let structured = try fixture.load(Self.yaml(store: Self.structured), environment: Self.environment)

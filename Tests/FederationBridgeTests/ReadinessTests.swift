@@ -1,4 +1,5 @@
 import Testing
+
 @testable import FederationBridge
 
 @Suite struct ReadinessTests {
@@ -18,10 +19,11 @@ import Testing
         #expect(report.ready)
 
         // A probe that does not answer in time is not ready.
-        readiness.register(ReadinessProbe(name: "slow") {
-            try? await Task.sleep(for: .seconds(5))
-            return nil
-        })
+        readiness.register(
+            ReadinessProbe(name: "slow") {
+                try? await Task.sleep(for: .seconds(5))
+                return nil
+            })
         report = await readiness.evaluate(timeout: .milliseconds(100))
         #expect(!report.ready)
         #expect(report.probes.first { $0.name == "slow" }?.reason?.hasPrefix("no answer within") == true)

@@ -2,6 +2,7 @@ import IAMSmart
 import PIAChecks
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// What to ask iAM Smart for, what may be released and what a sign-in is
@@ -48,9 +49,13 @@ import Testing
         #expect(AuthnContextClass.obtained(by: plus) == [.iamSmart, .iamSmartPlus])
         #expect(AuthnContextClass.obtained(by: basicFace) == [.iamSmart, .faceVerified])
         // Never more than obtained: a basic sign-in asked for "at least plus" gets nothing.
-        #expect(AuthnContextClass.asserted(for: basic, requested: .init(comparison: .minimum, classRefs: [AuthnContextClass.iamSmartPlus.rawValue])) == nil)
+        #expect(
+            AuthnContextClass.asserted(for: basic, requested: .init(comparison: .minimum, classRefs: [AuthnContextClass.iamSmartPlus.rawValue]))
+                == nil)
         #expect(AuthnContextClass.asserted(for: basic, requested: nil) == .iamSmart)
         #expect(AuthnContextClass.asserted(for: plus, requested: nil) == .iamSmartPlus)
-        #expect(AuthnContextClass.asserted(for: basicFace, requested: .init(comparison: .exact, classRefs: [AuthnContextClass.iamSmartPlus.rawValue])) == nil)
+        #expect(
+            AuthnContextClass.asserted(for: basicFace, requested: .init(comparison: .exact, classRefs: [AuthnContextClass.iamSmartPlus.rawValue]))
+                == nil)
     }
 }

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Logging
 import Testing
+
 @testable import FederationBridge
 
 @Suite struct SessionTests {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FederationBridge
 
 /// Failed sign-ins counted by one atomic statement, on both stores.

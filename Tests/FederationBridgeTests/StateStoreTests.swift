@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import FederationBridge
 
 @Suite struct StateStoreTests {
@@ -68,8 +69,9 @@ import Testing
             #expect(try await store.insertIfAbsent(replayID: "_req1", expiresAt: expires, now: now.addingTimeInterval(299)) == false)
             #expect(try await store.insertIfAbsent(replayID: "_req2", expiresAt: expires, now: now))
             // After expiry the ID may be recorded again.
-            #expect(try await store.insertIfAbsent(
-                replayID: "_req1", expiresAt: now.addingTimeInterval(900), now: now.addingTimeInterval(301)))
+            #expect(
+                try await store.insertIfAbsent(
+                    replayID: "_req1", expiresAt: now.addingTimeInterval(900), now: now.addingTimeInterval(301)))
         }
     }
 
@@ -184,8 +186,9 @@ import Testing
             try await vault.putFlow(id: "fl-x", state: Data("kept".utf8), phase: "awaiting-iamsmart", expiresAt: now.addingTimeInterval(600))
             #expect(try await vault.advanceFlow(id: "fl-x", from: "awaiting-consent", to: "deciding", state: Data("no".utf8), now: now) == false)
             #expect(try await vault.flow(id: "fl-x", now: now) == Data("kept".utf8))
-            #expect(try await vault.advanceFlow(
-                id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now.addingTimeInterval(601)) == false)
+            #expect(
+                try await vault.advanceFlow(
+                    id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now.addingTimeInterval(601)) == false)
             #expect(try await vault.advanceFlow(id: "fl-none", from: "awaiting-consent", to: "deciding", state: nil, now: now) == false)
             #expect(try await vault.advanceFlow(id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now))
             #expect(try await vault.flow(id: "fl-x", now: now) == Data("kept".utf8), "no new state keeps the sealed one")

@@ -1,7 +1,8 @@
 import Crypto
 import Foundation
-@testable import IAMSmart
 import Testing
+
+@testable import IAMSmart
 
 @Suite("Content encryption")
 struct ContentEncryptionTests {
@@ -81,6 +82,8 @@ struct ContentEncryptionTests {
             try ContentKeyTransport.unwrap(Data(repeating: 1, count: 256), privateKeyPEM: TestKeys.shared.privateKeyPEM, padding: .oaepSHA1)
         }
         #expect(IAMSmartError.contentKeyUnwrapFailed(padding: .pkcs1v15).description.contains("contentKeyPadding"))
-        #expect(throws: IAMSmartError.self) { try ContentKeyTransport.validatePrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----") }
+        #expect(throws: IAMSmartError.self) {
+            try ContentKeyTransport.validatePrivateKey(pem: "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----")
+        }
     }
 }

@@ -1,10 +1,11 @@
 import AsyncHTTPClient
 import Crypto
 import Foundation
-@testable import IAMSmart
 import NIOCore
 import Sandbox
 import Testing
+
+@testable import IAMSmart
 
 @Suite("Fault switches and protocol refusals")
 struct FaultTests {
@@ -15,15 +16,17 @@ struct FaultTests {
 
     /// The error of the code exchange under `faults`, and how long the exchange alone took.
     func exchangeTimed(_ faults: SandboxFaults, total: Duration) async throws -> (error: IAMSmartError?, took: Duration) {
-        try await withHarness(configure: { $0.timeouts.total = total }) { h in
-            let code = try await h.code(for: "adult-basic")
-            try await h.client.prefetchContentKey()
-            await h.sandbox.setFaults(faults)
-            let clock = ContinuousClock()
-            let start = clock.now
-            let error = await thrownError { _ = try await h.client.exchangeCode(code) }
-            return (error, clock.now - start)
-        }
+        try await withHarness(
+            configure: { $0.timeouts.total = total },
+            { h in
+                let code = try await h.code(for: "adult-basic")
+                try await h.client.prefetchContentKey()
+                await h.sandbox.setFaults(faults)
+                let clock = ContinuousClock()
+                let start = clock.now
+                let error = await thrownError { _ = try await h.client.exchangeCode(code) }
+                return (error, clock.now - start)
+            })
     }
 
     @Test func slowResponseTimesOut() async throws {
@@ -98,36 +101,42 @@ struct FaultTests {
     }
 
     @Test func wrongSecretIsSignatureRejected() async throws {
-        try await withHarness(configure: { $0.clientSecret = "not-the-secret" }) { h in
-            let error = await thrownError { try await h.client.prefetchContentKey() }
-            #expect(error == .signatureRejected(endpoint: APIPath.getKey, serviceMessage: "signature mismatch"))
-            #expect(error?.serviceCode == "D20006")
-            #expect(error?.description.contains("clientSecret") == true)
-        }
+        try await withHarness(
+            configure: { $0.clientSecret = "not-the-secret" },
+            { h in
+                let error = await thrownError { try await h.client.prefetchContentKey() }
+                #expect(error == .signatureRejected(endpoint: APIPath.getKey, serviceMessage: "signature mismatch"))
+                #expect(error?.serviceCode == "D20006")
+                #expect(error?.description.contains("clientSecret") == true)
+            })
     }
 
     @Test func unregisteredRedirectURIIsD20008() async throws {
-        try await withHarness(configure: { $0.redirectURI = "http://127.0.0.1:9/elsewhere" }) { h in
-            await #expect(throws: IAMSmartError.callbackNotRegistered(endpoint: APIPath.getQR)) {
-                try await h.client.verifyRedirectURIRegistered()
-            }
-            // A browser sent there sees the refusal instead of a QR code.
-            let (_, url) = h.client.beginAuthorization(flowID: "f", source: .pcBrowser)
-            let response = try await h.browser.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(5))
-            #expect(response.status == .badRequest)
-            #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)).contains("D20008"))
-        }
+        try await withHarness(
+            configure: { $0.redirectURI = "http://127.0.0.1:9/elsewhere" },
+            { h in
+                await #expect(throws: IAMSmartError.callbackNotRegistered(endpoint: APIPath.getQR)) {
+                    try await h.client.verifyRedirectURIRegistered()
+                }
+                // A browser sent there sees the refusal instead of a QR code.
+                let (_, url) = h.client.beginAuthorization(flowID: "f", source: .pcBrowser)
+                let response = try await h.browser.execute(HTTPClientRequest(url: url.absoluteString), timeout: .seconds(5))
+                #expect(response.status == .badRequest)
+                #expect(String(buffer: try await response.body.collect(upTo: 1 << 16)).contains("D20008"))
+            })
         try await withHarness { h in
             try await h.client.verifyRedirectURIRegistered()
         }
     }
 
     @Test func mismatchedPaddingFailsToUnwrap() async throws {
-        try await withHarness(configure: { $0.contentKeyPadding = .pkcs1v15 }) { h in
-            await #expect(throws: IAMSmartError.contentKeyUnwrapFailed(padding: .pkcs1v15)) {
-                try await h.client.prefetchContentKey()
-            }
-        }
+        try await withHarness(
+            configure: { $0.contentKeyPadding = .pkcs1v15 },
+            { h in
+                await #expect(throws: IAMSmartError.contentKeyUnwrapFailed(padding: .pkcs1v15)) {
+                    try await h.client.prefetchContentKey()
+                }
+            })
     }
 
     /// Raw signed requests, to reach refusals the client itself never provokes.
@@ -142,7 +151,8 @@ struct FaultTests {
                 }
                 request.body = .bytes(ByteBuffer(string: body))
                 let response = try await h.browser.execute(request, timeout: .seconds(5))
-                return try JSONDecoder().decode(Envelope<JSONValue>.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+                return try JSONDecoder().decode(
+                    Envelope<JSONValue>.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
             }
             let now = TimestampGenerator.systemMilliseconds()
             let first = try await post(APIPath.getKey, body: "{}", timestamp: now, nonce: "nonce-1")
@@ -165,14 +175,16 @@ struct FaultTests {
             #expect(IAMSmartClient.error(for: ResultCode.requestDeclined, message: nil, endpoint: "e") == .approvalDeclined)
             #expect(IAMSmartClient.error(for: ResultCode.requestExpired, message: nil, endpoint: "e") == .approvalExpired)
             #expect(IAMSmartClient.error(for: "D20008", message: nil, endpoint: "e") == .callbackNotRegistered(endpoint: "e"))
-            #expect(IAMSmartClient.error(for: "D12345", message: "x", endpoint: "e") == .serviceError(endpoint: "e", code: "D12345", serviceMessage: "x"))
+            #expect(
+                IAMSmartClient.error(for: "D12345", message: "x", endpoint: "e") == .serviceError(endpoint: "e", code: "D12345", serviceMessage: "x"))
 
             // Missing header.
             var bare = HTTPClientRequest(url: h.baseURL.absoluteString + APIPath.getKey)
             bare.method = .POST
             bare.body = .bytes(ByteBuffer(string: "{}"))
             let response = try await h.browser.execute(bare, timeout: .seconds(5))
-            let envelope = try JSONDecoder().decode(Envelope<JSONValue>.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
+            let envelope = try JSONDecoder().decode(
+                Envelope<JSONValue>.self, from: Data(try await response.body.collect(upTo: 1 << 20).readableBytesView))
             #expect(envelope.code == "D20006")
         }
     }

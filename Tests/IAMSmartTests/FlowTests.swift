@@ -160,7 +160,10 @@ struct FlowTests {
             #expect(profile2.homeTelNumber?.countryCode == "852")
 
             // Profile scope was not granted to this token: e-ME only.
-            await #expect(throws: IAMSmartError.serviceError(endpoint: APIPath.profileInitiate, code: "D40003", serviceMessage: "scope eidapi_profiles was not granted")) {
+            await #expect(
+                throws: IAMSmartError.serviceError(
+                    endpoint: APIPath.profileInitiate, code: "D40003", serviceMessage: "scope eidapi_profiles was not granted")
+            ) {
                 try await h.client.initiateProfileRequest(session: noName, fields: [.enName], source: .pcBrowser)
             }
         }

@@ -84,7 +84,8 @@ struct ModelTests {
 
     @Test func addressesInAllThreeShapes() throws {
         let residents = SandboxResident.standard()
-        let basic = try IAMSmartProfile(json: .object(try #require(residents.first(where: { $0.id == "adult-basic" })).profile), keeping: [.residentialAddress])
+        let basic = try IAMSmartProfile(
+            json: .object(try #require(residents.first(where: { $0.id == "adult-basic" })).profile), keeping: [.residentialAddress])
         guard case .structured(let chinese, let english) = try #require(basic.residentialAddress) else {
             Issue.record("expected a structured address")
             return
@@ -95,7 +96,8 @@ struct ModelTests {
         #expect(english?.block == "BLOCK 2")
         #expect(english?.district == "SANDBOX DISTRICT")
 
-        let plus = try IAMSmartProfile(json: .object(try #require(residents.first(where: { $0.id == "adult-plus" })).profile), keeping: [.residentialAddress, .postalAddress])
+        let plus = try IAMSmartProfile(
+            json: .object(try #require(residents.first(where: { $0.id == "adult-plus" })).profile), keeping: [.residentialAddress, .postalAddress])
         #expect(plus.residentialAddress == .freeFormat(lines: ["FLAT 1, 1/F, SANDBOX MANSION", "99 EXAMPLE STREET", "TEST TOWN, NT"]))
         #expect(plus.postalAddress == .postOfficeBox(PostOfficeBox(boxNumber: "9999", postOffice: "SANDBOX POST OFFICE", region: "HK")))
     }
@@ -106,9 +108,11 @@ struct ModelTests {
         #expect(basic == Assurance(level: .basic, faceRecognitionUsed: false))
         let plus = Assurance.derive(userType: "iAMSmartPlus", grantedScopes: ["eidapi_auth"], plusUserTypes: plusTypes, reauthenticated: false)
         #expect(plus.level == .plus)
-        let signing = Assurance.derive(userType: nil, grantedScopes: ["eidapi_auth", "eidapi_sign"], plusUserTypes: plusTypes, reauthenticated: false)
+        let signing = Assurance.derive(
+            userType: nil, grantedScopes: ["eidapi_auth", "eidapi_sign"], plusUserTypes: plusTypes, reauthenticated: false)
         #expect(signing.level == .plus)
-        let face = Assurance.derive(userType: "iAMSmart", grantedScopes: ["eidapi_auth", "eidapi_fr"], plusUserTypes: plusTypes, reauthenticated: true)
+        let face = Assurance.derive(
+            userType: "iAMSmart", grantedScopes: ["eidapi_auth", "eidapi_fr"], plusUserTypes: plusTypes, reauthenticated: true)
         #expect(face == Assurance(level: .basic, faceRecognitionUsed: true, reauthenticated: true))
         #expect(face.satisfies(AssuranceRequirement(level: .basic, faceRecognition: true)))
         #expect(!face.satisfies(AssuranceRequirement(level: .plus)))

@@ -185,7 +185,7 @@ func withHarness<T: Sendable>(
         await client.shutdown()
         try await browser.shutdown()
         group.cancelAll()
-        while let _ = try? await group.next() {}
+        while (try? await group.next()) != nil {}
         return try result.get()
     }
 }

@@ -1,16 +1,18 @@
 import Crypto
 import Foundation
-@testable import IAMSmart
 import PKCS11Token
 import Testing
 @preconcurrency import _CryptoExtras
+
+@testable import IAMSmart
 
 /// The iAM Smart client key in a PKCS#11 token: the content key iAM Smart
 /// wraps to our certificate unwraps inside the token with either padding.
 @Suite(
     "Content key unwrapped in a token",
-    .enabled(if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
-             "needs the SoftHSM2 token from scripts/test.sh"))
+    .enabled(
+        if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
+        "needs the SoftHSM2 token from scripts/test.sh"))
 struct TokenContentKeyTests {
     static func tokenKey() throws -> (TokenKey, publicKeyPEM: String) {
         let configuration = try #require(TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// A named change to the good request that one check must refuse.
@@ -31,7 +32,10 @@ struct CheckTests {
             $0.now = Date(timeIntervalSince1970: 1_700_000_000)
             $0.consent?.givenAt = $0.now
         },
-        Breakage(check: "purpose.registered", name: "unregistered purpose") { $0.purposeID = "marketing"; $0.requestedPurposeID = "marketing" },
+        Breakage(check: "purpose.registered", name: "unregistered purpose") {
+            $0.purposeID = "marketing"
+            $0.requestedPurposeID = "marketing"
+        },
         Breakage(check: "purpose.registered", name: "not the requested purpose") { $0.requestedPurposeID = "minor-library-card" },
         Breakage(check: "minimisation", name: "attribute not allowed") {
             $0.released.append(ReleasedAttribute(name: "emailAddress"))
@@ -68,12 +72,15 @@ struct CheckTests {
         Breakage(check: "retention", name: "recipient keeps data longer than the purpose allows") {
             $0.recipientEntityID = "https://rp.onward.example.cn/saml"
         },
-        Breakage(check: "volume", name: "hourly bound reached", change: { _ in },
-                 context: CheckContext(currentHourTransfers: 100, recentHourlyTransfers: [90, 95, 99, 100])),
-        Breakage(check: "volume", name: "burst far above the recent mean", change: { _ in },
-                 context: CheckContext(currentHourTransfers: 40, recentHourlyTransfers: [2, 3, 1, 2])),
-        Breakage(check: "volume", name: "history unreadable", change: { _ in },
-                 context: CheckContext(historyAvailable: false)),
+        Breakage(
+            check: "volume", name: "hourly bound reached", change: { _ in },
+            context: CheckContext(currentHourTransfers: 100, recentHourlyTransfers: [90, 95, 99, 100])),
+        Breakage(
+            check: "volume", name: "burst far above the recent mean", change: { _ in },
+            context: CheckContext(currentHourTransfers: 40, recentHourlyTransfers: [2, 3, 1, 2])),
+        Breakage(
+            check: "volume", name: "history unreadable", change: { _ in },
+            context: CheckContext(historyAvailable: false)),
     ]
 
     @Test("the good request passes every check and may transfer")

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// The built `bridge` executable, next to the test bundle in the build products.
@@ -19,7 +20,8 @@ func bridgeExecutable() throws -> String {
             let path = url.appendingPathComponent("bridge").path
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue,
-               FileManager.default.isExecutableFile(atPath: path) {
+                FileManager.default.isExecutableFile(atPath: path)
+            {
                 return path
             }
             url.deleteLastPathComponent()
@@ -115,8 +117,9 @@ struct CommandLineTests {
         let log = TransferLog(store: store, signer: signer)
         for i in 0..<6 { _ = try await log.append(Fixtures.entry(i)) }
         let witnesses = try (1...3).map { index in
-            Witness(cosigner: try Cosigner.generate(name: "w\(index).review.example"), logs: [signer.verifier],
-                    store: try WitnessStore(path: Fixtures.temporaryPath("witness\(index).sqlite")))
+            Witness(
+                cosigner: try Cosigner.generate(name: "w\(index).review.example"), logs: [signer.verifier],
+                store: try WitnessStore(path: Fixtures.temporaryPath("witness\(index).sqlite")))
         }
         let head = try #require(try await log.latestTreeHead())
         for witness in witnesses.prefix(2) {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// What an insider with write access to the database can try, and how the
@@ -60,8 +61,9 @@ struct LogIntegrityTests {
             let attacker = TransferLog(store: other, signer: try #require(log.signerForTesting))
             _ = try await attacker.append(Fixtures.entry(6))
             // Someone holding the key writes a second size-7 head over another root.
-            let fork = try #require(log.signerForTesting).sign(Checkpoint(
-                origin: log.verifier.name, size: 7, rootHash: MerkleTree.leafHash(Data("fork".utf8))))
+            let fork = try #require(log.signerForTesting).sign(
+                Checkpoint(
+                    origin: log.verifier.name, size: 7, rootHash: MerkleTree.leafHash(Data("fork".utf8))))
             let current = try #require(try await log.store.treeHeads().last)
             #expect(try await log.store.replaceTreeHead(size: 7, old: current.note, new: fork))
             try await other.close()
@@ -102,8 +104,9 @@ struct LogIntegrityTests {
             let stranger = try TreeHeadSigner.generate(name: log.verifier.name)
             var tree = CompactRange()
             tree.append(MerkleTree.leafHash(Data("x".utf8)))
-            try guarded.stateFile.save(.init(
-                checkpoint: try stranger.sign(Checkpoint(origin: stranger.name, size: 1, rootHash: tree.root)), tree: tree))
+            try guarded.stateFile.save(
+                .init(
+                    checkpoint: try stranger.sign(Checkpoint(origin: stranger.name, size: 1, rootHash: tree.root)), tree: tree))
             let foreign = try await guarded.reopen()
             try await expectRefused(foreign, naming: "signed checkpoint file")
             try await foreign.store.close()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// RFC 9162 / RFC 6962 reference tree: these leaves and roots are the test
@@ -21,44 +22,44 @@ enum ReferenceTree {
 
 /// An independent RFC 9162 implementation in Python, used as an oracle.
 let pythonMerkle = #"""
-import hashlib, json, sys
-def leaf(d): return hashlib.sha256(b"\x00" + d).digest()
-def node(l, r): return hashlib.sha256(b"\x01" + l + r).digest()
-def mth(hs):
-    if len(hs) == 0: return hashlib.sha256(b"").digest()
-    if len(hs) == 1: return hs[0]
-    k = 1
-    while k * 2 < len(hs): k *= 2
-    return node(mth(hs[:k]), mth(hs[k:]))
-def verify_inclusion(index, size, h, path, root):
-    if index >= size: return False
-    fn, sn, r = index, size - 1, h
-    for p in path:
-        if sn == 0: return False
-        if fn & 1 or fn == sn:
-            r = node(p, r)
-            while not (fn & 1) and fn != 0:
-                fn >>= 1; sn >>= 1
-        else:
-            r = node(r, p)
-        fn >>= 1; sn >>= 1
-    return sn == 0 and r == root
-req = json.load(sys.stdin)
-out = {}
-if "leaves" in req:
-    hs = [leaf(bytes.fromhex(x)) for x in req["leaves"]]
-    out["roots"] = [mth(hs[:n]).hex() for n in range(1, len(hs) + 1)]
-if "proof" in req:
-    import base64
-    p = req["proof"]
-    body = base64.b64decode(p["entry"])
-    lines = p["checkpoint"].split("\n")
-    root = base64.b64decode(lines[2])
-    out["leaf"] = leaf(body).hex()
-    out["size"] = int(lines[1])
-    out["included"] = verify_inclusion(p["leafIndex"], p["treeSize"], leaf(body), [bytes.fromhex(x) for x in p["inclusionPath"]], root)
-print(json.dumps(out))
-"""#
+    import hashlib, json, sys
+    def leaf(d): return hashlib.sha256(b"\x00" + d).digest()
+    def node(l, r): return hashlib.sha256(b"\x01" + l + r).digest()
+    def mth(hs):
+        if len(hs) == 0: return hashlib.sha256(b"").digest()
+        if len(hs) == 1: return hs[0]
+        k = 1
+        while k * 2 < len(hs): k *= 2
+        return node(mth(hs[:k]), mth(hs[k:]))
+    def verify_inclusion(index, size, h, path, root):
+        if index >= size: return False
+        fn, sn, r = index, size - 1, h
+        for p in path:
+            if sn == 0: return False
+            if fn & 1 or fn == sn:
+                r = node(p, r)
+                while not (fn & 1) and fn != 0:
+                    fn >>= 1; sn >>= 1
+            else:
+                r = node(r, p)
+            fn >>= 1; sn >>= 1
+        return sn == 0 and r == root
+    req = json.load(sys.stdin)
+    out = {}
+    if "leaves" in req:
+        hs = [leaf(bytes.fromhex(x)) for x in req["leaves"]]
+        out["roots"] = [mth(hs[:n]).hex() for n in range(1, len(hs) + 1)]
+    if "proof" in req:
+        import base64
+        p = req["proof"]
+        body = base64.b64decode(p["entry"])
+        lines = p["checkpoint"].split("\n")
+        root = base64.b64decode(lines[2])
+        out["leaf"] = leaf(body).hex()
+        out["size"] = int(lines[1])
+        out["included"] = verify_inclusion(p["leafIndex"], p["treeSize"], leaf(body), [bytes.fromhex(x) for x in p["inclusionPath"]], root)
+    print(json.dumps(out))
+    """#
 
 @Suite("Merkle tree")
 struct MerkleTests {
@@ -75,29 +76,33 @@ struct MerkleTests {
     func referenceProofs() throws {
         let hashes = ReferenceTree.leaves.map(MerkleTree.leafHash)
         let path = MerkleTree.inclusionPath(index: 5, hashes[...])
-        #expect(path.map(\.hex) == [
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-        ])
+        #expect(
+            path.map(\.hex) == [
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ])
         let root8 = try #require(Data(hex: ReferenceTree.roots[7]))
         #expect(ProofVerifier.verifyInclusion(leafHash: hashes[5], proof: InclusionProof(leafIndex: 5, treeSize: 8, hashes: path), root: root8))
         #expect(!ProofVerifier.verifyInclusion(leafHash: hashes[5], proof: InclusionProof(leafIndex: 4, treeSize: 8, hashes: path), root: root8))
 
         let consistency = MerkleTree.consistencyProof(oldSize: 6, hashes[...])
-        #expect(consistency.map(\.hex) == [
-            "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
-            "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
-            "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
-        ])
+        #expect(
+            consistency.map(\.hex) == [
+                "0ebc5d3437fbe2db158b9f126a1d118e308181031d0a949f8dededebc558ef6a",
+                "ca854ea128ed050b41b35ffc1b87b8eb2bde461e9e3b5596ece6b9d5975a0ae0",
+                "d37ee418976dd95753c1c73862b9398fa2a2cf9b4ff0fdfe8b30cd95209614b7",
+            ])
         let root6 = try #require(Data(hex: ReferenceTree.roots[5]))
         let root5 = try #require(Data(hex: ReferenceTree.roots[4]))
         #expect(ProofVerifier.verifyConsistency(proof: ConsistencyProof(oldSize: 6, newSize: 8, hashes: consistency), oldRoot: root6, newRoot: root8))
-        #expect(!ProofVerifier.verifyConsistency(proof: ConsistencyProof(oldSize: 6, newSize: 8, hashes: consistency), oldRoot: root5, newRoot: root8))
-        #expect(MerkleTree.consistencyProof(oldSize: 2, hashes[0..<5]).map(\.hex) == [
-            "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
-            "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
-        ])
+        #expect(
+            !ProofVerifier.verifyConsistency(proof: ConsistencyProof(oldSize: 6, newSize: 8, hashes: consistency), oldRoot: root5, newRoot: root8))
+        #expect(
+            MerkleTree.consistencyProof(oldSize: 2, hashes[0..<5]).map(\.hex) == [
+                "5f083f0a1a33ca076a95279832580db3e0ef4584bdff1f54c8a360f50de3031e",
+                "bc1a0643b12e4d2d7c77918f44e0f4f79a838b6cf9ec5b5c283e1f4d88599e6b",
+            ])
     }
 
     @Test("every inclusion and consistency proof up to 33 leaves verifies, and tampered ones do not")
@@ -106,7 +111,7 @@ struct MerkleTests {
         for size in 1...hashes.count {
             let root = MerkleTree.root(hashes[0..<size])
             var range = CompactRange()
-            hashes[0..<size].forEach { range.append($0) }
+            for hash in hashes[0..<size] { range.append(hash) }
             #expect(range.root == root, "compact range at size \(size)")
             for index in 0..<size {
                 let path = MerkleTree.inclusionPath(index: index, hashes[0..<size])

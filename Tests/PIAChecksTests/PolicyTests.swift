@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 @Suite("Policy")
@@ -54,7 +55,8 @@ struct PolicyTests {
         #expect(recipient.name(in: "en") == "Example Operator (English)")
         #expect(recipient.name(in: "zh-Hant") == "示例營運單位")
         #expect(recipient.name(in: "zh-Hans") == recipient.legalEntity)
-        let unknown = Fixtures.policyYAML.replacingOccurrences(of: "    city: Guangzhou\n", with: "    names:\n      fr: Opérateur\n    city: Guangzhou\n")
+        let unknown = Fixtures.policyYAML.replacingOccurrences(
+            of: "    city: Guangzhou\n", with: "    names:\n      fr: Opérateur\n    city: Guangzhou\n")
         #expect(throws: PolicyError.self) { try Policy.parse(yaml: unknown) }
     }
 
@@ -63,14 +65,22 @@ struct PolicyTests {
         text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains(needle) }.map { $0 + 1 }
     }
 
-    @Test("errors name the line and key", arguments: [
-        ("    retentionDays: 365\n", "    retentionDays: soon\n", "retentionDays: soon", "recipients[0].retentionDays"),
-        ("    city: Guangzhou\n", "    city: Guangzhou\n    cty: Guangzhou\n", "cty: Guangzhou", "recipients[0].cty"),
-        ("    assurance: substantial\n", "    assurance: extreme\n", "assurance: extreme", "purposes[0].assurance"),
-        ("      sha256: \(String(repeating: "ab", count: 32))\n", "      sha256: not-a-digest\n", "sha256: not-a-digest", "consent.textVersions[0].sha256"),
-        ("      filedOn: 2026-01-15\n", "      filedOn: 2026-02-30\n", "filedOn: 2026-02-30", "recipients[0].standardContract.filedOn"),
-        ("    onwardTransferExcluded: true\n", "    onwardTransferExcluded: maybe\n", "onwardTransferExcluded: maybe", "recipients[0].onwardTransferExcluded"),
-    ])
+    @Test(
+        "errors name the line and key",
+        arguments: [
+            ("    retentionDays: 365\n", "    retentionDays: soon\n", "retentionDays: soon", "recipients[0].retentionDays"),
+            ("    city: Guangzhou\n", "    city: Guangzhou\n    cty: Guangzhou\n", "cty: Guangzhou", "recipients[0].cty"),
+            ("    assurance: substantial\n", "    assurance: extreme\n", "assurance: extreme", "purposes[0].assurance"),
+            (
+                "      sha256: \(String(repeating: "ab", count: 32))\n", "      sha256: not-a-digest\n", "sha256: not-a-digest",
+                "consent.textVersions[0].sha256"
+            ),
+            ("      filedOn: 2026-01-15\n", "      filedOn: 2026-02-30\n", "filedOn: 2026-02-30", "recipients[0].standardContract.filedOn"),
+            (
+                "    onwardTransferExcluded: true\n", "    onwardTransferExcluded: maybe\n", "onwardTransferExcluded: maybe",
+                "recipients[0].onwardTransferExcluded"
+            ),
+        ])
     func errorsNameLineAndKey(original: String, replacement: String, marker: String, key: String) throws {
         let range = try #require(Fixtures.policyYAML.range(of: original))
         let yaml = Fixtures.policyYAML.replacingCharacters(in: range, with: replacement)
@@ -98,11 +108,13 @@ struct PolicyTests {
         }
     }
 
-    @Test("hostile documents are refused with a message, not a crash", arguments: [
-        "", "[1, 2", "version: 2\n", "- a\n- b\n", "version: 1\nrecipients: {}\n",
-        "version: 1\nconsent: {maxAgeSeconds: 1, textVersions: []}\nrecipients: []\npurposes: []\n",
-        String(repeating: "[", count: 5000),
-    ])
+    @Test(
+        "hostile documents are refused with a message, not a crash",
+        arguments: [
+            "", "[1, 2", "version: 2\n", "- a\n- b\n", "version: 1\nrecipients: {}\n",
+            "version: 1\nconsent: {maxAgeSeconds: 1, textVersions: []}\nrecipients: []\npurposes: []\n",
+            String(repeating: "[", count: 5000),
+        ])
     func hostile(yaml: String) {
         #expect(throws: PolicyError.self) { try Policy.parse(yaml: yaml) }
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// The one PostgreSQL setting every store uses: URL parsing, the schema

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 @Suite("Signed tree heads")
@@ -9,7 +10,8 @@ struct SignedNoteTests {
     static let goSignerKey = "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz"
     static let goVerifierKey = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW"
     static let goText = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n"
-    static let goNote = goText + "\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
+    static let goNote =
+        goText + "\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n"
 
     @Test("reproduces the reference signed note byte for byte and verifies it")
     func referenceNote() throws {
@@ -55,28 +57,34 @@ struct SignedNoteTests {
         #expect(result.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == signer.verifier.keyID.hex)
     }
 
-    @Test("malformed notes and keys are rejected", arguments: [
-        "", "origin\n1\nAAAA\n", "origin\n1\nAAAA\n\n- name AAAA\n", "origin\n1\nAAAA\n\n\u{2014} name !!!\n",
-        "origin\n1\nAAAA\n\n\u{2014} name\n",
-    ])
+    @Test(
+        "malformed notes and keys are rejected",
+        arguments: [
+            "", "origin\n1\nAAAA\n", "origin\n1\nAAAA\n\n- name AAAA\n", "origin\n1\nAAAA\n\n\u{2014} name !!!\n",
+            "origin\n1\nAAAA\n\n\u{2014} name\n",
+        ])
     func malformedNotes(text: String) throws {
         let signer = try Fixtures.signer()
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: text) }
     }
 
-    @Test("malformed keys are rejected", arguments: [
-        "", "name+00000000+AAAA", "PRIVATE+KEY+name+00+AAAA", "a b+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-        "PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
-    ])
+    @Test(
+        "malformed keys are rejected",
+        arguments: [
+            "", "name+00000000+AAAA", "PRIVATE+KEY+name+00+AAAA", "a b+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+            "PeterNeumann+00000000+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW",
+        ])
     func malformedKeys(key: String) {
         #expect(throws: TransferLogError.self) { try TreeHeadVerifier(verifierKey: key) }
         #expect(throws: TransferLogError.self) { try TreeHeadSigner(signerKey: key) }
     }
 
-    @Test("checkpoint bodies with bad sizes or roots are rejected", arguments: [
-        "o\n-1\n\(Data(count: 32).base64EncodedString())\n", "o\n01\n\(Data(count: 32).base64EncodedString())\n",
-        "o\n1\n\(Data(count: 31).base64EncodedString())\n", "\n1\n\(Data(count: 32).base64EncodedString())\n", "o\n1\n",
-    ])
+    @Test(
+        "checkpoint bodies with bad sizes or roots are rejected",
+        arguments: [
+            "o\n-1\n\(Data(count: 32).base64EncodedString())\n", "o\n01\n\(Data(count: 32).base64EncodedString())\n",
+            "o\n1\n\(Data(count: 31).base64EncodedString())\n", "\n1\n\(Data(count: 32).base64EncodedString())\n", "o\n1\n",
+        ])
     func badCheckpointBodies(body: String) {
         #expect(throws: TransferLogError.self) { try Checkpoint(body: body) }
     }
@@ -126,7 +134,8 @@ struct SignedNoteTests {
     @Test("a signed size-0 checkpoint must have the root SHA-256(\"\")")
     func emptyTreeRoot() throws {
         let signer = try Fixtures.signer()
-        #expect(try signer.verifier.verify(noteText: try signer.sign(Checkpoint(origin: signer.name, size: 0, rootHash: MerkleTree.emptyRoot))).size == 0)
+        #expect(
+            try signer.verifier.verify(noteText: try signer.sign(Checkpoint(origin: signer.name, size: 0, rootHash: MerkleTree.emptyRoot))).size == 0)
         let wrong = try signer.sign(Checkpoint(origin: signer.name, size: 0, rootHash: Data(count: 32)))
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: wrong) }
     }
@@ -141,9 +150,11 @@ struct SignedNoteTests {
         #expect(throws: TransferLogError.self) { try signer.verifier.verify(noteText: note + other.prefix(100).joined()) }
     }
 
-    @Test("control characters, bad key names and non-canonical numbers are rejected", arguments: [
-        "\r", "\t", "\u{0}",
-    ])
+    @Test(
+        "control characters, bad key names and non-canonical numbers are rejected",
+        arguments: [
+            "\r", "\t", "\u{0}",
+        ])
     func controlCharacters(character: String) throws {
         let signer = try Fixtures.signer()
         let root = MerkleTree.leafHash(Data("r".utf8)).base64EncodedString()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// Hash tiles, proofs built from them, incremental verification and the
@@ -9,7 +10,8 @@ struct TileTests {
     /// Appends `count` entries in batches of uneven sizes (so tiles fill
     /// across batch boundaries) and returns the leaf hashes and bodies.
     static func fill(_ log: TransferLog, _ count: Int) async throws -> (leaves: [Data], bodies: [Data]) {
-        var leaves: [Data] = [], bodies: [Data] = []
+        var leaves: [Data] = []
+        var bodies: [Data] = []
         var next = 0
         let sizes = [1, 2, 254, 3, 300, 97]
         var turn = 0
@@ -45,7 +47,8 @@ struct TileTests {
 
             // Entry bundles: big-endian 16-bit length, then the exact bytes.
             let bundle = try #require(try await log.entryBundle(index: 1, width: nil))
-            var offset = 0, decoded: [Data] = []
+            var offset = 0
+            var decoded: [Data] = []
             let bytes = [UInt8](bundle)
             while offset < bytes.count {
                 let length = Int(bytes[offset]) << 8 | Int(bytes[offset + 1])
@@ -61,8 +64,9 @@ struct TileTests {
                 let bundle = try await log.inclusionProof(seq: seq)
                 let hashes = bundle.inclusionPath.compactMap { Data(hex: $0) }
                 #expect(hashes == MerkleTree.inclusionPath(index: seq, leaves[...]), "entry \(seq)")
-                #expect(ProofVerifier.verifyInclusion(
-                    leafHash: leaves[seq], proof: InclusionProof(leafIndex: seq, treeSize: 600, hashes: hashes), root: checkpoint.rootHash))
+                #expect(
+                    ProofVerifier.verifyInclusion(
+                        leafHash: leaves[seq], proof: InclusionProof(leafIndex: seq, treeSize: 600, hashes: hashes), root: checkpoint.rootHash))
                 _ = try bundle.verify(with: log.verifier)
             }
             for old in [1, 2, 3, 255, 256, 257, 300, 512, 599, 600] {
@@ -91,7 +95,9 @@ struct TileTests {
             await #expect(throws: TransferLogError.corrupt("hash tile tile/0/000 is missing or too short; run verify --full")) {
                 _ = try await log.inclusionProof(seq: 0)
             }
-            await #expect(throws: (any Error).self) { _ = try await log.store.append([Fixtures.entry(41)], signer: try #require(log.signerForTesting)) }
+            await #expect(throws: (any Error).self) {
+                _ = try await log.store.append([Fixtures.entry(41)], signer: try #require(log.signerForTesting))
+            }
         }
     }
 
@@ -99,7 +105,8 @@ struct TileTests {
     func backfill(kind: StoreKind) async throws {
         try await withLog(kind) { log, harness in
             let (leaves, _) = try await Self.fill(log, 300)
-            try await harness.tamper("""
+            try await harness.tamper(
+                """
                 DELETE FROM log_tiles; DELETE FROM log_hourly; DELETE FROM log_hourly_refusals; \
                 DELETE FROM log_hourly_releases; DELETE FROM log_failed_checks; UPDATE log_derived SET size = 0
                 """)
@@ -129,8 +136,10 @@ struct TileTests {
         #expect(parse("0/x001/x234/067") == HashTiles.Request(level: 0, index: 1_234_067, width: nil))
         #expect(parse("entries/005.p/255") == HashTiles.Request(level: nil, index: 5, width: 255))
         #expect(parse("2/000.p/1") == HashTiles.Request(level: 2, index: 0, width: 1))
-        for hostile in ["0/1", "0/0001", "00/000", "0/x000/001", "0/001/002", "0/000.p/0", "0/000.p/256", "0/000.p/01",
-                        "x/000", "-1/000", "0/", "0/000/", "entries", "0/x001", "0/00a", "64/000", "0/+01", "0/000.p"] {
+        for hostile in [
+            "0/1", "0/0001", "00/000", "0/x000/001", "0/001/002", "0/000.p/0", "0/000.p/256", "0/000.p/01",
+            "x/000", "-1/000", "0/", "0/000/", "entries", "0/x001", "0/00a", "64/000", "0/+01", "0/000.p",
+        ] {
             #expect(parse(hostile) == nil, "\(hostile)")
         }
     }
@@ -194,9 +203,10 @@ struct TileTests {
         try await withLog(kind) { log, _ in
             let t0 = Date(timeIntervalSince1970: 1_790_000_000 - 800)  // on the hour
             for i in 0..<30 {
-                _ = try await log.append(Fixtures.entry(
-                    i, time: t0.addingTimeInterval(Double(i) * 600), recipient: i % 3 == 0 ? "https://other.example/saml" : Fixtures.recipient,
-                    decision: i % 4 == 0 ? .refused : .transfer))
+                _ = try await log.append(
+                    Fixtures.entry(
+                        i, time: t0.addingTimeInterval(Double(i) * 600), recipient: i % 3 == 0 ? "https://other.example/saml" : Fixtures.recipient,
+                        decision: i % 4 == 0 ? .refused : .transfer))
             }
             let refused = LogFilter(decision: .refused)
             #expect(try await log.count(filter: refused) == 8)
@@ -220,7 +230,8 @@ struct TileTests {
             // Whole hours come from the tallies; a bound inside an hour counts rows, and both agree.
             let aligned = try await log.tallies(purpose: Fixtures.purpose, from: t0.addingTimeInterval(3600), until: t0.addingTimeInterval(3 * 3600))
             #expect(aligned.entries.reduce(0) { $0 + $1.entries } == 12)
-            let unaligned = try await log.tallies(purpose: Fixtures.purpose, from: t0.addingTimeInterval(3000), until: t0.addingTimeInterval(3 * 3600))
+            let unaligned = try await log.tallies(
+                purpose: Fixtures.purpose, from: t0.addingTimeInterval(3000), until: t0.addingTimeInterval(3 * 3600))
             #expect(unaligned.entries.reduce(0) { $0 + $1.entries } == 13)
         }
     }

@@ -2,14 +2,16 @@ import Crypto
 import Foundation
 import PKCS11Token
 import Testing
+
 @testable import PIAChecks
 
 /// The tree-head key in a PKCS#11 token (CKM_EDDSA): checkpoints it signs
 /// verify with the published verifier key, and a log runs on it end to end.
 @Suite(
     "Tree heads signed in a token",
-    .enabled(if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
-             "needs the SoftHSM2 token from scripts/test.sh"))
+    .enabled(
+        if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
+        "needs the SoftHSM2 token from scripts/test.sh"))
 struct TokenTreeHeadTests {
     static func tokenSigner() throws -> TreeHeadSigner {
         let configuration = try #require(TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// The same suite against SQLite and a real PostgreSQL server.
@@ -45,8 +46,11 @@ struct TransferLogStoreTests {
             let body = try #require(stored.body)
             let object = try JSONSerialization.jsonObject(with: body) as? [String: Any]
             let keys = try #require(object).keys.sorted()
-            #expect(keys == ["assertionID", "attributes", "checks", "consentDigest", "decision", "legalBasis", "purpose",
-                             "recipient", "seq", "subjectDigest", "time", "version"])
+            #expect(
+                keys == [
+                    "assertionID", "attributes", "checks", "consentDigest", "decision", "legalBasis", "purpose",
+                    "recipient", "seq", "subjectDigest", "time", "version",
+                ])
         }
     }
 
@@ -154,10 +158,11 @@ struct TransferLogStoreTests {
         try await withLog(kind) { log, _ in
             let t0 = Date(timeIntervalSince1970: 1_790_000_000)
             for i in 0..<10 {
-                _ = try await log.append(Fixtures.entry(
-                    i, time: t0.addingTimeInterval(Double(i) * 60),
-                    recipient: i < 6 ? Fixtures.recipient : "https://other.example/saml",
-                    decision: i % 2 == 0 ? .transfer : .refused))
+                _ = try await log.append(
+                    Fixtures.entry(
+                        i, time: t0.addingTimeInterval(Double(i) * 60),
+                        recipient: i < 6 ? Fixtures.recipient : "https://other.example/saml",
+                        decision: i % 2 == 0 ? .transfer : .refused))
             }
             #expect(try await log.entries(filter: LogFilter(recipient: Fixtures.recipient)).map(\.seq) == Array(0..<6))
             #expect(try await log.entries(filter: LogFilter(decision: .refused)).map(\.seq) == [1, 3, 5, 7, 9])
@@ -184,7 +189,8 @@ struct TransferLogStoreTests {
             #expect(try await log.entries(filter: LogFilter(subjectDigest: subject)).map(\.seq) == [0, 2, 4])
             #expect(try await log.count(filter: LogFilter(subjectDigest: subject)) == 3)
             #expect(try await log.entries(filter: LogFilter(subjectDigest: subject), newestFirst: true).map(\.seq) == [4, 2, 0])
-            #expect(try await log.entries(filter: LogFilter(recipient: Fixtures.recipient, subjectDigest: subject, assertionID: "_a2")).map(\.seq) == [2])
+            #expect(
+                try await log.entries(filter: LogFilter(recipient: Fixtures.recipient, subjectDigest: subject, assertionID: "_a2")).map(\.seq) == [2])
             #expect(try await log.entries(filter: LogFilter(assertionID: "_a3")).map(\.seq) == [3])
             #expect(try await log.count(filter: LogFilter(assertionID: "_nope")) == 0)
             #expect(try await log.entries(filter: LogFilter(subjectDigest: "'; DROP TABLE log_keys; --")).isEmpty)
@@ -226,9 +232,15 @@ struct TransferLogStoreTests {
     @Test("editing, deleting or reordering one row makes verify fail and name the entry", arguments: StoreKind.allCases)
     func tamperingIsNamed(kind: StoreKind) async throws {
         let cases: [(String, String)] = [
-            ("UPDATE log_entries SET recipient = 'x', body = CAST(REPLACE(CAST(body AS TEXT), '\"_a4\"', '\"_a9\"') AS BLOB) WHERE seq = 4", "entry 4"),
+            (
+                "UPDATE log_entries SET recipient = 'x', body = CAST(REPLACE(CAST(body AS TEXT), '\"_a4\"', '\"_a9\"') AS BLOB) WHERE seq = 4",
+                "entry 4"
+            ),
             ("DELETE FROM log_entries WHERE seq = 4", "entry 4"),
-            ("UPDATE log_entries SET seq = -1 WHERE seq = 4; UPDATE log_entries SET seq = 4 WHERE seq = 5; UPDATE log_entries SET seq = 5 WHERE seq = -1", "entry 4"),
+            (
+                "UPDATE log_entries SET seq = -1 WHERE seq = 4; UPDATE log_entries SET seq = 4 WHERE seq = 5; UPDATE log_entries SET seq = 5 WHERE seq = -1",
+                "entry 4"
+            ),
             ("DELETE FROM log_entries WHERE seq = 7", "entry 7"),
             ("UPDATE log_tree_heads SET note = REPLACE(note, 'test', 'tEst') WHERE size = 3", "size 3"),
         ]
@@ -248,7 +260,8 @@ struct TransferLogStoreTests {
     }
 
     static func postgresSQL(_ sql: String) -> String {
-        sql.replacingOccurrences(of: "CAST(REPLACE(CAST(body AS TEXT), '\"_a4\"', '\"_a9\"') AS BLOB)",
-                                  with: "convert_to(replace(convert_from(body, 'UTF8'), '\"_a4\"', '\"_a9\"'), 'UTF8')")
+        sql.replacingOccurrences(
+            of: "CAST(REPLACE(CAST(body AS TEXT), '\"_a4\"', '\"_a9\"') AS BLOB)",
+            with: "convert_to(replace(convert_from(body, 'UTF8'), '\"_a4\"', '\"_a9\"'), 'UTF8')")
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Testing
+
 @testable import PIAChecks
 
 /// The witness side of C2SP tlog-witness and the cosignature format of
@@ -100,8 +101,10 @@ struct WitnessTests {
         #expect(await Self.refusal(try await witness.addCheckpoint(try impostor.request(old: 0, new: 4)))?.status == 403)
         let checkpoint = try log.checkpoint(4)
         let tooLong = "old 2\n" + String(repeating: Data(count: 32).base64EncodedString() + "\n", count: 64) + "\n" + checkpoint
-        for body in ["", "old 01\n\n" + checkpoint, "old -1\n\n" + checkpoint, "new 0\n\n" + checkpoint, "old 0\nAAAA\n\n" + checkpoint,
-                     "old 0\n\nnot a note\n", tooLong] {
+        for body in [
+            "", "old 01\n\n" + checkpoint, "old -1\n\n" + checkpoint, "new 0\n\n" + checkpoint, "old 0\nAAAA\n\n" + checkpoint,
+            "old 0\n\nnot a note\n", tooLong,
+        ] {
             #expect(await Self.refusal(try await witness.addCheckpoint(body))?.status == 400, "\(body.prefix(30))")
         }
         // A proof from size 0 must be empty.
@@ -142,7 +145,9 @@ struct WitnessTests {
         }
         let heads = [StoredTreeHead(size: 4, note: try log.checkpoint(4)), StoredTreeHead(size: 8, note: note.text)]
         let keys = witnesses.map(\.cosigner.verifier)
-        #expect(try WitnessQuorum(witnesses: keys, required: 2).newestWitnessed(heads) == WitnessedCheckpoint(size: 8, witnesses: ["w1.review.example", "w2.review.example"]))
+        #expect(
+            try WitnessQuorum(witnesses: keys, required: 2).newestWitnessed(heads)
+                == WitnessedCheckpoint(size: 8, witnesses: ["w1.review.example", "w2.review.example"]))
         #expect(throws: LogVerificationError.self) { try WitnessQuorum(witnesses: keys, required: 3).newestWitnessed(heads) }
         #expect(throws: TransferLogError.self) { try WitnessQuorum(witnesses: keys, required: 4) }
 

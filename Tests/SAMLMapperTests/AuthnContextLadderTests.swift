@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SAMLMapper
 
 /// Every comparison × requested × obtained combination on a three-step

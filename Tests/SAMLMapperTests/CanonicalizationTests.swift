@@ -39,7 +39,8 @@ import Testing
     /// c14n-0: plain, c14n-1: PrefixList "bar #default", c14n-2: with comments, c14n-3: both.
     @Test(arguments: [0, 1, 2, 3])
     func merlinObject(_ variant: Int) throws {
-        let comments = variant >= 2, prefixList = variant % 2 == 1
+        let comments = variant >= 2
+        let prefixList = variant % 2 == 1
         let expected = "c14n-\(variant).txt"
         let doc = try XMLDocument(parsing: try Fixtures.vector("c14n/merlin-exc-c14n-one/exc-signature.xml"))
         let object = try #require(doc.element(withID: "to-be-signed"))

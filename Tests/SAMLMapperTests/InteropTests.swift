@@ -12,13 +12,15 @@ import Testing
     func xmlsecVerify(_ xml: Data, cert: URL, in dir: URL) throws -> CommandResult {
         let file = dir.appendingPathComponent("signed-\(UUID().uuidString).xml")
         try xml.write(to: file)
-        return try runTool("xmlsec1", [
-            "--verify", "--pubkey-cert-pem", cert.path,
-            "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
-            "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-            "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
-            file.path,
-        ])
+        return try runTool(
+            "xmlsec1",
+            [
+                "--verify", "--pubkey-cert-pem", cert.path,
+                "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response",
+                "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+                file.path,
+            ])
     }
 
     @Test(arguments: ["rsa", "p256"])
@@ -28,7 +30,8 @@ import Testing
         let files = try writeKeyFiles(key, in: dir, name: kind)
         let signer = EnvelopedSigner(key: key, certificateDER: Array(files.der))
 
-        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let response = Response(
+            inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
         let responseXML = try response.signedXML(signer, protection: .init(signAssertions: true, signResponse: true))
         let r = try xmlsecVerify(responseXML, cert: files.cert, in: dir)
         #expect(r.status == 0, "xmlsec1 refused our Response: \(r.stderr)")
@@ -38,8 +41,9 @@ import Testing
         #expect(a.status == 0, "xmlsec1 refused our Assertion: \(a.stderr)")
 
         let endpoints = IdPMetadata.endpoints(baseURL: "https://idp.example.org")
-        let metadata = IdPMetadata(entityID: "https://idp.example.org", signingCertificate: files.der, singleSignOnServices: endpoints.sso,
-                                   artifactResolutionServices: endpoints.artifact, singleLogoutServices: endpoints.slo, validUntil: Date() + 86400)
+        let metadata = IdPMetadata(
+            entityID: "https://idp.example.org", signingCertificate: files.der, singleSignOnServices: endpoints.sso,
+            artifactResolutionServices: endpoints.artifact, singleLogoutServices: endpoints.slo, validUntil: Date() + 86400)
         let m = try xmlsecVerify(try metadata.signedXML(signer), cert: files.cert, in: dir)
         #expect(m.status == 0, "xmlsec1 refused our metadata: \(m.stderr)")
 
@@ -69,7 +73,12 @@ import Testing
         let tmpl = dir.appendingPathComponent("tmpl.xml")
         let out = dir.appendingPathComponent("out.xml")
         try Data(template.utf8).write(to: tmpl)
-        let r = try runTool("xmlsec1", ["--sign", "--privkey-pem", files.key.path, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--output", out.path, tmpl.path])
+        let r = try runTool(
+            "xmlsec1",
+            [
+                "--sign", "--privkey-pem", files.key.path, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", "--output", out.path,
+                tmpl.path,
+            ])
         #expect(r.status == 0, "xmlsec1 --sign failed: \(r.stderr)")
         let doc = try XMLDocument(parsing: try Data(contentsOf: out))
         let verified = try SignatureVerifier(trustedKeys: [key.publicKey]).verify(doc.root)
@@ -88,15 +97,18 @@ import Testing
         let canonical = try signedInfo.canonicalized(.exclusive())
         let valueElement = try #require(signature.firstChild("SignatureValue", in: XMLNamespaces.ds))
         let value = try #require(SignatureVerifier.base64(try valueElement.text()))
-        let data = dir.appendingPathComponent("signedinfo.bin"), sig = dir.appendingPathComponent("sig.der")
-        let pub = dir.appendingPathComponent("pub.pem"), priv = dir.appendingPathComponent("priv.pem")
+        let data = dir.appendingPathComponent("signedinfo.bin")
+        let sig = dir.appendingPathComponent("sig.der")
+        let pub = dir.appendingPathComponent("pub.pem")
+        let priv = dir.appendingPathComponent("priv.pem")
         try canonical.write(to: data)
         try value.write(to: sig)
         try Data(try sm2.publicKeyPEM().utf8).write(to: pub)
         try Data(try sm2.privateKeyPEM().utf8).write(to: priv)
 
         // Ours → openssl.
-        let check = try runTool("openssl", ["dgst", "-sm3", "-verify", pub.path, "-sigopt", "distid:1234567812345678", "-signature", sig.path, data.path])
+        let check = try runTool(
+            "openssl", ["dgst", "-sm3", "-verify", pub.path, "-sigopt", "distid:1234567812345678", "-signature", sig.path, data.path])
         #expect(check.status == 0 && check.stdout.contains("Verified OK"), "openssl refused our SM2 signature: \(check.stdout) \(check.stderr)")
 
         // openssl → ours: replace the SignatureValue with openssl's own signature over the same bytes.
@@ -117,10 +129,13 @@ import Testing
         let spKey = SigningKey.rsa(Fixtures.otherRSAKey)
         let files = try writeKeyFiles(spKey, in: dir, name: "sp")
         let encrypter = try AssertionEncrypter(recipientCertificatePEM: try String(contentsOf: files.cert, encoding: .utf8))
-        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
-        let xml = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: true, signResponse: true, encrypter: encrypter))
+        let response = Response(
+            inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let xml = try response.signedXML(
+            EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: true, signResponse: true, encrypter: encrypter))
         #expect(!String(decoding: xml, as: UTF8.self).contains("pseudonym-1"))
-        let input = dir.appendingPathComponent("enc.xml"), out = dir.appendingPathComponent("dec.xml")
+        let input = dir.appendingPathComponent("enc.xml")
+        let out = dir.appendingPathComponent("dec.xml")
         try xml.write(to: input)
         let r = try runTool("xmlsec1", ["--decrypt", "--privkey-pem", files.key.path, "--output", out.path, input.path])
         #expect(r.status == 0, "xmlsec1 could not decrypt: \(r.stderr)")
@@ -130,7 +145,8 @@ import Testing
 
         // And our own reader: decrypt, verify the assertion's signature, read it.
         let decrypter = try AssertionDecrypter(privateKeyPEM: Fixtures.otherRSAKey.pemRepresentation)
-        let read = try Response.readVerified(try XMLDocument(parsing: xml), verifier: SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]), decrypter: decrypter)
+        let read = try Response.readVerified(
+            try XMLDocument(parsing: xml), verifier: SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]), decrypter: decrypter)
         #expect(read.assertions.first?.nameID.value == "pseudonym-1")
     }
 
@@ -145,18 +161,26 @@ import Testing
         let doc = try XMLDocument(parsing: element)
         let encryptedData = try #require(doc.root.firstChild("EncryptedData", in: XMLNamespaces.xenc))
         let encryptedKey = try #require(encryptedData.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("EncryptedKey", in: XMLNamespaces.xenc))
-        let wrappedElement = try #require(encryptedKey.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
+        let wrappedElement = try #require(
+            encryptedKey.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
         let wrapped = try #require(SignatureVerifier.base64(try wrappedElement.text()))
-        let ek = dir.appendingPathComponent("ek.bin"), k = dir.appendingPathComponent("k.bin")
+        let ek = dir.appendingPathComponent("ek.bin")
+        let k = dir.appendingPathComponent("k.bin")
         try wrapped.write(to: ek)
-        let r = try runTool("openssl", ["pkeyutl", "-decrypt", "-inkey", files.key.path, "-in", ek.path, "-out", k.path,
-                                        "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256"])
+        let r = try runTool(
+            "openssl",
+            [
+                "pkeyutl", "-decrypt", "-inkey", files.key.path, "-in", ek.path, "-out", k.path,
+                "-pkeyopt", "rsa_padding_mode:oaep", "-pkeyopt", "rsa_oaep_md:sha256", "-pkeyopt", "rsa_mgf1_md:sha256",
+            ])
         #expect(r.status == 0, "openssl could not unwrap: \(r.stderr)")
         let contentKey = try Data(contentsOf: k)
         #expect(contentKey.count == 32)
-        let cipherElement = try #require(encryptedData.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
+        let cipherElement = try #require(
+            encryptedData.firstChild("CipherData", in: XMLNamespaces.xenc)?.firstChild("CipherValue", in: XMLNamespaces.xenc))
         let cipher = try #require(SignatureVerifier.base64(try cipherElement.text()))
-        let box = try AES.GCM.SealedBox(nonce: AES.GCM.Nonce(data: cipher.prefix(12)), ciphertext: cipher.dropFirst(12).dropLast(16), tag: cipher.suffix(16))
+        let box = try AES.GCM.SealedBox(
+            nonce: AES.GCM.Nonce(data: cipher.prefix(12)), ciphertext: cipher.dropFirst(12).dropLast(16), tag: cipher.suffix(16))
         #expect(try AES.GCM.open(box, using: SymmetricKey(data: contentKey)) == plaintext)
 
         // Our decrypter agrees, and refuses a flipped ciphertext byte.

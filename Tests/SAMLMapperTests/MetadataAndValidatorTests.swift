@@ -49,7 +49,10 @@ import Testing
         #expect(throws: MetadataError.self) {
             _ = try ServiceProviderMetadata.load(try spMetadataXML(validUntil: Date() - 10), federationKeys: [Fixtures.p256.publicKey])
         }
-        let tampered = Data(String(decoding: try spMetadataXML(), as: UTF8.self).replacingOccurrences(of: "https://sp.example.org/acs\"", with: "https://evil.example.org/acs\"").utf8)
+        let tampered = Data(
+            String(decoding: try spMetadataXML(), as: UTF8.self).replacingOccurrences(
+                of: "https://sp.example.org/acs\"", with: "https://evil.example.org/acs\""
+            ).utf8)
         #expect(throws: SignatureError.digestMismatch) { _ = try ServiceProviderMetadata.load(tampered, federationKeys: [Fixtures.p256.publicKey]) }
         #expect(throws: SignatureError.self) { _ = try ServiceProviderMetadata.load(try spMetadataXML(), federationKeys: [Fixtures.rsa.publicKey]) }
         let unsigned = Data(#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="x"/>"#.utf8)
@@ -60,14 +63,19 @@ import Testing
         let current = try SelfSignedCertificate(key: Fixtures.rsa, commonName: "idp")
         let next = try SelfSignedCertificate(key: Fixtures.p256, commonName: "idp-next")
         let e = IdPMetadata.endpoints(baseURL: "https://idp.example.org/")
-        let md = IdPMetadata(entityID: "https://idp.example.org", signingCertificate: current.der, nextSigningCertificate: next.der, encryptionCertificate: current.der,
-                             singleSignOnServices: e.sso, artifactResolutionServices: e.artifact, singleLogoutServices: e.slo, validUntil: Date() + 3600)
+        let md = IdPMetadata(
+            entityID: "https://idp.example.org", signingCertificate: current.der, nextSigningCertificate: next.der,
+            encryptionCertificate: current.der,
+            singleSignOnServices: e.sso, artifactResolutionServices: e.artifact, singleLogoutServices: e.slo, validUntil: Date() + 3600)
         let xml = try md.signedXML(EnvelopedSigner(key: Fixtures.rsa))
         let doc = try XMLDocument(parsing: xml)
         let root = try SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]).verify(doc.root)
         let idp = try #require(root.firstChild("IDPSSODescriptor", in: XMLNamespaces.md))
         #expect(idp.children("KeyDescriptor", in: XMLNamespaces.md).filter { $0.attribute("use") == "signing" }.count == 2)
-        #expect(idp.children("SingleSignOnService", in: XMLNamespaces.md).map { $0.attribute("Location") } == ["https://idp.example.org/saml/sso", "https://idp.example.org/saml/sso"])
+        #expect(
+            idp.children("SingleSignOnService", in: XMLNamespaces.md).map { $0.attribute("Location") } == [
+                "https://idp.example.org/saml/sso", "https://idp.example.org/saml/sso",
+            ])
         #expect(idp.firstChild("ArtifactResolutionService", in: XMLNamespaces.md)?.attribute("Binding") == MetadataEndpoint.soapBinding)
     }
 
@@ -82,12 +90,14 @@ import Testing
         format: String? = nil, context: AuthnRequest.RequestedAuthnContext? = nil, issuer: String = MetadataAndValidatorTests.spEntity
     ) -> AuthnRequest {
         AuthnRequest(
-            issueInstant: issueInstant, destination: destination, issuer: issuer, assertionConsumerServiceURL: acsURL, assertionConsumerServiceIndex: acsIndex,
+            issueInstant: issueInstant, destination: destination, issuer: issuer, assertionConsumerServiceURL: acsURL,
+            assertionConsumerServiceIndex: acsIndex,
             nameIDPolicy: format.map { AuthnRequest.NameIDPolicy(format: $0, allowCreate: true) }, requestedAuthnContext: context)
     }
 
     func redirect(_ r: AuthnRequest, signed: Bool = true) throws -> RedirectBinding.Message {
-        try RedirectBinding.decode(query: try RedirectBinding.encode(Data(r.builder.xmlString().utf8), relayState: "rs", key: signed ? Fixtures.rsa : nil))
+        try RedirectBinding.decode(
+            query: try RedirectBinding.encode(Data(r.builder.xmlString().utf8), relayState: "rs", key: signed ? Fixtures.rsa : nil))
     }
 
     func refusal(_ r: AuthnRequest, signed: Bool = true) -> AuthnRequestError? {

@@ -35,14 +35,17 @@ import Testing
     }
 
     func request() -> AuthnRequest {
-        AuthnRequest(issueInstant: Date(), destination: Self.sso, issuer: Self.spEntity, assertionConsumerServiceURL: nil,
-                     assertionConsumerServiceIndex: nil, nameIDPolicy: nil, requestedAuthnContext: nil)
+        AuthnRequest(
+            issueInstant: Date(), destination: Self.sso, issuer: Self.spEntity, assertionConsumerServiceURL: nil,
+            assertionConsumerServiceIndex: nil, nameIDPolicy: nil, requestedAuthnContext: nil)
     }
 
     func accepts(_ validator: AuthnRequestValidator, signedBy key: SigningKey) -> (redirect: Bool, post: Bool) {
-        let redirect = (try? RedirectBinding.decode(query: try RedirectBinding.encode(Data(request().builder.xmlString().utf8), key: key)))
+        let redirect =
+            (try? RedirectBinding.decode(query: try RedirectBinding.encode(Data(request().builder.xmlString().utf8), key: key)))
             .flatMap { try? validator.validate(redirect: $0) } != nil
-        let post = (try? EnvelopedSigner(key: key).signedXML(request().builder.xmlString()))
+        let post =
+            (try? EnvelopedSigner(key: key).signedXML(request().builder.xmlString()))
             .flatMap { try? validator.validate(post: $0) } != nil
         return (redirect, post)
     }
@@ -80,9 +83,12 @@ import Testing
 enum SelfSignedEd25519 {
     static func certificateDER() throws -> Data {
         let dir = try Fixtures.scratch()
-        let key = dir.appendingPathComponent("ed.pem").path, cert = dir.appendingPathComponent("ed-cert.der").path
+        let key = dir.appendingPathComponent("ed.pem").path
+        let cert = dir.appendingPathComponent("ed-cert.der").path
         #expect(try runTool("openssl", ["genpkey", "-algorithm", "ed25519", "-out", key]).status == 0)
-        #expect(try runTool("openssl", ["req", "-x509", "-new", "-key", key, "-subj", "/CN=ed", "-days", "2", "-outform", "DER", "-out", cert]).status == 0)
+        #expect(
+            try runTool("openssl", ["req", "-x509", "-new", "-key", key, "-subj", "/CN=ed", "-days", "2", "-outform", "DER", "-out", cert]).status
+                == 0)
         return try Data(contentsOf: URL(fileURLWithPath: cert))
     }
 }

@@ -12,8 +12,16 @@ import Testing
         // Streams made by zlib (raw, level 9): a fixed-Huffman one and a dynamic-Huffman one.
         let fixed = Data([0xcb, 0x48, 0xcd, 0xc9, 0xc9, 0x57, 0xc8, 0x40, 0x22, 0x83, 0x1d, 0x7d, 0x7d, 0x00])
         #expect(String(decoding: try RawDeflate.inflate(fixed, limit: 100), as: UTF8.self) == "hello hello hello SAML")
-        let dynamic = try #require(Data(base64Encoded: "ZZTNTsJAFEZfhcwDCP2j7QQmIXFjohtN3Jq2Vij2j04L1af3zp0m8xG/Fffo4oTjuNNZU/fyMI2n9rW8TKUeV3NTt1ryD/ZiGlrZZbrSss2aUsuxkG+Hl2fpP2xkP3RjV3S1WD097sVHlhdi9V4OuuravaBfEGo3r+gjfbjs1vNyeULdbu70hSrL0t2BUAPNgVCo0cyRSKgfnkNboSY7x2KhKnclQnWdO1Oh+r4HK5LMaEBIVJsBItlPHjAS/rIDSNJHOMn4dIKbdM/nMwBy/aYBId/aDBA5//Lg2yPt2Q4gmRdwkvX1CjcZ53kOgGxbGhASbswAkfOFByw2LXkAyRx6+qkJCn033BOAZ3MC8ZeagMi54gELTVIeQDKHrMHWZIU75qgAEpsUSLoEhT9Bcj7ygHmmKQ8gmUPWMDBZ4Q45KoDIJgWyXYICIueCBywxTXkAyRyyRhuTFW6PowLwbVIgwRIUUMgP9O6NRpF9pHfvNCJzfKSxyQp3wlEBpDYpk/X//0PqDw=="))
-        let expected = try #require(Data(base64Encoded: "PHNhbWxwOkF1dGhuUmVxdWVzdCB4bWxuczpzYW1scD0idXJuOm9hc2lzOm5hbWVzOnRjOlNBTUw6Mi4wOnByb3RvY29sIiBJRD0iX2FiYyIgVmVyc2lvbj0iMi4wIj48eCBuPSIwIj5xPC94Pjx4IG49IjEiPnd3PC94Pjx4IG49IjIiPmVlZTwveD48eCBuPSIzIj5ycnJyPC94Pjx4IG49IjQiPnR0dHR0PC94Pjx4IG49IjUiPnl5eXl5eTwveD48eCBuPSI2Ij51dXV1dXV1PC94Pjx4IG49IjciPmk8L3g+PHggbj0iOCI+b288L3g+PHggbj0iOSI+cHBwPC94Pjx4IG49IjEwIj5hYWFhPC94Pjx4IG49IjExIj5zc3NzczwveD48eCBuPSIxMiI+ZGRkZGRkPC94Pjx4IG49IjEzIj5mZmZmZmZmPC94Pjx4IG49IjE0Ij5nPC94Pjx4IG49IjE1Ij5oaDwveD48eCBuPSIxNiI+ampqPC94Pjx4IG49IjE3Ij5ra2trPC94Pjx4IG49IjE4Ij5sbGxsbDwveD48eCBuPSIxOSI+enp6enp6PC94Pjx4IG49IjIwIj54eHh4eHh4PC94Pjx4IG49IjIxIj5jPC94Pjx4IG49IjIyIj52djwveD48eCBuPSIyMyI+YmJiPC94Pjx4IG49IjI0Ij5ubm5uPC94Pjx4IG49IjI1Ij5tbW1tbTwveD48eCBuPSIyNiI+cXFxcXFxPC94Pjx4IG49IjI3Ij53d3d3d3d3PC94Pjx4IG49IjI4Ij5lPC94Pjx4IG49IjI5Ij5ycjwveD48eCBuPSIzMCI+dHR0PC94Pjx4IG49IjMxIj55eXl5PC94Pjx4IG49IjMyIj51dXV1dTwveD48eCBuPSIzMyI+aWlpaWlpPC94Pjx4IG49IjM0Ij5vb29vb29vPC94Pjx4IG49IjM1Ij5wPC94Pjx4IG49IjM2Ij5hYTwveD48eCBuPSIzNyI+c3NzPC94Pjx4IG49IjM4Ij5kZGRkPC94Pjx4IG49IjM5Ij5mZmZmZjwveD48eCBuPSI0MCI+Z2dnZ2dnPC94Pjx4IG49IjQxIj5oaGhoaGhoPC94Pjx4IG49IjQyIj5qPC94Pjx4IG49IjQzIj5razwveD48eCBuPSI0NCI+bGxsPC94Pjx4IG49IjQ1Ij56enp6PC94Pjx4IG49IjQ2Ij54eHh4eDwveD48eCBuPSI0NyI+Y2NjY2NjPC94Pjx4IG49IjQ4Ij52dnZ2dnZ2PC94Pjx4IG49IjQ5Ij5iPC94Pjx4IG49IjUwIj5ubjwveD48eCBuPSI1MSI+bW1tPC94Pjx4IG49IjUyIj5xcXFxPC94Pjx4IG49IjUzIj53d3d3dzwveD48eCBuPSI1NCI+ZWVlZWVlPC94Pjx4IG49IjU1Ij5ycnJycnJyPC94Pjx4IG49IjU2Ij50PC94Pjx4IG49IjU3Ij55eTwveD48eCBuPSI1OCI+dXV1PC94Pjx4IG49IjU5Ij5paWlpPC94Pjwvc2FtbHA6QXV0aG5SZXF1ZXN0Pg=="))
+        let dynamic = try #require(
+            Data(
+                base64Encoded:
+                    "ZZTNTsJAFEZfhcwDCP2j7QQmIXFjohtN3Jq2Vij2j04L1af3zp0m8xG/Fffo4oTjuNNZU/fyMI2n9rW8TKUeV3NTt1ryD/ZiGlrZZbrSss2aUsuxkG+Hl2fpP2xkP3RjV3S1WD097sVHlhdi9V4OuuravaBfEGo3r+gjfbjs1vNyeULdbu70hSrL0t2BUAPNgVCo0cyRSKgfnkNboSY7x2KhKnclQnWdO1Oh+r4HK5LMaEBIVJsBItlPHjAS/rIDSNJHOMn4dIKbdM/nMwBy/aYBId/aDBA5//Lg2yPt2Q4gmRdwkvX1CjcZ53kOgGxbGhASbswAkfOFByw2LXkAyRx6+qkJCn033BOAZ3MC8ZeagMi54gELTVIeQDKHrMHWZIU75qgAEpsUSLoEhT9Bcj7ygHmmKQ8gmUPWMDBZ4Q45KoDIJgWyXYICIueCBywxTXkAyRyyRhuTFW6PowLwbVIgwRIUUMgP9O6NRpF9pHfvNCJzfKSxyQp3wlEBpDYpk/X//0PqDw=="
+            ))
+        let expected = try #require(
+            Data(
+                base64Encoded:
+                    "PHNhbWxwOkF1dGhuUmVxdWVzdCB4bWxuczpzYW1scD0idXJuOm9hc2lzOm5hbWVzOnRjOlNBTUw6Mi4wOnByb3RvY29sIiBJRD0iX2FiYyIgVmVyc2lvbj0iMi4wIj48eCBuPSIwIj5xPC94Pjx4IG49IjEiPnd3PC94Pjx4IG49IjIiPmVlZTwveD48eCBuPSIzIj5ycnJyPC94Pjx4IG49IjQiPnR0dHR0PC94Pjx4IG49IjUiPnl5eXl5eTwveD48eCBuPSI2Ij51dXV1dXV1PC94Pjx4IG49IjciPmk8L3g+PHggbj0iOCI+b288L3g+PHggbj0iOSI+cHBwPC94Pjx4IG49IjEwIj5hYWFhPC94Pjx4IG49IjExIj5zc3NzczwveD48eCBuPSIxMiI+ZGRkZGRkPC94Pjx4IG49IjEzIj5mZmZmZmZmPC94Pjx4IG49IjE0Ij5nPC94Pjx4IG49IjE1Ij5oaDwveD48eCBuPSIxNiI+ampqPC94Pjx4IG49IjE3Ij5ra2trPC94Pjx4IG49IjE4Ij5sbGxsbDwveD48eCBuPSIxOSI+enp6enp6PC94Pjx4IG49IjIwIj54eHh4eHh4PC94Pjx4IG49IjIxIj5jPC94Pjx4IG49IjIyIj52djwveD48eCBuPSIyMyI+YmJiPC94Pjx4IG49IjI0Ij5ubm5uPC94Pjx4IG49IjI1Ij5tbW1tbTwveD48eCBuPSIyNiI+cXFxcXFxPC94Pjx4IG49IjI3Ij53d3d3d3d3PC94Pjx4IG49IjI4Ij5lPC94Pjx4IG49IjI5Ij5ycjwveD48eCBuPSIzMCI+dHR0PC94Pjx4IG49IjMxIj55eXl5PC94Pjx4IG49IjMyIj51dXV1dTwveD48eCBuPSIzMyI+aWlpaWlpPC94Pjx4IG49IjM0Ij5vb29vb29vPC94Pjx4IG49IjM1Ij5wPC94Pjx4IG49IjM2Ij5hYTwveD48eCBuPSIzNyI+c3NzPC94Pjx4IG49IjM4Ij5kZGRkPC94Pjx4IG49IjM5Ij5mZmZmZjwveD48eCBuPSI0MCI+Z2dnZ2dnPC94Pjx4IG49IjQxIj5oaGhoaGhoPC94Pjx4IG49IjQyIj5qPC94Pjx4IG49IjQzIj5razwveD48eCBuPSI0NCI+bGxsPC94Pjx4IG49IjQ1Ij56enp6PC94Pjx4IG49IjQ2Ij54eHh4eDwveD48eCBuPSI0NyI+Y2NjY2NjPC94Pjx4IG49IjQ4Ij52dnZ2dnZ2PC94Pjx4IG49IjQ5Ij5iPC94Pjx4IG49IjUwIj5ubjwveD48eCBuPSI1MSI+bW1tPC94Pjx4IG49IjUyIj5xcXFxPC94Pjx4IG49IjUzIj53d3d3dzwveD48eCBuPSI1NCI+ZWVlZWVlPC94Pjx4IG49IjU1Ij5ycnJycnJyPC94Pjx4IG49IjU2Ij50PC94Pjx4IG49IjU3Ij55eTwveD48eCBuPSI1OCI+dXV1PC94Pjx4IG49IjU5Ij5paWlpPC94Pjwvc2FtbHA6QXV0aG5SZXF1ZXN0Pg=="
+            ))
         #expect(try RawDeflate.inflate(dynamic, limit: 1 << 20) == expected)
     }
 
@@ -52,9 +60,14 @@ import Testing
         let doc = try XMLDocument(parsing: envelope)
         let body = try SOAPEnvelope.bodyElement(of: doc)
         let verified = try SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]).verify(body)
-        #expect(try ArtifactResolve(element: verified) == ArtifactResolve(id: resolve.id, issueInstant: try ArtifactResolve(element: verified).issueInstant, destination: resolve.destination, issuer: resolve.issuer, artifact: "AAQAA"))
+        #expect(
+            try ArtifactResolve(element: verified)
+                == ArtifactResolve(
+                    id: resolve.id, issueInstant: try ArtifactResolve(element: verified).issueInstant, destination: resolve.destination,
+                    issuer: resolve.issuer, artifact: "AAQAA"))
 
-        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let response = Response(
+            inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
         let inner = try response.signedXML(signer)
         let artifactResponse = ArtifactResponse(inResponseTo: resolve.id, issuer: "https://idp.example.org", message: inner)
         let soap = SOAPEnvelope.wrap(String(decoding: try signer.signedXML(artifactResponse.builder.xmlString()), as: UTF8.self))
@@ -77,7 +90,8 @@ import Testing
 
     @Test func responseAndAssertionRoundTrip() throws {
         let assertion = sampleAssertion()
-        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [assertion])
+        let response = Response(
+            inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [assertion])
         let xml = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa))
         let read = try Response.readVerified(try XMLDocument(parsing: xml), verifier: SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]))
         #expect(read.inResponseTo == "_r1")
@@ -96,24 +110,30 @@ import Testing
         let encrypter = try AssertionEncrypter(recipientCertificatePEM: spCert.pem)
         let decrypter = try AssertionDecrypter(privateKeyPEM: Fixtures.otherRSAKey.pemRepresentation)
         let verifier = SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey])
-        let response = Response(inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
-        let signed = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: true, encrypter: encrypter))
+        let response = Response(
+            inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let signed = try response.signedXML(
+            EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: true, encrypter: encrypter))
         let read = try Response.readVerified(try XMLDocument(parsing: signed), verifier: verifier, decrypter: decrypter)
         #expect(read.assertions.first?.nameID.value == "pseudonym-1")
-        let unsigned = try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: false, encrypter: encrypter))
+        let unsigned = try response.signedXML(
+            EnvelopedSigner(key: Fixtures.rsa), protection: .init(signAssertions: false, signResponse: false, encrypter: encrypter))
         #expect(throws: SignatureError.notSigned(element: "saml:Assertion")) {
             _ = try Response.readVerified(try XMLDocument(parsing: unsigned), verifier: verifier, decrypter: decrypter)
         }
     }
 
     @Test func logoutRoundTrip() throws {
-        let request = LogoutRequest(destination: "https://sp.example.org/slo", issuer: "https://idp.example.org", nameID: NameID(value: "p-1"), sessionIndexes: ["_s1"])
+        let request = LogoutRequest(
+            destination: "https://sp.example.org/slo", issuer: "https://idp.example.org", nameID: NameID(value: "p-1"), sessionIndexes: ["_s1"])
         let signed = try EnvelopedSigner(key: Fixtures.p256).signedXML(request.builder.xmlString())
         let doc = try XMLDocument(parsing: signed)
         let read = try LogoutRequest(element: try SignatureVerifier(trustedKeys: [Fixtures.p256.publicKey]).verify(doc.root))
         #expect(read.nameID.value == "p-1")
         #expect(read.sessionIndexes == ["_s1"])
-        let response = LogoutResponse(inResponseTo: read.id, destination: "https://idp.example.org/slo", issuer: "https://sp.example.org", status: SAMLStatus(code: SAMLStatus.success))
+        let response = LogoutResponse(
+            inResponseTo: read.id, destination: "https://idp.example.org/slo", issuer: "https://sp.example.org",
+            status: SAMLStatus(code: SAMLStatus.success))
         let back = try LogoutResponse(element: try XMLDocument(parsing: response.builder.xmlString()).root)
         #expect(back.inResponseTo == read.id)
         #expect(back.status.isSuccess)

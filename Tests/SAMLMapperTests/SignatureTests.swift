@@ -8,7 +8,9 @@ import Testing
 @Suite struct SignatureTests {
     let verifier = SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey])
 
-    func signedAssertion(_ key: SigningKey = Fixtures.rsa, algorithm: SignatureAlgorithm? = nil, digest: DigestAlgorithm = .sha256, id: String = "_a1") throws -> String {
+    func signedAssertion(
+        _ key: SigningKey = Fixtures.rsa, algorithm: SignatureAlgorithm? = nil, digest: DigestAlgorithm = .sha256, id: String = "_a1"
+    ) throws -> String {
         let signer = EnvelopedSigner(key: key, algorithm: algorithm, digest: digest)
         return String(decoding: try sampleAssertion(id: id).signedXML(signer), as: UTF8.self)
     }
@@ -98,7 +100,8 @@ import Testing
         // A signed Assertion whose Signature is moved onto the Response: it references the Assertion's ID.
         let xml = try signedAssertion().withoutDeclaration()
         let signature = try #require(xml.slice(from: "<ds:Signature", through: "</ds:Signature>"))
-        let response = #"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_resp" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">"#
+        let response =
+            #"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_resp" Version="2.0" IssueInstant="2026-01-01T00:00:00Z">"#
             + signature
             + xml.replacingOccurrences(of: signature, with: "") + "</samlp:Response>"
         #expect(refusal(response) as? SignatureError == .referenceToOtherElement(reference: "_a1", signedElementID: "_resp"))
@@ -135,12 +138,16 @@ import Testing
         let xml = String(decoding: try sampleAssertion().signedXML(signer), as: UTF8.self)
         #expect(xml.contains("<ds:X509Certificate>"))
         #expect(refusal(xml) as? SignatureError == .signatureInvalid)
-        #expect(refusal(xml, verifier: SignatureVerifier(trustedKeys: [])) as? SignatureError == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA256.uri))
+        #expect(
+            refusal(xml, verifier: SignatureVerifier(trustedKeys: [])) as? SignatureError
+                == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA256.uri))
     }
 
     @Test func wrongKeyTypeHasNoCandidate() throws {
         let xml = try signedAssertion()
-        #expect(refusal(xml, verifier: SignatureVerifier(trustedKeys: [Fixtures.p256.publicKey])) as? SignatureError == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA256.uri))
+        #expect(
+            refusal(xml, verifier: SignatureVerifier(trustedKeys: [Fixtures.p256.publicKey])) as? SignatureError
+                == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA256.uri))
     }
 
     @Test func signedInfoCommentsAndWhitespaceDoNotMatter() throws {

@@ -14,9 +14,12 @@ import Testing
 
     /// A Response signed as a whole, with one assertion inside.
     func signedResponse() throws -> String {
-        let response = Response(id: "_resp", inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org", assertions: [sampleAssertion()])
+        let response = Response(
+            id: "_resp", inResponseTo: "_r1", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org",
+            assertions: [sampleAssertion()])
         let protection = Response.Protection(signAssertions: false, signResponse: true)
-        return String(decoding: try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: protection), as: UTF8.self).withoutDeclaration()
+        return String(decoding: try response.signedXML(EnvelopedSigner(key: Fixtures.rsa), protection: protection), as: UTF8.self)
+            .withoutDeclaration()
     }
 
     /// A signed Assertion (standalone) for the assertion-level shapes.
@@ -51,8 +54,11 @@ import Testing
         let original = try signedResponse()
         let signature = try #require(original.slice(from: "<ds:Signature", through: "</ds:Signature>"))
         let unsignedOriginal = original.replacingOccurrences(of: signature, with: "")
-        let wrapped = signature.replacingOccurrences(of: "</ds:Signature>", with: "<ds:Object>\(unsignedOriginal.replacingOccurrences(of: "ID=\"_resp\"", with: "ID=\"_resp\""))</ds:Object></ds:Signature>")
-        let evil = "<samlp:Response \(samlp) ID=\"_evil\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(wrapped)\(evilAssertion(id: "_evilA"))</samlp:Response>"
+        let wrapped = signature.replacingOccurrences(
+            of: "</ds:Signature>",
+            with: "<ds:Object>\(unsignedOriginal.replacingOccurrences(of: "ID=\"_resp\"", with: "ID=\"_resp\""))</ds:Object></ds:Signature>")
+        let evil =
+            "<samlp:Response \(samlp) ID=\"_evil\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(wrapped)\(evilAssertion(id: "_evilA"))</samlp:Response>"
         #expect(refuse(evil) { $0.root } as? SignatureError == .objectNotAllowed)
     }
 
@@ -60,15 +66,18 @@ import Testing
         let original = try signedResponse()
         let signature = try #require(original.slice(from: "<ds:Signature", through: "</ds:Signature>"))
         let unsignedOriginal = original.replacingOccurrences(of: signature, with: "")
-        let evil = "<samlp:Response \(samlp) ID=\"_evil\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(unsignedOriginal)\(signature)\(evilAssertion(id: "_evilA"))</samlp:Response>"
+        let evil =
+            "<samlp:Response \(samlp) ID=\"_evil\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(unsignedOriginal)\(signature)\(evilAssertion(id: "_evilA"))</samlp:Response>"
         #expect(refuse(evil) { $0.root } as? SignatureError == .referenceToOtherElement(reference: "_resp", signedElementID: "_evil"))
     }
 
     @Test func xsw3_evilAssertionBeforeSignedOne() throws {
         let signed = try signedAssertion()
-        let sameID = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evilAssertion(id: "_a1"))\(signed)</samlp:Response>"
+        let sameID =
+            "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evilAssertion(id: "_a1"))\(signed)</samlp:Response>"
         #expect(refuse(sameID) { $0.root } as? XMLSecurityError == .duplicateID("_a1"))
-        let otherID = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evilAssertion(id: "_evilA"))\(signed)</samlp:Response>"
+        let otherID =
+            "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evilAssertion(id: "_evilA"))\(signed)</samlp:Response>"
         #expect(refuse(otherID, pick: firstAssertion) as? SignatureError == .signatureMissing(element: "saml:Assertion"))
     }
 
@@ -83,14 +92,16 @@ import Testing
         let signed = try signedAssertion()
         let signature = try #require(signed.slice(from: "<ds:Signature", through: "</ds:Signature>"))
         let evil = evilAssertion(id: "_evilA").replacingOccurrences(of: "</saml:Issuer>", with: "</saml:Issuer>\(signature)")
-        let doc = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evil)\(signed.replacingOccurrences(of: signature, with: ""))</samlp:Response>"
+        let doc =
+            "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evil)\(signed.replacingOccurrences(of: signature, with: ""))</samlp:Response>"
         #expect(refuse(doc, pick: firstAssertion) as? SignatureError == .referenceToOtherElement(reference: "_a1", signedElementID: "_evilA"))
     }
 
     @Test func xsw6_originalInsideObjectOfCopiedSignature() throws {
         let signed = try signedAssertion()
         let signature = try #require(signed.slice(from: "<ds:Signature", through: "</ds:Signature>"))
-        let inner = signature.replacingOccurrences(of: "</ds:Signature>", with: "<ds:Object>\(signed.replacingOccurrences(of: signature, with: ""))</ds:Object></ds:Signature>")
+        let inner = signature.replacingOccurrences(
+            of: "</ds:Signature>", with: "<ds:Object>\(signed.replacingOccurrences(of: signature, with: ""))</ds:Object></ds:Signature>")
         let evil = evilAssertion(id: "_evilA").replacingOccurrences(of: "</saml:Issuer>", with: "</saml:Issuer>\(inner)")
         let doc = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\">\(evil)</samlp:Response>"
         #expect(refuse(doc, pick: firstAssertion) as? SignatureError == .objectNotAllowed)
@@ -98,7 +109,8 @@ import Testing
 
     @Test func xsw7_signedAssertionHiddenInExtensions() throws {
         let signed = try signedAssertion()
-        let doc = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\"><samlp:Extensions>\(signed)</samlp:Extensions>\(evilAssertion(id: "_evilA"))</samlp:Response>"
+        let doc =
+            "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\"><samlp:Extensions>\(signed)</samlp:Extensions>\(evilAssertion(id: "_evilA"))</samlp:Response>"
         let pickUnwrapped: (XMLDocument) throws -> XMLElement = { d in try #require(d.root.firstChild("Assertion", in: XMLNamespaces.saml)) }
         #expect(refuse(doc, pick: pickUnwrapped) as? SignatureError == .signatureMissing(element: "saml:Assertion"))
         // The service reads only what verify returns: the hidden original, never the evil one.
@@ -120,7 +132,8 @@ import Testing
     @Test func responseReadVerifiedIgnoresUnsignedExtras() throws {
         // Signed assertion plus an unsigned evil one beside it: reading refuses the whole response.
         let signed = try signedAssertion()
-        let doc = "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>\(signed)\(evilAssertion(id: "_evilA"))</samlp:Response>"
+        let doc =
+            "<samlp:Response \(samlp) ID=\"_r\" Version=\"2.0\" IssueInstant=\"2026-01-01T00:00:00Z\"><samlp:Status><samlp:StatusCode Value=\"urn:oasis:names:tc:SAML:2.0:status:Success\"/></samlp:Status>\(signed)\(evilAssertion(id: "_evilA"))</samlp:Response>"
         #expect(throws: SignatureError.notSigned(element: "saml:Assertion")) {
             _ = try Response.readVerified(try XMLDocument(parsing: doc), verifier: verifier)
         }

@@ -24,16 +24,21 @@ import Testing
         let pinned = SignatureVerifier(trustedKeys: [try foobarKey], policy: .allowingSHA1)
         #expect(verify(path, pinned) == nil)
         // SHA-1 is off by default.
-        #expect(verify(path, SignatureVerifier(trustedKeys: [try foobarKey])) as? SignatureError == .algorithmNotAllowed(SignatureAlgorithm.rsaSHA1.uri))
+        #expect(
+            verify(path, SignatureVerifier(trustedKeys: [try foobarKey])) as? SignatureError == .algorithmNotAllowed(SignatureAlgorithm.rsaSHA1.uri))
         // The certificate in KeyInfo is not trusted: only the pinned key counts.
         let unrelated = SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey], policy: .allowingSHA1)
         #expect(verify(path, unrelated) as? SignatureError == .signatureInvalid)
-        #expect(verify(path, SignatureVerifier(trustedKeys: [], policy: .allowingSHA1)) as? SignatureError == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA1.uri))
+        #expect(
+            verify(path, SignatureVerifier(trustedKeys: [], policy: .allowingSHA1)) as? SignatureError
+                == .noTrustedKey(algorithm: SignatureAlgorithm.rsaSHA1.uri))
     }
 
     @Test func bindingSecurityTamperedRequestFails() throws {
         let pinned = SignatureVerifier(trustedKeys: [try foobarKey], policy: .allowingSHA1)
-        #expect(verify("opensaml-signed-authnrequest/binding-security/Signed-AuthnRequest-InvalidSignature.xml", pinned) as? SignatureError == .digestMismatch)
+        #expect(
+            verify("opensaml-signed-authnrequest/binding-security/Signed-AuthnRequest-InvalidSignature.xml", pinned) as? SignatureError
+                == .digestMismatch)
     }
 
     static let profileCases: [(String, SignatureError?)] = [
@@ -56,7 +61,8 @@ import Testing
         let error = verify("opensaml-signed-authnrequest/profile/Signed-AuthnRequest-\(name).xml", verifier)
         #expect(error as? SignatureError == expected)
         // With the default policy every one of them fails as well.
-        #expect(verify("opensaml-signed-authnrequest/profile/Signed-AuthnRequest-\(name).xml", SignatureVerifier(trustedKeys: [try foobarKey])) != nil)
+        #expect(
+            verify("opensaml-signed-authnrequest/profile/Signed-AuthnRequest-\(name).xml", SignatureVerifier(trustedKeys: [try foobarKey])) != nil)
     }
 
     @Test func profileDuplicateIDsRefusedAtParse() throws {
@@ -67,8 +73,9 @@ import Testing
 
     @Test func profileValidRefusedForCommentsByDefault() throws {
         let verifier = SignatureVerifier(trustedKeys: [try foobarKey], policy: .allowingSHA1)
-        #expect(verify("opensaml-signed-authnrequest/profile/Signed-AuthnRequest-Valid.xml", verifier) as? SignatureError
-            == .transformNotAllowed(CanonicalizationMethod.exclusiveWithCommentsURI))
+        #expect(
+            verify("opensaml-signed-authnrequest/profile/Signed-AuthnRequest-Valid.xml", verifier) as? SignatureError
+                == .transformNotAllowed(CanonicalizationMethod.exclusiveWithCommentsURI))
     }
 
     var interop: SignaturePolicy {
@@ -81,13 +88,16 @@ import Testing
         let key = try SigningPublicKey(certificateDER: Array(try Fixtures.vector("xmlsec/keys/ec/ec-prime256v1-pubkey.crt")))
         #expect(verify("xmlsec/aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256.xml", SignatureVerifier(trustedKeys: [key], policy: interop)) == nil)
         // Not SAML-profile compliant: refused under the default policy.
-        #expect(verify("xmlsec/aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256.xml", SignatureVerifier(trustedKeys: [key])) as? SignatureError
-            == .transformNotAllowed(CanonicalizationMethod.inclusiveURI))
+        #expect(
+            verify("xmlsec/aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256.xml", SignatureVerifier(trustedKeys: [key])) as? SignatureError
+                == .transformNotAllowed(CanonicalizationMethod.inclusiveURI))
     }
 
     @Test func xmlsecECDSADEREncodingRefused() throws {
         let key = try SigningPublicKey(certificateDER: Array(try Fixtures.vector("xmlsec/keys/ec/ec-prime256v1-pubkey.crt")))
-        #expect(verify("xmlsec/aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256-with-asn1.xml", SignatureVerifier(trustedKeys: [key], policy: interop)) as? SignatureError == .signatureInvalid)
+        #expect(
+            verify("xmlsec/aleksey-xmldsig-01/enveloped-sha256-ecdsa-sha256-with-asn1.xml", SignatureVerifier(trustedKeys: [key], policy: interop))
+                as? SignatureError == .signatureInvalid)
     }
 
     @Test func xmlsecSameSubjectCertificates() throws {

@@ -18,7 +18,7 @@ public struct ConfigurationLoader: Sendable {
     public func load(file: String) throws(ConfigurationError) -> BridgeConfiguration {
         let url = URL(fileURLWithPath: file).standardizedFileURL
         guard let data = FileManager.default.contents(atPath: url.path),
-              let text = String(data: data, encoding: .utf8)
+            let text = String(data: data, encoding: .utf8)
         else {
             throw ConfigurationError(file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "cannot read \(url.path)")])
         }
@@ -30,7 +30,8 @@ public struct ConfigurationLoader: Sendable {
         let root: Node
         do {
             guard let parsed = try Yams.compose(yaml: yaml), parsed.mapping != nil else {
-                throw ConfigurationError(file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "expected a YAML mapping at the top level")])
+                throw ConfigurationError(
+                    file: file, issues: [ConfigurationIssue(keyPath: "(file)", problem: "expected a YAML mapping at the top level")])
             }
             root = parsed
         } catch let error as ConfigurationError {
@@ -63,7 +64,8 @@ public struct ConfigurationLoader: Sendable {
         let signingKey = r.privateKey("keys.signing.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let signingCertificate = r.pemFile("keys.signing.certificate", labels: certificateLabels)
         let nextSigning = r.pemFile("keys.signing.nextCertificate", labels: certificateLabels, required: false)
-        let nextSigningKey = r.optionalString("keys.signing.nextKey") == nil
+        let nextSigningKey =
+            r.optionalString("keys.signing.nextKey") == nil
             ? nil : r.privateKey("keys.signing.nextKey", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
         let rollAt = readRollAt(r, hasNext: nextSigning != nil && nextSigningKey != nil)
         let encryptionKey = r.privateKey("keys.encryption.key", labels: privateKeyLabels, tokenConfigured: pkcs11 != nil)
@@ -110,8 +112,8 @@ public struct ConfigurationLoader: Sendable {
         let privacy = readPrivacy(r)
 
         guard let entityID, let baseURL, let signingKey, let signingCertificate, let encryptionKey,
-              let encryptionCertificate, let metadataDirectory, let store, let policyFile, let treeHeadKey,
-              let iamSmart, let flowKey, let mapping
+            let encryptionCertificate, let metadataDirectory, let store, let policyFile, let treeHeadKey,
+            let iamSmart, let flowKey, let mapping
         else { return nil }
 
         return BridgeConfiguration(
@@ -186,7 +188,8 @@ public struct ConfigurationLoader: Sendable {
         let settings = (
             connect: r.duration("iamsmart.connectTimeout", default: .seconds(3)),
             request: r.duration("iamsmart.requestTimeout", default: .seconds(10)),
-            scopes: r.stringList("iamsmart.scopes", default: ["eidapi_auth", "eidapi_profiles"]))
+            scopes: r.stringList("iamsmart.scopes", default: ["eidapi_auth", "eidapi_profiles"])
+        )
         guard let baseURL, let clientID, let clientSecret, let privateKey, let padding else { return nil }
         return .init(
             baseURL: baseURL, clientID: clientID, clientSecret: clientSecret, privateKey: privateKey,
@@ -206,7 +209,8 @@ public struct ConfigurationLoader: Sendable {
                 r.fail("\(prefix).\(key)", "unknown key")
             }
             guard let text = mapping["url"]?.scalar?.string, let url = URL(string: text),
-                  ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+                ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil
+            else {
                 r.fail("\(prefix).url", "expected the witness's http(s) submission URL")
                 continue
             }

@@ -104,7 +104,7 @@ final class ConfigurationReader {
     func url(_ keyPath: String, default defaultValue: String? = nil) -> URL? {
         guard let text = string(keyPath, default: defaultValue) else { return nil }
         guard let url = URL(string: text), let scheme = url.scheme?.lowercased(),
-              scheme == "http" || scheme == "https", url.host != nil
+            scheme == "http" || scheme == "https", url.host != nil
         else {
             fail(keyPath, "expected an absolute http or https URL, got \"\(text)\"")
             return nil
@@ -187,7 +187,7 @@ final class ConfigurationReader {
             return nil
         }
         guard let data = FileManager.default.contents(atPath: location.path),
-              let pem = String(data: data, encoding: .utf8)
+            let pem = String(data: data, encoding: .utf8)
         else {
             fail(keyPath, "file cannot be read as text (\(location.path))")
             return nil

@@ -41,11 +41,12 @@ public enum RolloverEditor {
         // New settings go after the last setting line, before trailing blank lines.
         var insertAt = kept.count
         while insertAt > 0, kept[insertAt - 1].trimmingCharacters(in: .whitespaces).isEmpty { insertAt -= 1 }
-        kept.insert(contentsOf: [
-            "\(indent)nextKey: \(nextKey)",
-            "\(indent)nextCertificate: \(nextCertificate)",
-            "\(indent)rollAt: \(rollAt.formatted(.iso8601))   # set by bridge keys roll: signing switches to nextKey then",
-        ], at: insertAt)
+        kept.insert(
+            contentsOf: [
+                "\(indent)nextKey: \(nextKey)",
+                "\(indent)nextCertificate: \(nextCertificate)",
+                "\(indent)rollAt: \(rollAt.formatted(.iso8601))   # set by bridge keys roll: signing switches to nextKey then",
+            ], at: insertAt)
         lines.replaceSubrange((signingLine + 1)..<end, with: kept)
         return lines.joined(separator: "\n")
     }

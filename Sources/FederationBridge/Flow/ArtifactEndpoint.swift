@@ -27,9 +27,10 @@ struct ArtifactEndpoint: Sendable {
             do {
                 body = try await request.body.collect(upTo: Self.artifactResolveLimit)
             } catch {
-                throw FlowError(.malformedRequest, .contentTooLarge, .invalidRequest,
-                                "ArtifactResolve body larger than \(Self.artifactResolveLimit / 1024) KiB",
-                                saml: FlowError.requester(SAMLStatus.requestUnsupported, "message too large"))
+                throw FlowError(
+                    .malformedRequest, .contentTooLarge, .invalidRequest,
+                    "ArtifactResolve body larger than \(Self.artifactResolveLimit / 1024) KiB",
+                    saml: FlowError.requester(SAMLStatus.requestUnsupported, "message too large"))
             }
             let document: XMLDocument
             let element: XMLElement
@@ -40,45 +41,53 @@ struct ArtifactEndpoint: Sendable {
                     throw SAMLProtocolError.invalid("expected samlp:ArtifactResolve in the SOAP Body")
                 }
             } catch {
-                throw FlowError(.malformedRequest, .badRequest, .invalidRequest, "ArtifactResolve unreadable: \(error)",
-                                saml: FlowError.requester(SAMLStatus.requestUnsupported, "the SOAP message is not a readable ArtifactResolve"))
+                throw FlowError(
+                    .malformedRequest, .badRequest, .invalidRequest, "ArtifactResolve unreadable: \(error)",
+                    saml: FlowError.requester(SAMLStatus.requestUnsupported, "the SOAP message is not a readable ArtifactResolve"))
             }
             inResponseTo = element.id ?? inResponseTo
             readable = true
             let now = clock.now()
             let issuer = (try? element.firstChild("Issuer", in: XMLNamespaces.saml)?.trimmedText()) ?? ""
             guard let provider = registry.serviceProvider(entityID: issuer, now: now) else {
-                throw FlowError(.unknownIssuer, .forbidden, .unknownPartner, "ArtifactResolve from '\(issuer)', which has no usable metadata here",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "unknown issuer"))
+                throw FlowError(
+                    .unknownIssuer, .forbidden, .unknownPartner, "ArtifactResolve from '\(issuer)', which has no usable metadata here",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "unknown issuer"))
             }
             let verified: XMLElement
             do {
                 verified = try SignatureVerifier(trustedKeys: try provider.signingKeys()).verify(element)
             } catch {
-                throw FlowError(.badSignature, .forbidden, .invalidRequest,
-                                "ArtifactResolve from \(issuer) does not verify with its metadata keys: \(error)",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "signature check failed"))
+                throw FlowError(
+                    .badSignature, .forbidden, .invalidRequest,
+                    "ArtifactResolve from \(issuer) does not verify with its metadata keys: \(error)",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "signature check failed"))
             }
             let resolve = try ArtifactResolve(element: verified)
             if let destination = resolve.destination, destination != artifactURL {
-                throw FlowError(.wrongDestination, .badRequest, .invalidRequest, "ArtifactResolve Destination \(destination) is not \(artifactURL)",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "wrong Destination"))
+                throw FlowError(
+                    .wrongDestination, .badRequest, .invalidRequest, "ArtifactResolve Destination \(destination) is not \(artifactURL)",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "wrong Destination"))
             }
             let skew = Double(configuration.saml.clockSkew.components.seconds)
             guard abs(resolve.issueInstant.timeIntervalSince(now)) <= skew else {
-                throw FlowError(.staleRequest, .badRequest, .invalidRequest, "ArtifactResolve IssueInstant is more than \(Int(skew)) s from our clock",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "stale IssueInstant"))
+                throw FlowError(
+                    .staleRequest, .badRequest, .invalidRequest, "ArtifactResolve IssueInstant is more than \(Int(skew)) s from our clock",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "stale IssueInstant"))
             }
             guard let artifact = try? SAMLArtifact(encoded: resolve.artifact), artifact.isIssued(by: configuration.entityID) else {
-                throw FlowError(.artifactUnknown, .notFound, .invalidRequest, "the artifact is malformed or was not issued by \(configuration.entityID)",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "artifact not issued here"))
+                throw FlowError(
+                    .artifactUnknown, .notFound, .invalidRequest, "the artifact is malformed or was not issued by \(configuration.entityID)",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "artifact not issued here"))
             }
-            guard let message = try await vault.takeArtifact(
-                handle: ResponseDelivery.artifactKey(artifact.messageHandle, relyingParty: issuer), now: now)
+            guard
+                let message = try await vault.takeArtifact(
+                    handle: ResponseDelivery.artifactKey(artifact.messageHandle, relyingParty: issuer), now: now)
             else {
-                throw FlowError(.artifactUnknown, .notFound, .invalidRequest,
-                                "artifact unknown, expired (lifetime \(configuration.saml.artifactLifetime)) or already resolved",
-                                saml: FlowError.requester(SAMLStatus.requestDenied, "artifact unknown, expired or already resolved"))
+                throw FlowError(
+                    .artifactUnknown, .notFound, .invalidRequest,
+                    "artifact unknown, expired (lifetime \(configuration.saml.artifactLifetime)) or already resolved",
+                    saml: FlowError.requester(SAMLStatus.requestDenied, "artifact unknown, expired or already resolved"))
             }
             let answer = ArtifactResponse(inResponseTo: resolve.id, issueInstant: now, issuer: configuration.entityID, message: message)
             let signed = try keys.signer.signedXML(answer.builder.xmlString())

@@ -30,7 +30,8 @@ struct CallbackEndpoint: Sendable {
         let (pointer, state) = try await flows.current(context)
         let log = context.logger(flowID: state.flowID)
         guard state.phase == .awaitingIAMSmart, let pending = state.pending else {
-            throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) already passed the iAM Smart step (callback replayed?)")
+            throw FlowError(
+                .unexpectedStep, .conflict, .sessionExpired, "flow \(state.flowID) already passed the iAM Smart step (callback replayed?)")
         }
         let query = request.uri.queryParameters
         let parameters = CallbackParameters(
@@ -45,8 +46,10 @@ struct CallbackEndpoint: Sendable {
         if parameters.error != nil {
             await flows.end(state, context)
             log.info("resident cancelled at iAM Smart")
-            let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in at iAM Smart")
-            return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
+            let status = SAMLStatus(
+                code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in at iAM Smart")
+            return try await delivery.deliver(
+                status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
         }
 
         let session: IAMSmartSession
@@ -78,7 +81,8 @@ struct CallbackEndpoint: Sendable {
             throw FlowError(
                 .authnContextUnavailable, .forbidden, .assuranceNotMet,
                 "the sign-in obtained \(session.assurance), which does not meet the relying party's RequestedAuthnContext; nothing was sent",
-                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "the sign-in does not meet the requested context"),
+                saml: SAMLStatus(
+                    code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "the sign-in does not meet the requested context"),
                 route: pointer.route)
         }
         // The data request waits for the resident's approval in the app.
@@ -125,9 +129,12 @@ struct CallbackEndpoint: Sendable {
             log.info(declined ? "resident declined the data request in iAM Smart" : "data request expired in iAM Smart")
             let status = SAMLStatus(
                 code: SAMLStatus.responder, subCode: declined ? SAMLStatus.requestDenied : SAMLStatus.authnFailed,
-                message: declined ? "the resident declined the data request in iAM Smart; nothing was sent" : "the data request in iAM Smart expired; nothing was sent")
+                message: declined
+                    ? "the resident declined the data request in iAM Smart; nothing was sent"
+                    : "the data request in iAM Smart expired; nothing was sent")
             return try await delivery.deliver(
-                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context, request: request,
+                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context,
+                request: request,
                 reference: pointer.flowID)
         } catch {
             await flows.end(state, context)
@@ -157,16 +164,20 @@ struct CallbackEndpoint: Sendable {
             authnContextClass: approval.asserted, authnInstant: now)
         next.approval = nil
         next.claims = ClaimedValues()
-        log.info("iAM Smart data approved", metadata: [
-            "attributes": "\(release.attributes.map(\.name.rawValue).joined(separator: ","))",
-            "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
-            "authn.context": "\(approval.asserted.rawValue)",
-        ])
+        log.info(
+            "iAM Smart data approved",
+            metadata: [
+                "attributes": "\(release.attributes.map(\.name.rawValue).joined(separator: ","))",
+                "withheld": "\(release.withheld.keys.map(\.rawValue).sorted().joined(separator: ","))",
+                "authn.context": "\(approval.asserted.rawValue)",
+            ])
         let withheld = planner.withheldRequests(mapped: release.withheld)
         if !withheld.isEmpty {
-            log.info("requested attributes withheld", metadata: [
-                "rp": "\(state.route.relyingParty)", "withheld": "\(withheld.map(\.description).joined(separator: ", "))",
-            ])
+            log.info(
+                "requested attributes withheld",
+                metadata: [
+                    "rp": "\(state.route.relyingParty)", "withheld": "\(withheld.map(\.description).joined(separator: ", "))",
+                ])
         }
 
         // Ask only when the answer can lead somewhere: checks that do not
@@ -190,7 +201,8 @@ struct CallbackEndpoint: Sendable {
         await flows.end(state, context)
         context.logger(flowID: state.flowID).info("resident cancelled while waiting for the data approval")
         let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in")
-        return try await delivery.deliver(status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
+        return try await delivery.deliver(
+            status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
     }
 
     /// How often the waiting page reloads itself.
@@ -224,7 +236,8 @@ struct CallbackEndpoint: Sendable {
         let status = SAMLStatus(
             code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied,
             message: "privacy checks refused the transfer before consent was asked: \(failed.joined(separator: ", "))")
-        return try await delivery.deliver(status: status, route: state.route, notice: .failed(kind), context: context, request: request, reference: state.flowID)
+        return try await delivery.deliver(
+            status: status, route: state.route, notice: .failed(kind), context: context, request: request, reference: state.flowID)
     }
 
     static func iamSmartFailure(_ error: any Error, route: FlowRoute) -> FlowError {

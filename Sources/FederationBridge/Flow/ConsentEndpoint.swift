@@ -69,7 +69,8 @@ struct ConsentEndpoint: Sendable {
         case "agree": agreed = true
         case "decline": agreed = false
         default:
-            throw FlowError(.missingDecision, .badRequest, .invalidRequest, "consent form without decision=agree or decision=decline; nothing was recorded")
+            throw FlowError(
+                .missingDecision, .badRequest, .invalidRequest, "consent form without decision=agree or decision=decline; nothing was recorded")
         }
         // The answer is to what was shown: recompute it and compare.
         let content = form["lang"].flatMap(Language.init(rawValue:)).map { consentContent(state, release: release, language: $0) }
@@ -103,7 +104,9 @@ struct ConsentEndpoint: Sendable {
                 encrypter = try AssertionEncrypter(recipientCertificate: try Certificate(derEncoded: Array(der)))
             } catch {
                 await flows.end(state, context)
-                throw FlowError(.partnerMetadataUnavailable, .serviceUnavailable, .internal, "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
+                throw FlowError(
+                    .partnerMetadataUnavailable, .serviceUnavailable, .internal,
+                    "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
             }
         } else {
             encrypter = nil
@@ -125,13 +128,17 @@ struct ConsentEndpoint: Sendable {
         switch decision {
         case .declined:
             log.info("resident declined consent")
-            let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
-            return try await delivery.deliver(status: status, route: route, notice: .declined, context: context, request: request, reference: state.flowID)
+            let status = SAMLStatus(
+                code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "the resident declined consent; no personal data was sent")
+            return try await delivery.deliver(
+                status: status, route: route, notice: .declined, context: context, request: request, reference: state.flowID)
         case .refused, .withdrawn:
             // The gate never decides `withdrawn`; should it, nothing is sent.
             let failed = verdict.failures.map { "\($0.id) (\($0.reason))" }.joined(separator: "; ")
-            let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
-            return try await delivery.deliver(status: status, route: route, notice: .refused, context: context, request: request, reference: state.flowID)
+            let status = SAMLStatus(
+                code: SAMLStatus.responder, subCode: SAMLStatus.requestDenied, message: "privacy checks refused the transfer: \(failed)")
+            return try await delivery.deliver(
+                status: status, route: route, notice: .refused, context: context, request: request, reference: state.flowID)
         case .transfer:
             let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
             log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])

@@ -77,8 +77,12 @@ public final class FederationFlow: Sendable {
     public func install(on application: BridgeApplication) {
         let resident = application.residentRoutes
         let (delivery, sso, callback, consent, artifact, my) = (delivery, singleSignOn, callback, consent, artifact, myShares)
-        resident.get("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: false) } }
-        resident.post("/saml/sso") { request, context in await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) } }
+        resident.get("/saml/sso") { request, context in
+            await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: false) }
+        }
+        resident.post("/saml/sso") { request, context in
+            await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) }
+        }
         resident.get("/start") { request, context in await delivery.answer(request, context) { try await sso.startPage(request, context) } }
         resident.get("/iamsmart/callback") { request, context in
             // A "What have I shared?" sign-in comes back here too; its own state tells it apart.
@@ -90,10 +94,15 @@ public final class FederationFlow: Sendable {
         resident.get("/my/proof/{seq}") { request, context in try await my.proof(request, context) }
         resident.post("/my/withdraw") { request, context in try await my.withdraw(request, context) }
         resident.post("/my/sign-out") { request, context in try await my.signOut(request, context) }
-        resident.get("/approval") { request, context in await delivery.answer(request, context) { try await callback.approvalPage(request, context) } }
-        resident.post("/approval/cancel") { request, context in await delivery.answer(request, context) { try await callback.cancelApproval(request, context) } }
+        resident.get("/approval") { request, context in await delivery.answer(request, context) { try await callback.approvalPage(request, context) }
+        }
+        resident.post("/approval/cancel") { request, context in
+            await delivery.answer(request, context) { try await callback.cancelApproval(request, context) }
+        }
         resident.get("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentPage(request, context) } }
-        resident.post("/consent") { request, context in await delivery.answer(request, context) { try await consent.consentDecision(request, context) } }
+        resident.post("/consent") { request, context in
+            await delivery.answer(request, context) { try await consent.consentDecision(request, context) }
+        }
         application.router.post("/saml/artifact") { request, context in await artifact.resolveArtifact(request, context) }
         application.router.get("/saml/metadata") { _, _ in try self.metadataResponse() }
         services.readiness.register(registry.readinessProbe)

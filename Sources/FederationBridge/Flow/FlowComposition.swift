@@ -37,11 +37,12 @@ extension BridgeApplication {
             store: logStore, signer: keys.treeHeadSigner,
             signedState: SignedTreeStateFile(url: configuration.transferLog.checkpointFile))
         let metrics = services.metrics
-        services.readiness.register(ReadinessProbe(name: "transfer-log") {
-            let problem = await transferLog.integrityProblem()
-            metrics.recordLogIntegrity(consistent: problem == nil)
-            return problem
-        })
+        services.readiness.register(
+            ReadinessProbe(name: "transfer-log") {
+                let problem = await transferLog.integrityProblem()
+                metrics.recordLogIntegrity(consistent: problem == nil)
+                return problem
+            })
         if !configuration.transferLog.witnesses.isEmpty {
             let collector = WitnessCollector(
                 log: transferLog, witnesses: configuration.transferLog.witnesses,
@@ -67,7 +68,8 @@ extension BridgeApplication {
             logger: logger)
 
         let query = configuration.metadata.queryURL.map {
-            MetadataQueryClient(baseURL: $0.absoluteString, defaultCacheDuration: Double(configuration.metadata.queryCacheDuration.components.seconds))
+            MetadataQueryClient(
+                baseURL: $0.absoluteString, defaultCacheDuration: Double(configuration.metadata.queryCacheDuration.components.seconds))
         }
         let registry = try PartnerMetadataRegistry(
             directory: configuration.metadata.directory, trustCertificatePEM: configuration.metadata.trustCertificate?.pem,
@@ -82,14 +84,17 @@ extension BridgeApplication {
         if !keys.tokenKeys.isEmpty { services.readiness.register(keys.readinessProbe) }
         LogTileRoutes.install(on: router, log: TransferLog(store: logStore, verifier: transferLog.verifier))
         addService(MetadataRefresher(registry: registry, policies: policies, interval: configuration.metadata.refreshInterval, logger: logger))
-        addService(ShutdownActions {
-            await iamSmart.shutdown()
-            try? await logStore.close()
-            keys.closeTokens()
-        })
-        logger.info("flow installed", metadata: [
-            "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",
-        ])
+        addService(
+            ShutdownActions {
+                await iamSmart.shutdown()
+                try? await logStore.close()
+                keys.closeTokens()
+            })
+        logger.info(
+            "flow installed",
+            metadata: [
+                "partners": "\(registry.serviceProviders().count)", "log": "\(keys.treeHeadSigner.verifier.verifierKey)",
+            ])
         return flow
     }
 }
@@ -99,7 +104,8 @@ extension BridgeApplication {
     /// certificates and of each partner's metadata, so alerts fire before
     /// a sign-in fails on them.
     static func collectMetrics(_ metrics: BridgeMetrics, log: TransferLog, keys: IdPKeyMaterial, registry: PartnerMetadataRegistry) {
-        let certificates = [("signing", keys.signingCertificateDER), ("encryption", keys.encryptionCertificateDER)]
+        let certificates =
+            [("signing", keys.signingCertificateDER), ("encryption", keys.encryptionCertificateDER)]
             + (keys.nextSigningCertificateDER.map { [("signing-next", $0)] } ?? [])
         for (key, der) in certificates {
             if let certificate = try? Certificate(derEncoded: Array(der)) {

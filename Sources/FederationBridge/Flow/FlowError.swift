@@ -45,8 +45,10 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
     /// Set when the relying party can be answered (its ACS is known from metadata).
     var route: FlowRoute?
 
-    init(_ code: Code, _ status: HTTPResponse.Status, _ kind: ResidentErrorKind, _ detail: String,
-         saml: SAMLStatus? = nil, route: FlowRoute? = nil) {
+    init(
+        _ code: Code, _ status: HTTPResponse.Status, _ kind: ResidentErrorKind, _ detail: String,
+        saml: SAMLStatus? = nil, route: FlowRoute? = nil
+    ) {
         self.code = code
         self.status = status
         self.residentKind = kind
@@ -67,9 +69,11 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         switch error {
         case let e as AuthnRequestError:
             switch e {
-            case .unknownIssuer: return FlowError(.unknownIssuer, .forbidden, .unknownPartner, detail + "; add the partner's metadata to the metadata folder")
+            case .unknownIssuer:
+                return FlowError(.unknownIssuer, .forbidden, .unknownPartner, detail + "; add the partner's metadata to the metadata folder")
             case .signatureRequired: return FlowError(.unsignedRequest, .forbidden, .invalidRequest, detail)
-            case .issueInstantOutOfRange: return FlowError(.staleRequest, .badRequest, .invalidRequest, detail + "; check the partner's clock or resend a fresh request")
+            case .issueInstantOutOfRange:
+                return FlowError(.staleRequest, .badRequest, .invalidRequest, detail + "; check the partner's clock or resend a fresh request")
             case .acsURLNotInMetadata, .acsIndexNotInMetadata, .noAssertionConsumerService:
                 return FlowError(.acsNotInMetadata, .badRequest, .invalidRequest, detail + "; responses go only to ACS endpoints listed in metadata")
             case .destinationMismatch: return FlowError(.wrongDestination, .badRequest, .invalidRequest, detail)

@@ -39,9 +39,10 @@ struct FlowStore: Sendable {
     func current(_ context: BridgeRequestContext) async throws -> (pointer: FlowPointer, state: FlowState) {
         let now = clock.now()
         guard let sessionID = context.sessionID,
-              let sealed = try await vault.flow(id: Self.pointerID(sessionID: sessionID), now: now)
+            let sealed = try await vault.flow(id: Self.pointerID(sessionID: sessionID), now: now)
         else {
-            throw FlowError(.noFlow, .badRequest, .sessionExpired, "no sign-in flow belongs to this browser session (cookie missing, or flow finished)")
+            throw FlowError(
+                .noFlow, .badRequest, .sessionExpired, "no sign-in flow belongs to this browser session (cookie missing, or flow finished)")
         }
         let pointer = try Self.decode(FlowPointer.self, sealed)
         guard pointer.finished != true else {
@@ -50,7 +51,8 @@ struct FlowStore: Sendable {
         guard let data = try await vault.flow(id: pointer.flowID, now: now) else {
             guard now >= pointer.flowExpiresAt else {
                 // Gone before its time: another request for this flow ended it just now.
-                throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(pointer.flowID) was just finished by another request; nothing was changed")
+                throw FlowError(
+                    .unexpectedStep, .conflict, .sessionExpired, "flow \(pointer.flowID) was just finished by another request; nothing was changed")
             }
             throw FlowError(
                 .flowExpired, .gone, .sessionExpired,

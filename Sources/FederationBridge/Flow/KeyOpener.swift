@@ -67,7 +67,7 @@ final class KeyOpener {
             let der = try IdPKeyMaterial.der(file, label: "PRIVATE KEY")
             let prefix: [UInt8] = [0x30, 0x2E, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2B, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20]
             guard der.count == 48, Array(der.prefix(16)) == prefix,
-                  let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
+                let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: der.suffix(32))
             else {
                 throw KeyMaterialError("\(keyPath) (\(file.path.path)): expected an Ed25519 PKCS#8 key (openssl genpkey -algorithm ed25519)")
             }
@@ -81,8 +81,10 @@ final class KeyOpener {
             throw KeyMaterialError("\(keyPath): pkcs11:\(label) needs the pkcs11 section")
         }
         do {
-            let token = try self.token ?? Token(
-                TokenConfiguration(modulePath: settings.modulePath, tokenLabel: settings.tokenLabel, pin: settings.pin))
+            let token =
+                try self.token
+                ?? Token(
+                    TokenConfiguration(modulePath: settings.modulePath, tokenLabel: settings.tokenLabel, pin: settings.pin))
             self.token = token
             let key = try TokenKey(token: token, label: label)
             openedKeys.append((keyPath, key))

@@ -67,7 +67,8 @@ struct PIAGate: Sendable {
             logger.critical("transfer log does not extend the newest signed checkpoint: nothing is sent", metadata: ["problem": "\(problem)"])
             throw FlowError(
                 .transferLogUnavailable, .serviceUnavailable, .internal,
-                "the transfer log does not extend the newest checkpoint this bridge signed (\(problem)); no data was sent. Restore the log; /readyz names the problem.")
+                "the transfer log does not extend the newest checkpoint this bridge signed (\(problem)); no data was sent. Restore the log; /readyz names the problem."
+            )
         } catch {
             logger.error("transfer log append failed: nothing is sent", metadata: ["error.type": "\(type(of: error))"])
             throw FlowError(
@@ -77,10 +78,12 @@ struct PIAGate: Sendable {
         for result in verdict.results { metrics.recordCheck(result.id, passed: result.passed) }
         metrics.recordTransfer(recipient: request.recipientEntityID, decision: decision)
         metrics.recordLatency(operation: "flow.gate", duration: ContinuousClock.now - started)
-        logger.info("privacy verdict logged", metadata: [
-            "log.seq": "\(sequenced.seq)", "decision": "\(decision.rawValue)",
-            "failed": "\(verdict.failures.map(\.id).joined(separator: ","))",
-        ])
+        logger.info(
+            "privacy verdict logged",
+            metadata: [
+                "log.seq": "\(sequenced.seq)", "decision": "\(decision.rawValue)",
+                "failed": "\(verdict.failures.map(\.id).joined(separator: ","))",
+            ])
         return (verdict, decision)
     }
 }

@@ -66,7 +66,8 @@ struct ResponseDelivery: Sendable {
             if notice == nil {
                 var components = URLComponents(string: route.acsURL) ?? URLComponents()
                 let existing = components.queryItems ?? []
-                components.queryItems = existing + [URLQueryItem(name: "SAMLart", value: artifact.encoded)]
+                components.queryItems =
+                    existing + [URLQueryItem(name: "SAMLart", value: artifact.encoded)]
                     + (route.relayState.map { [URLQueryItem(name: "RelayState", value: $0)] } ?? [])
                 let encoded = components.percentEncodedQuery ?? ""
                 components.percentEncodedQuery = encoded.replacingOccurrences(of: "+", with: "%2B")
@@ -101,9 +102,9 @@ struct ResponseDelivery: Sendable {
         let reference = context.id
         var response: Hummingbird.Response
         if let route = error.route, let status = error.samlStatus,
-           let delivered = try? await deliver(
-               status: status, route: route, notice: .failed(error.residentKind), context: context, request: request,
-               httpStatus: error.status, reference: reference)
+            let delivered = try? await deliver(
+                status: status, route: route, notice: .failed(error.residentKind), context: context, request: request,
+                httpStatus: error.status, reference: reference)
         {
             response = delivered
         } else {
@@ -130,7 +131,7 @@ struct ResponseDelivery: Sendable {
                 value: release.pairwiseNameID, format: NameID.persistent, nameQualifier: configuration.entityID,
                 spNameQualifier: route.relyingParty),
             subjectConfirmations: [
-                SubjectConfirmation(recipient: route.acsURL, notOnOrAfter: until, inResponseTo: route.requestID),
+                SubjectConfirmation(recipient: route.acsURL, notOnOrAfter: until, inResponseTo: route.requestID)
             ],
             conditions: Conditions(notBefore: now.addingTimeInterval(-30), notOnOrAfter: until, audiences: [route.relyingParty]),
             authnStatement: AuthnStatement(

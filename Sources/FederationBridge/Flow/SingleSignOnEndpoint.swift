@@ -55,7 +55,8 @@ struct SingleSignOnEndpoint: Sendable {
         let issuer = accepted.serviceProvider.entityID
         let saml = accepted.request
         guard let binding = ResponseBinding(metadataBinding: accepted.assertionConsumerService.binding) else {
-            throw FlowError(.unsupportedRequest, .badRequest, .invalidRequest, "ACS binding \(accepted.assertionConsumerService.binding) is not supported")
+            throw FlowError(
+                .unsupportedRequest, .badRequest, .invalidRequest, "ACS binding \(accepted.assertionConsumerService.binding) is not supported")
         }
         // The request is verified and its ACS known: from here on every
         // refusal is also a signed SAML status Response at that ACS.
@@ -104,7 +105,8 @@ struct SingleSignOnEndpoint: Sendable {
                 "RequestedAuthnContext \(saml.requestedAuthnContext?.comparison.rawValue ?? "") "
                     + "\(saml.requestedAuthnContext?.classRefs.joined(separator: " ") ?? "") cannot be met by any iAM Smart sign-in; "
                     + "see docs/profile.md for the classes we assert",
-                saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "no sign-in here meets the requested context"),
+                saml: SAMLStatus(
+                    code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "no sign-in here meets the requested context"),
                 route: route)
         }
 
@@ -129,10 +131,12 @@ struct SingleSignOnEndpoint: Sendable {
         try await flows.create(state)
         // A fresh session for the new flow: whatever ID the browser came with is dropped.
         let sessionCookie = try await flows.rotateSession(context, pointer: FlowPointer(flowID: flowID.value, route: route, flowExpiresAt: expiresAt))
-        log.info("authn request accepted", metadata: [
-            "rp": "\(issuer)", "binding": "\(route.binding.rawValue)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
-            "claims": "\(route.claimMode)", "source": "\(source.rawValue)",
-        ])
+        log.info(
+            "authn request accepted",
+            metadata: [
+                "rp": "\(issuer)", "binding": "\(route.binding.rawValue)", "purpose": "\(purpose.id)", "signed": "\(accepted.wasSigned)",
+                "claims": "\(route.claimMode)", "source": "\(source.rawValue)",
+            ])
         var response = Hummingbird.Response(status: .seeOther, headers: [.location: "/start", .cacheControl: "no-store"])
         response.setCookie(sessionCookie)
         return response
@@ -147,9 +151,10 @@ struct SingleSignOnEndpoint: Sendable {
         let recipient = policy.recipient(entityID: state.route.relyingParty)
         let purpose = policy.purpose(id: state.route.purposeID)
         return renderer.response(
-            .start(recipientName: recipient?.name(in: context.language.rawValue) ?? state.route.relyingParty,
-                   purpose: purpose?.descriptions[context.language.rawValue] ?? state.route.purposeID,
-                   continueURL: iamSmart.authorizationURL(for: pending, lang: context.language.iamSmartLang).absoluteString),
+            .start(
+                recipientName: recipient?.name(in: context.language.rawValue) ?? state.route.relyingParty,
+                purpose: purpose?.descriptions[context.language.rawValue] ?? state.route.purposeID,
+                continueURL: iamSmart.authorizationURL(for: pending, lang: context.language.iamSmartLang).absoluteString),
             language: context.language, path: request.uri.path)
     }
 }

@@ -79,12 +79,14 @@ public enum ConsentWording {
 
     /// Where the data goes, from whom, under which contract and filing.
     public static func crossBoundary(recipient: Recipient, in language: Language) -> String {
-        PageStrings.format("consent.cross_boundary", in: language, [
-            "recipient": recipient.name(in: language.rawValue),
-            "city": city(recipient.city, in: language),
-            "filing": recipient.contractFilingReference,
-            "filed": day(recipient.contractFiledOn, in: language),
-        ])
+        PageStrings.format(
+            "consent.cross_boundary", in: language,
+            [
+                "recipient": recipient.name(in: language.rawValue),
+                "city": city(recipient.city, in: language),
+                "filing": recipient.contractFilingReference,
+                "filed": day(recipient.contractFiledOn, in: language),
+            ])
     }
 
     private static let cityNames: [String: (hant: String, hans: String, en: String)] = [

@@ -350,16 +350,20 @@ public enum PageStrings {
         "consent.shown_value": "What is sent",
         "consent.technical": "Technical details: field names and values exactly as sent",
         "consent.where": "Where your data goes",
-        "consent.cross_boundary": "Your data goes from Hong Kong to the Mainland, to {recipient} in {city}, under the Standard Contract for Cross-boundary Flow of Personal Information within the Guangdong–Hong Kong–Macao Greater Bay Area (Mainland, Hong Kong), filing number {filing}, filed on {filed}.",
+        "consent.cross_boundary":
+            "Your data goes from Hong Kong to the Mainland, to {recipient} in {city}, under the Standard Contract for Cross-boundary Flow of Personal Information within the Guangdong–Hong Kong–Macao Greater Bay Area (Mainland, Hong Kong), filing number {filing}, filed on {filed}.",
         "consent.operator_heading": "Who runs this service",
         "consent.operator": "This service is run by {operator}. It passes your iAM Smart details to the recipient.",
         "consent.statement": "Read the privacy policy statement",
         "consent.rights_heading": "Your rights",
         "consent.rights_access": "You may ask to see and correct your data: contact the recipient ({contact}).",
         "consent.rights_operator": "For questions about how this service handles your data, contact {contact}.",
-        "consent.rights_withdraw": "You may withdraw your consent at any time on the “What have I shared?” page; we tell the recipient. Withdrawal does not undo what was sent before.",
-        "consent.rights_complain": "You may complain to the Office of the Privacy Commissioner for Personal Data, Hong Kong, or on the Mainland to the authority that protects personal information (the Cyberspace Administration of Guangdong Province).",
-        "consent.rights_law": "You are told this under Data Protection Principles 1 and 5 of the Personal Data (Privacy) Ordinance and Article 39 of the Personal Information Protection Law.",
+        "consent.rights_withdraw":
+            "You may withdraw your consent at any time on the “What have I shared?” page; we tell the recipient. Withdrawal does not undo what was sent before.",
+        "consent.rights_complain":
+            "You may complain to the Office of the Privacy Commissioner for Personal Data, Hong Kong, or on the Mainland to the authority that protects personal information (the Cyberspace Administration of Guangdong Province).",
+        "consent.rights_law":
+            "You are told this under Data Protection Principles 1 and 5 of the Personal Data (Privacy) Ordinance and Article 39 of the Personal Information Protection Law.",
         "consent.my_link": "What have I shared?",
         "value.sex.1": "Male",
         "value.sex.2": "Female",
@@ -384,9 +388,11 @@ public enum PageStrings {
         "retention.day": "{n} day",
         "retention.days": "{n} days",
         "my.title": "What have I shared?",
-        "my.lead": "Sign in with iAM Smart to see which organisations this service sent your details to, what was sent and when, with a proof for each record.",
+        "my.lead":
+            "Sign in with iAM Smart to see which organisations this service sent your details to, what was sent and when, with a proof for each record.",
         "my.sign_in": "Sign in with iAM Smart to see",
-        "my.sign_in_note": "This only confirms who you are; nothing is sent to anyone. Records are found by a keyed digest of your identifier for each recipient; nothing more about you is stored.",
+        "my.sign_in_note":
+            "This only confirms who you are; nothing is sent to anyone. Records are found by a keyed digest of your identifier for each recipient; nothing more about you is stored.",
         "my.nothing": "No transfers about you were found.",
         "my.subject": "Your record digest",
         "my.time": "Time (Hong Kong)",
@@ -395,10 +401,12 @@ public enum PageStrings {
         "my.proof": "Proof",
         "my.proof_link": "Download proof",
         "my.withdraw": "Withdraw my consent for this recipient",
-        "my.withdraw_note": "The withdrawal is recorded in the transfer log and the recipient is told. It does not take back what was already sent; you may ask the recipient to delete it.",
+        "my.withdraw_note":
+            "The withdrawal is recorded in the transfer log and the recipient is told. It does not take back what was already sent; you may ask the recipient to delete it.",
         "my.withdrawn_notice": "Your withdrawal of consent for {recipient} is recorded; we will tell them.",
         "my.check_title": "How to check these records",
-        "my.check": "Each proof holds the record exactly as logged, its position in the transfer log, the audit path and the signed checkpoint. Anyone can check it with the command below and this service's published key, without trusting us:",
+        "my.check":
+            "Each proof holds the record exactly as logged, its position in the transfer log, the audit path and the signed checkpoint. Anyone can check it with the command below and this service's published key, without trusting us:",
         "my.sign_out": "Sign out",
         "my.decision.transfer": "Sent",
         "my.decision.refused": "Not sent: privacy checks refused",
@@ -430,7 +438,8 @@ public enum PageStrings {
         "error.refused.what": "Privacy rules do not allow this transfer, so nothing about you was sent.",
         "error.refused.todo": "Contact the recipient to ask about other ways to proceed.",
         "approval.title": "Approve the data request in iAM Smart",
-        "approval.lead": "iAM Smart lists the details this service asks for. Check them in the app and choose Approve; this page then continues by itself.",
+        "approval.lead":
+            "iAM Smart lists the details this service asks for. Check them in the app and choose Approve; this page then continues by itself.",
         "approval.open": "Open iAM Smart to approve",
         "approval.waiting": "Waiting for your approval in iAM Smart… This page refreshes every few seconds.",
         "approval.check": "Approved already? Continue",
@@ -442,7 +451,8 @@ public enum PageStrings {
         "error.under_age.what": "This service is only for people aged 18 or over, so you were not asked to agree and no personal data was sent.",
         "error.under_age.todo": "Contact the recipient to ask about other ways to proceed, for example with a parent or guardian.",
         "error.assurance_not_met.what": "The recipient asked for a stronger sign-in than this iAM Smart sign-in gave, so no personal data was sent.",
-        "error.assurance_not_met.todo": "Go back to the recipient's website and sign in again as it asks (for example with iAM Smart+ or face recognition).",
+        "error.assurance_not_met.todo":
+            "Go back to the recipient's website and sign in again as it asks (for example with iAM Smart+ or face recognition).",
         "consent.withheld_unverified_name": "iAM Smart has not verified your Chinese name, so it will not be sent.",
         "error.not_found.what": "This page does not exist.",
         "error.not_found.todo": "Check the address, or go back to the recipient's website.",

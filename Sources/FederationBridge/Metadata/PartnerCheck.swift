@@ -12,7 +12,11 @@ import X509
 /// prints it.
 public struct PartnerCheck: Sendable {
     public struct Finding: Sendable, Hashable {
-        public enum Severity: String, Sendable { case pass = "PASS", warning = "WARN", failure = "FAIL" }
+        public enum Severity: String, Sendable {
+            case pass = "PASS"
+            case warning = "WARN"
+            case failure = "FAIL"
+        }
         public var severity: Severity
         public var topic: String
         public var message: String
@@ -86,16 +90,27 @@ public struct PartnerCheck: Sendable {
             // Read regardless of time, so that validUntil is judged here with the rest.
             document = try FederationMetadata.inspect(xml, now: .distantPast, requireValidUntil: false)
         } catch {
-            return [Report(entityID: "(unreadable metadata)", findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: "\(error)")], purposes: [])]
+            return [
+                Report(
+                    entityID: "(unreadable metadata)",
+                    findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: "\(error)")], purposes: [])
+            ]
         }
         var reports = document.serviceProviders.map { provider in
             Report(entityID: provider.entityID, findings: documentFindings + findings(provider), purposes: releases(provider))
         }
         reports += document.refused.map {
-            Report(entityID: $0.entityID, findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: $0.reason)], purposes: [])
+            Report(
+                entityID: $0.entityID, findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: $0.reason)], purposes: []
+            )
         }
         if reports.isEmpty {
-            reports = [Report(entityID: "(no relying party)", findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: "\(MetadataError.notSPMetadata)")], purposes: [])]
+            reports = [
+                Report(
+                    entityID: "(no relying party)",
+                    findings: documentFindings + [Finding(severity: .failure, topic: "metadata", message: "\(MetadataError.notSPMetadata)")],
+                    purposes: [])
+            ]
         }
         return reports
     }
@@ -107,32 +122,36 @@ public struct PartnerCheck: Sendable {
             if days <= 0 {
                 findings.append(Finding(severity: .failure, topic: "validUntil", message: "\(SAMLTime.string(validUntil)) has passed"))
             } else {
-                findings.append(Finding(
-                    severity: days < 1 ? .warning : .pass, topic: "validUntil",
-                    message: "\(SAMLTime.string(validUntil)) (in \(String(format: "%.1f", days)) days)"))
+                findings.append(
+                    Finding(
+                        severity: days < 1 ? .warning : .pass, topic: "validUntil",
+                        message: "\(SAMLTime.string(validUntil)) (in \(String(format: "%.1f", days)) days)"))
             }
         } else {
             findings.append(Finding(severity: .failure, topic: "validUntil", message: "missing; the bridge refuses metadata without one"))
         }
         if policy.recipient(entityID: provider.entityID) == nil {
-            findings.append(Finding(
-                severity: .failure, topic: "recipient",
-                message: "not a recipient in the privacy policy: register it with its Standard Contract filing; nothing would be released"))
+            findings.append(
+                Finding(
+                    severity: .failure, topic: "recipient",
+                    message: "not a recipient in the privacy policy: register it with its Standard Contract filing; nothing would be released"))
         } else {
             findings.append(Finding(severity: .pass, topic: "recipient", message: "registered in the privacy policy"))
         }
         if provider.signingCertificates.isEmpty {
-            findings.append(Finding(severity: .failure, topic: "certificate", message: "no signing certificate: its AuthnRequests cannot be verified"))
+            findings.append(
+                Finding(severity: .failure, topic: "certificate", message: "no signing certificate: its AuthnRequests cannot be verified"))
         }
         for (use, certificates) in [("signing", provider.signingCertificates), ("encryption", provider.encryptionCertificates)] {
             for der in certificates { findings.append(Self.certificateFinding(der, use: use, now: now)) }
         }
         if provider.encryptionCertificates.isEmpty {
             let required = policy.purposes.filter(\.encryptionRequired).map(\.id)
-            findings.append(Finding(
-                severity: required.isEmpty ? .warning : .failure, topic: "certificate",
-                message: "no encryption certificate: assertions cannot be encrypted"
-                    + (required.isEmpty ? "" : "; purposes \(required.joined(separator: ", ")) require encryption")))
+            findings.append(
+                Finding(
+                    severity: required.isEmpty ? .warning : .failure, topic: "certificate",
+                    message: "no encryption certificate: assertions cannot be encrypted"
+                        + (required.isEmpty ? "" : "; purposes \(required.joined(separator: ", ")) require encryption")))
         }
         var usable = 0
         for acs in provider.assertionConsumerServices {
@@ -141,23 +160,31 @@ public struct PartnerCheck: Sendable {
             let url = URL(string: acs.location)
             let loopback = ["127.0.0.1", "localhost", "::1"].contains(url?.host ?? "")
             if !supported {
-                findings.append(Finding(severity: .warning, topic: "ACS", message: "\(binding) \(acs.location): binding not answered (HTTP-POST and HTTP-Artifact are)"))
+                findings.append(
+                    Finding(
+                        severity: .warning, topic: "ACS",
+                        message: "\(binding) \(acs.location): binding not answered (HTTP-POST and HTTP-Artifact are)"))
             } else if url?.scheme != "https", !loopback {
-                findings.append(Finding(severity: .failure, topic: "ACS", message: "\(binding) \(acs.location): not https; personal data would travel in clear"))
+                findings.append(
+                    Finding(severity: .failure, topic: "ACS", message: "\(binding) \(acs.location): not https; personal data would travel in clear"))
             } else {
                 usable += 1
-                findings.append(Finding(severity: .pass, topic: "ACS", message: "\(binding) \(acs.location)\(acs == provider.defaultAssertionConsumerService ? " (default)" : "")"))
+                findings.append(
+                    Finding(
+                        severity: .pass, topic: "ACS",
+                        message: "\(binding) \(acs.location)\(acs == provider.defaultAssertionConsumerService ? " (default)" : "")"))
             }
         }
         if usable == 0 {
             findings.append(Finding(severity: .failure, topic: "ACS", message: "no AssertionConsumerService the bridge can answer"))
         }
         let requests = RequestedAttributes(provider.requestedAttributes)
-        findings.append(Finding(
-            severity: provider.requestedAttributes.isEmpty ? .warning : .pass, topic: "attributes",
-            message: provider.requestedAttributes.isEmpty
-                ? "no RequestedAttribute: nothing would be released"
-                : "\(provider.requestedAttributes.count) requested, \(requests.forms.count) known to the bridge"))
+        findings.append(
+            Finding(
+                severity: provider.requestedAttributes.isEmpty ? .warning : .pass, topic: "attributes",
+                message: provider.requestedAttributes.isEmpty
+                    ? "no RequestedAttribute: nothing would be released"
+                    : "\(provider.requestedAttributes.count) requested, \(requests.forms.count) known to the bridge"))
         return findings
     }
 
@@ -199,7 +226,8 @@ public struct PartnerCheck: Sendable {
                 let form = planner.requests.form(of: attribute)
                 return form.name == attribute.rawValue ? attribute.rawValue : "\(attribute.rawValue) as \(form)"
             }
-            let withheld = recipient == nil
+            let withheld =
+                recipient == nil
                 ? provider.requestedAttributes.map { "\($0.form): not a recipient in the privacy policy" }
                 : planner.withheldRequests.map { "\($0.requested): \($0.reason.rawValue) (\($0.reason.explanation))" }
             return PurposeRelease(purposeID: purpose.id, released: released, withheld: withheld)

@@ -93,7 +93,8 @@ public final class PartnerMetadataRegistry: Sendable {
                 var refused = document.refused
                 for provider in document.serviceProviders {
                     if let other = entityFiles[provider.entityID] {
-                        refused.append(.init(entityID: provider.entityID, reason: PartnerMetadataError.duplicateEntity(provider.entityID, other).description))
+                        refused.append(
+                            .init(entityID: provider.entityID, reason: PartnerMetadataError.duplicateEntity(provider.entityID, other).description))
                     } else {
                         entityFiles[provider.entityID] = name
                         accepted.append(provider)
@@ -114,7 +115,8 @@ public final class PartnerMetadataRegistry: Sendable {
                     (provider.validUntil.map { $0 > now } ?? false) && entityFiles[provider.entityID] == nil
                 }
                 if let validUntil = status.lastGood.compactMap(\.validUntil).min() {
-                    reason += "; keeping the version loaded at \(SAMLTime.string(status.lastGoodLoadedAt ?? now)) until its validUntil \(SAMLTime.string(validUntil))"
+                    reason +=
+                        "; keeping the version loaded at \(SAMLTime.string(status.lastGoodLoadedAt ?? now)) until its validUntil \(SAMLTime.string(validUntil))"
                 }
                 for provider in status.lastGood { entityFiles[provider.entityID] = name }
                 status.problem = reason
@@ -125,9 +127,11 @@ public final class PartnerMetadataRegistry: Sendable {
                 logger.warning("partner metadata refused", metadata: ["file": "\(name)", "reason": "\(problem)"])
             }
             for refusal in status.refused where !before.refused.contains(refusal) {
-                logger.warning("partner metadata entity refused", metadata: [
-                    "file": "\(name)", "entity": "\(refusal.entityID)", "reason": "\(refusal.reason)",
-                ])
+                logger.warning(
+                    "partner metadata entity refused",
+                    metadata: [
+                        "file": "\(name)", "entity": "\(refusal.entityID)", "reason": "\(refusal.reason)",
+                    ])
             }
             next[name] = status
         }
@@ -188,7 +192,7 @@ public final class PartnerMetadataRegistry: Sendable {
     /// finds a partner known only to the metadata query service.
     public func resolveIssuer(of xml: Data, now: Date = Date()) async {
         guard query != nil, let document = try? XMLDocument(parsing: xml),
-              let issuer = try? document.root.firstChild("Issuer", in: XMLNamespaces.saml)?.trimmedText()
+            let issuer = try? document.root.firstChild("Issuer", in: XMLNamespaces.saml)?.trimmedText()
         else { return }
         _ = await resolve(entityID: issuer, now: now)
     }
@@ -221,7 +225,9 @@ public final class PartnerMetadataRegistry: Sendable {
             }
             for refusal in status.refused { problems.append("\(refusal.entityID) (in \(status.file)): \(refusal.reason)") }
             for provider in status.lastGood where !Self.usable(provider, now) {
-                problems.append("\(provider.entityID) (in \(status.file)): validUntil \(provider.validUntil.map(SAMLTime.string) ?? "") has passed; publish fresh metadata")
+                problems.append(
+                    "\(provider.entityID) (in \(status.file)): validUntil \(provider.validUntil.map(SAMLTime.string) ?? "") has passed; publish fresh metadata"
+                )
             }
         }
         for (entityID, entry) in state.queried.sorted(by: { $0.key < $1.key }) {

@@ -66,7 +66,7 @@ struct MySharesEndpoint: Sendable {
     /// (the flow's callback handles every other).
     func owns(_ request: Request, _ context: BridgeRequestContext) async -> Bool {
         guard let sessionID = context.sessionID, let state = request.uri.queryParameters["state"],
-              let session = try? await load(sessionID), let pending = session.pending
+            let session = try? await load(sessionID), let pending = session.pending
         else { return false }
         return pending.state == String(state)
     }
@@ -106,8 +106,8 @@ struct MySharesEndpoint: Sendable {
             throw ResidentError(.sessionExpired, status: .forbidden)
         }
         guard let text = context.parameters.get("seq"), text.count <= 18, let seq = Int(text), seq >= 0,
-              let entry = try? await log.entry(seq: seq), let subject = entry.entry?.subjectDigest,
-              session.subjects.values.contains(subject)
+            let entry = try? await log.entry(seq: seq), let subject = entry.entry?.subjectDigest,
+            session.subjects.values.contains(subject)
         else { throw ResidentError(.notFound, status: .notFound) }
         let json = try await log.inclusionProof(seq: seq).jsonText() + "\n"
         var headers = HTTPFields()
@@ -142,11 +142,13 @@ struct MySharesEndpoint: Sendable {
             do {
                 sequenced = try await log.append(entry)
             } catch {
-                context.logger.error("my shares: withdrawal not recorded", metadata: ["reference": "\(context.id)", "error.type": "\(type(of: error))"])
+                context.logger.error(
+                    "my shares: withdrawal not recorded", metadata: ["reference": "\(context.id)", "error.type": "\(type(of: error))"])
                 throw ResidentError(.internal, status: .serviceUnavailable, reference: context.id)
             }
             metrics.recordTransfer(recipient: recipient, decision: .withdrawn)
-            context.logger.info("my shares: consent withdrawal recorded", metadata: ["rp": "\(recipient)", "purpose": "\(purpose)", "seq": "\(sequenced.seq)"])
+            context.logger.info(
+                "my shares: consent withdrawal recorded", metadata: ["rp": "\(recipient)", "purpose": "\(purpose)", "seq": "\(sequenced.seq)"])
         }
         let query = ReviewQuery.encode([("withdrawn", recipient)])
         return Response(status: .seeOther, headers: [.location: "/my?\(query)", .cacheControl: "no-store"])
@@ -187,17 +189,20 @@ struct MySharesEndpoint: Sendable {
                 return MySharesPage.Entry(
                     sequence: sequenced.seq, time: Self.hongKongTime(entry.time),
                     purpose: policy.purpose(id: entry.purpose)?.descriptions[language.rawValue] ?? entry.purpose,
-                    attributes: entry.attributes.map { GuangdongAttribute(rawValue: $0.name).map { PageStrings.label(for: $0, in: language) } ?? $0.name },
+                    attributes: entry.attributes.map {
+                        GuangdongAttribute(rawValue: $0.name).map { PageStrings.label(for: $0, in: language) } ?? $0.name
+                    },
                     decision: PageStrings.table(for: language)["my.decision.\(entry.decision.rawValue)"] ?? entry.decision.rawValue,
                     decisionCode: entry.decision.rawValue, proofURL: "/my/proof/\(sequenced.seq)")
             }
             guard !rows.isEmpty else { continue }
-            result.append(MySharesPage.RecipientShares(
-                entityID: recipient, name: recipientName(recipient, language), contact: policy.recipient(entityID: recipient)?.contact ?? "",
-                subjectDigest: subject, entries: rows,
-                // Something was sent since the last withdrawal (rows are newest first).
-                canWithdraw: rows.first { [TransferDecision.transfer.rawValue, TransferDecision.withdrawn.rawValue].contains($0.decisionCode) }?
-                    .decisionCode == TransferDecision.transfer.rawValue))
+            result.append(
+                MySharesPage.RecipientShares(
+                    entityID: recipient, name: recipientName(recipient, language), contact: policy.recipient(entityID: recipient)?.contact ?? "",
+                    subjectDigest: subject, entries: rows,
+                    // Something was sent since the last withdrawal (rows are newest first).
+                    canWithdraw: rows.first { [TransferDecision.transfer.rawValue, TransferDecision.withdrawn.rawValue].contains($0.decisionCode) }?
+                        .decisionCode == TransferDecision.transfer.rawValue))
         }
         return result
     }

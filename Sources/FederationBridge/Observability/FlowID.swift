@@ -17,7 +17,7 @@ public struct FlowID: Sendable, Hashable, Codable, CustomStringConvertible {
     /// Accepts only the form `random()` produces, so a hostile value never reaches a query or a log.
     public init?(_ text: String) {
         guard text.hasPrefix("fl-"), text.count == 29,
-              text.dropFirst(3).utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x32 && $0 <= 0x37) })
+            text.dropFirst(3).utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x32 && $0 <= 0x37) })
         else { return nil }
         self.value = text
     }

@@ -49,8 +49,10 @@ public struct PageRenderer: Sendable {
             "css": PageTemplates.css,
             "t": stringContexts[language] ?? [:],
             "languages": Language.allCases.map { candidate -> [String: Any] in
-                ["code": candidate.rawValue, "name": candidate.endonym, "current": candidate == language,
-                 "href": "\(path)?lang=\(candidate.rawValue)"]
+                [
+                    "code": candidate.rawValue, "name": candidate.endonym, "current": candidate == language,
+                    "href": "\(path)?lang=\(candidate.rawValue)",
+                ]
             },
         ]
         let template: String
@@ -116,7 +118,7 @@ public struct PageRenderer: Sendable {
             // The SAMLResponse is ~15 KB of base64: escaped in one scan here
             // rather than character by character by the template engine.
             context["fields"] = Self.escapedFields(fields)
-            
+
         case .myShares(let page):
             template = "myShares"
             context["title"] = t("my.title")

@@ -47,17 +47,21 @@ public final class PolicyStore: Sendable {
         do {
             let policy = try Self.read(file)
             state.value = Entry(policy: policy, loadedAt: now, problem: nil)
-            logger.info("privacy policy reloaded", metadata: [
-                "file": "\(file.lastPathComponent)", "recipients": "\(policy.recipients.count)", "purposes": "\(policy.purposes.count)",
-            ])
+            logger.info(
+                "privacy policy reloaded",
+                metadata: [
+                    "file": "\(file.lastPathComponent)", "recipients": "\(policy.recipients.count)", "purposes": "\(policy.purposes.count)",
+                ])
             return true
         } catch {
             var entry = state.value
             entry.problem = "policy reload refused (\(error)); still enforcing the version loaded at \(SAMLTime.string(entry.loadedAt))"
             state.value = entry
-            logger.error("privacy policy reload refused; the previous policy stays in force", metadata: [
-                "file": "\(file.lastPathComponent)", "reason": "\(error)",
-            ])
+            logger.error(
+                "privacy policy reload refused; the previous policy stays in force",
+                metadata: [
+                    "file": "\(file.lastPathComponent)", "reason": "\(error)",
+                ])
             return false
         }
     }

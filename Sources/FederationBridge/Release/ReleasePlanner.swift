@@ -61,11 +61,12 @@ struct ReleasePlanner: Sendable {
 
     /// `withheldRequests` plus the releasable attributes the mapper could not produce.
     func withheldRequests(mapped: [GuangdongAttribute: WithheldReason]) -> [WithheldRequest] {
-        withheldRequests + GuangdongAttribute.allCases.compactMap { attribute in
-            mapped[attribute].map {
-                WithheldRequest(requested: requests.form(of: attribute).description, reason: .notProduced, detail: $0.rawValue)
+        withheldRequests
+            + GuangdongAttribute.allCases.compactMap { attribute in
+                mapped[attribute].map {
+                    WithheldRequest(requested: requests.form(of: attribute).description, reason: .notProduced, detail: $0.rawValue)
+                }
             }
-        }
     }
 
     /// The released attributes written as the relying party requested them.

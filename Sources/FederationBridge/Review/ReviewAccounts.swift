@@ -56,7 +56,8 @@ public struct ReviewAccounts: Sendable {
             }
             guard let cost = Self.bcryptCost(account.passwordHash) else {
                 throw ReviewConfigurationError(
-                    "reviewer '\(account.username)' needs a bcrypt hash ($2b$NN$…, 60 characters); generate one with `htpasswd -nbBC 12 NAME PASSWORD`")
+                    "reviewer '\(account.username)' needs a bcrypt hash ($2b$NN$…, 60 characters); generate one with `htpasswd -nbBC 12 NAME PASSWORD`"
+                )
             }
             guard cost >= Self.minimumCost else {
                 throw ReviewConfigurationError(
@@ -88,9 +89,10 @@ public struct ReviewAccounts: Sendable {
         let acceptable = Self.isAcceptablePassword(password)
         let hash = hashToVerify(username: username)
         let candidate = acceptable ? password : "-"
-        let matches = (try? await NIOThreadPool.singleton.runIfActive {
-            Bcrypt.verify(candidate, hash: hash)
-        }) ?? false
+        let matches =
+            (try? await NIOThreadPool.singleton.runIfActive {
+                Bcrypt.verify(candidate, hash: hash)
+            }) ?? false
         guard matches, acceptable, knownHash != nil else { return nil }
         return Reviewer(username: username)
     }

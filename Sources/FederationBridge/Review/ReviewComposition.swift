@@ -11,9 +11,10 @@ extension BridgeApplication {
             services.logger.info("no reviewer accounts configured; /review is not served")
             return
         }
-        let accounts = try ReviewAccounts(configuration.reviewers.map {
-            ReviewAccounts.Account(username: $0.username, passwordHash: $0.passwordHash)
-        })
+        let accounts = try ReviewAccounts(
+            configuration.reviewers.map {
+                ReviewAccounts.Account(username: $0.username, passwordHash: $0.passwordHash)
+            })
         let auditLog = try ReviewAuditLog(fileURL: Self.reviewAuditURL(configuration.store), logger: services.logger)
         let readOnlyLog = TransferLog(store: flow.transferLog.store, verifier: flow.transferLog.verifier)
         let signIn = ReviewSignIn(store: services.store, accounts: accounts, secureCookie: configuration.session.secureCookie)

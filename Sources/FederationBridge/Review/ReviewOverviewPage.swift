@@ -62,6 +62,6 @@ struct ReviewOverviewPage: Sendable {
         <div class="panel"><h2>Refusals by failed check</h2>{{{checkChart}}}</div>
         <h2>Latest entries</h2>
         """ + ReviewEntryRow.template + """
-        <div class="actions"><a href="{{base}}/entries">Search all entries</a><a href="{{base}}/summary">Printable PIA summary</a></div>
-        """
+            <div class="actions"><a href="{{base}}/entries">Search all entries</a><a href="{{base}}/summary">Printable PIA summary</a></div>
+            """
 }

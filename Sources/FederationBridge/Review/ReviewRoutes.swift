@@ -202,7 +202,7 @@ public struct ReviewRoutes: Sendable {
 
     private func signInAnswer(_ request: Request) async -> Response {
         guard let form = try? await FormFields.from(request, limit: 4096),
-              let username = form["username"], let password = form["password"], !username.isEmpty
+            let username = form["username"], let password = form["password"], !username.isEmpty
         else {
             return signInPage(request, message: "Enter your reviewer name and password.", status: .badRequest)
         }
@@ -223,7 +223,9 @@ public struct ReviewRoutes: Sendable {
             }
         } catch {
             logger.error("reviewer sign-in failed", metadata: ["error": "\(error)"])
-            return signInPage(request, message: "Signing in is not possible right now: the state store or the audit trail cannot be written.", status: .serviceUnavailable)
+            return signInPage(
+                request, message: "Signing in is not possible right now: the state store or the audit trail cannot be written.",
+                status: .serviceUnavailable)
         }
     }
 
@@ -246,7 +248,7 @@ public struct ReviewRoutes: Sendable {
     /// Only a path under the reviewer pages: never another site.
     static func safeNext(_ next: String?, base: String) -> String {
         guard let next, next.hasPrefix(base + "/") || next == base, !next.contains("//"), !next.contains("\\"), !next.contains("/."),
-              next.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
+            next.unicodeScalars.allSatisfy({ $0.isASCII && $0.value > 0x20 })
         else { return base }
         return next
     }

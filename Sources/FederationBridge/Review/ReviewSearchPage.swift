@@ -76,6 +76,6 @@ struct ReviewSearchPage: Sendable {
         <p id="matched"><b>{{matched}}</b> entries match ({{filterText}}). Page {{page}} of {{pages}}, newest first.</p>
         <div class="actions"><a href="{{base}}/export.csv?{{exportQuery}}">Export CSV</a><a href="{{base}}/export.jsonl?{{exportQuery}}">Export JSONL</a></div>
         """ + ReviewEntryRow.template + """
-        <div class="actions">{{#previousQuery}}<a rel="prev" href="{{base}}/entries?{{previousQuery}}">← newer</a>{{/previousQuery}}{{#nextQuery}}<a rel="next" href="{{base}}/entries?{{nextQuery}}">older →</a>{{/nextQuery}}</div>
-        """
+            <div class="actions">{{#previousQuery}}<a rel="prev" href="{{base}}/entries?{{previousQuery}}">← newer</a>{{/previousQuery}}{{#nextQuery}}<a rel="next" href="{{base}}/entries?{{nextQuery}}">older →</a>{{/nextQuery}}</div>
+            """
 }

@@ -75,8 +75,8 @@ public struct ReviewSignIn: Sendable {
     /// The reviewer whose live session the request carries, if the account still exists.
     func reviewer(for request: Request, now: Date = Date()) async -> Reviewer? {
         guard let token = request.cookies[Self.cookieName]?.value, Self.isWellFormed(token),
-              let stored = try? await store.flow(id: Self.sessionKey(token), now: now),
-              let username = String(data: stored, encoding: .utf8), accounts.usernames.contains(username)
+            let stored = try? await store.flow(id: Self.sessionKey(token), now: now),
+            let username = String(data: stored, encoding: .utf8), accounts.usernames.contains(username)
         else { return nil }
         return Reviewer(username: username)
     }
@@ -100,7 +100,11 @@ public struct ReviewSignIn: Sendable {
     }
 
     static func isWellFormed(_ token: String) -> Bool {
-        token.count == 43 && token.utf8.allSatisfy { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) }
+        token.count == 43
+            && token.utf8.allSatisfy {
+                $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || (0x30...0x39).contains($0) || (0x41...0x5A).contains($0)
+                    || (0x61...0x7A).contains($0)
+            }
     }
 
     static func seconds(_ duration: Duration) -> Double {

@@ -136,13 +136,29 @@ struct ReviewSummaryPage: Sendable {
     /// The risks of sending Hong Kong residents' data to the Mainland that the
     /// privacy checks stand against, each with the check that enforces it.
     static let risks: [(risk: String, mitigation: String, check: String)] = [
-        ("Data sent without the resident's separate, informed consent (PIPL Art. 39)",
-         "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline", "consent.separate"),
-        ("More data than the purpose needs", "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)", "minimisation"),
-        ("A recipient without a filed GBA Standard Contract", "Only recipients registered in the policy with a contract filing reference receive data", "recipient.registered"),
-        ("Sensitive personal information (ID numbers, biometrics) leaves Hong Kong", "Sensitive attributes are refused unless a purpose names them explicitly", "sensitive-attributes"),
+        (
+            "Data sent without the resident's separate, informed consent (PIPL Art. 39)",
+            "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline",
+            "consent.separate"
+        ),
+        (
+            "More data than the purpose needs",
+            "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)",
+            "minimisation"
+        ),
+        (
+            "A recipient without a filed GBA Standard Contract",
+            "Only recipients registered in the policy with a contract filing reference receive data", "recipient.registered"
+        ),
+        (
+            "Sensitive personal information (ID numbers, biometrics) leaves Hong Kong",
+            "Sensitive attributes are refused unless a purpose names them explicitly", "sensitive-attributes"
+        ),
         ("Data of minors", "Purposes carry a minimum age; younger residents are refused before any consent is asked", "age-eligibility"),
-        ("Identity not strong enough for a real-name account", "The iAM Smart assurance must meet the purpose's level; a face re-authentication is asked for when it would", "assurance"),
+        (
+            "Identity not strong enough for a real-name account",
+            "The iAM Smart assurance must meet the purpose's level; a face re-authentication is asked for when it would", "assurance"
+        ),
         ("Interception or disclosure on the way", "Assertions are signed and encrypted to the recipient's key from its metadata", "encryption"),
         ("Kept longer than the purpose allows", "The recipient's promised retention must not exceed the purpose's maximum", "retention"),
         ("Bulk extraction through a compromised recipient", "Hourly volume limits and anomaly detection per recipient", "volume"),

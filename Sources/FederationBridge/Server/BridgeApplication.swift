@@ -38,12 +38,13 @@ public struct BridgeApplication {
         let sessions = SessionManager(configuration: configuration)
         let renderer = try PageRenderer()
         let readiness = Readiness(Self.standardProbes(configuration: configuration, store: opened.store))
-        let mapper = AttributeMapper(tables: MappingTables(
-            pseudonymSecret: configuration.mapping.pseudonymSecret,
-            pairwiseScope: configuration.mapping.pairwiseScope,
-            realTypeCode: configuration.mapping.realTypeCode,
-            creditableLevels: configuration.mapping.creditableLevels,
-            idCardTypeCodes: configuration.mapping.idCardTypeCodes))
+        let mapper = AttributeMapper(
+            tables: MappingTables(
+                pseudonymSecret: configuration.mapping.pseudonymSecret,
+                pairwiseScope: configuration.mapping.pairwiseScope,
+                realTypeCode: configuration.mapping.realTypeCode,
+                creditableLevels: configuration.mapping.creditableLevels,
+                idCardTypeCodes: configuration.mapping.idCardTypeCodes))
         let services = BridgeServices(
             configuration: configuration, store: opened.store,
             vault: StateVault(store: opened.store, key: configuration.flow.stateKey),
@@ -63,9 +64,10 @@ public struct BridgeApplication {
         self.services = services
         self.router = router
         self.residentRoutes = residentRoutes
-        self.lifecycleServices = opened.services + [
-            StateSweeper(store: opened.store, interval: .seconds(60), metrics: metrics, logger: logger),
-        ]
+        self.lifecycleServices =
+            opened.services + [
+                StateSweeper(store: opened.store, interval: .seconds(60), metrics: metrics, logger: logger)
+            ]
     }
 
     /// Adds a service that runs with the application (e.g. a metadata refresher).
@@ -112,7 +114,8 @@ public struct BridgeApplication {
             },
             // Replaced by the token probe when keys live in a PKCS#11 token.
             ReadinessProbe(name: "keys") {
-                let files = [keys.signing.certificate, keys.encryption.certificate]
+                let files =
+                    [keys.signing.certificate, keys.encryption.certificate]
                     + [keys.signing.key, keys.encryption.key].compactMap { location -> BridgeConfiguration.PEMFile? in
                         if case .file(let file) = location { return file }
                         return nil

@@ -24,11 +24,12 @@ enum LogTileRoutes {
                 return response(.notFound, Data("not a tlog-tiles path\n".utf8), type: "text/plain; charset=utf-8", cache: "no-store")
             }
             do {
-                let data = if let level = tile.level {
-                    try await log.tile(level: level, index: tile.index, width: tile.width)
-                } else {
-                    try await log.entryBundle(index: tile.index, width: tile.width)
-                }
+                let data =
+                    if let level = tile.level {
+                        try await log.tile(level: level, index: tile.index, width: tile.width)
+                    } else {
+                        try await log.entryBundle(index: tile.index, width: tile.width)
+                    }
                 guard let data else {
                     return response(.notFound, Data("no such tile in the signed tree\n".utf8), type: "text/plain; charset=utf-8", cache: "no-store")
                 }

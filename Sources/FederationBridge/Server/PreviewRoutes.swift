@@ -14,8 +14,9 @@ enum PreviewRoutes {
         let renderer = services.renderer
         group.get("/preview/start") { request, context in
             renderer.response(
-                .start(recipientName: sampleRecipient.name(in: context.language.rawValue), purpose: purpose(context.language),
-                       continueURL: "/preview/handoff"),
+                .start(
+                    recipientName: sampleRecipient.name(in: context.language.rawValue), purpose: purpose(context.language),
+                    continueURL: "/preview/handoff"),
                 language: context.language, path: request.uri.path)
         }
         group.get("/preview/handoff") { request, context in
@@ -30,8 +31,9 @@ enum PreviewRoutes {
                 language: context.language, recipient: sampleRecipient, recipientFallback: recipientEntityID,
                 purpose: samplePurpose, purposeFallback: purpose(context.language),
                 attributes: release.attributes.map { ($0.name, $0.attribute) }, notices: [], textVersion: "preview",
-                privacy: services.configuration.privacy, operatorFallback: services.configuration.baseURL.host ?? "")
-                .page(action: "/preview/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID), reference: FlowID.random().value)
+                privacy: services.configuration.privacy, operatorFallback: services.configuration.baseURL.host ?? ""
+            )
+            .page(action: "/preview/consent", csrfToken: services.sessions.csrfToken(sessionID: sessionID), reference: FlowID.random().value)
             return renderer.response(.consent(page), language: context.language, path: request.uri.path)
         }
         group.post("/preview/consent") { request, context in

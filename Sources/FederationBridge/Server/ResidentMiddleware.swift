@@ -19,9 +19,10 @@ struct ResidentMiddleware: RouterMiddleware {
         // Language: explicit switch first, then the remembered choice, then the browser's preference.
         if let requested = request.uri.queryParameters.get("lang").flatMap(Language.init(rawValue:)) {
             context.language = requested
-            cookies.append(Cookie(
-                name: Self.languageCookie, value: requested.rawValue, maxAge: 365 * 86_400, path: "/",
-                secure: sessions.secure, httpOnly: true, sameSite: .lax))
+            cookies.append(
+                Cookie(
+                    name: Self.languageCookie, value: requested.rawValue, maxAge: 365 * 86_400, path: "/",
+                    secure: sessions.secure, httpOnly: true, sameSite: .lax))
         } else if let remembered = request.cookies[Self.languageCookie].flatMap({ Language(rawValue: $0.value) }) {
             context.language = remembered
         } else {
@@ -40,9 +41,11 @@ struct ResidentMiddleware: RouterMiddleware {
         do {
             response = try await next(request, context)
         } catch let error as ResidentError {
-            context.logger.notice("resident page refused", metadata: [
-                "reference": "\(error.reference ?? context.id)", "kind": "\(error.kind.rawValue)", "status": "\(error.status.code)",
-            ])
+            context.logger.notice(
+                "resident page refused",
+                metadata: [
+                    "reference": "\(error.reference ?? context.id)", "kind": "\(error.kind.rawValue)", "status": "\(error.status.code)",
+                ])
             response = renderer.response(
                 .error(ErrorPage(kind: error.kind, reference: error.reference ?? context.id)),
                 language: context.language, path: request.uri.path, status: error.status)

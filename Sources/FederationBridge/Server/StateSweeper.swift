@@ -1,6 +1,6 @@
+import Foundation
 import Logging
 import ServiceLifecycle
-import Foundation
 
 /// Periodically deletes expired flow state, replay entries and artifacts, so
 /// personal data in abandoned flows does not outlive the flow lifetime.
@@ -23,9 +23,11 @@ struct StateSweeper: Service {
                     let count = try await store.sweep(now: Date())
                     metrics.recordSweep(count)
                     if count.flows + count.replayEntries + count.artifacts > 0 {
-                        logger.debug("swept expired state", metadata: [
-                            "flows": "\(count.flows)", "replay": "\(count.replayEntries)", "artifacts": "\(count.artifacts)",
-                        ])
+                        logger.debug(
+                            "swept expired state",
+                            metadata: [
+                                "flows": "\(count.flows)", "replay": "\(count.replayEntries)", "artifacts": "\(count.artifacts)",
+                            ])
                     }
                 } catch {
                     logger.warning("state sweep failed", metadata: ["error.type": "\(type(of: error))"])

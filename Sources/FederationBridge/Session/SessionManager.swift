@@ -67,10 +67,11 @@ public struct SessionManager: Sendable {
     }
 
     static func isWellFormed(_ value: String) -> Bool {
-        value.count == 64 && value.utf8.allSatisfy { byte in
-            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
-                || byte == 0x2D || byte == 0x5F
-        }
+        value.count == 64
+            && value.utf8.allSatisfy { byte in
+                (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
+                    || byte == 0x2D || byte == 0x5F
+            }
     }
 
     /// HttpOnly, SameSite=Lax (the iAM Smart callback is a top-level GET

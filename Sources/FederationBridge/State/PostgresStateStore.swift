@@ -36,22 +36,26 @@ public struct PostgresStateStore: StateStore, Service {
         try await settings.checkConnection(logger: logger)
         try await client.withConnection { connection in
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: settings.schema.quoted)", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: flowTable) (
                     id TEXT PRIMARY KEY, sealed BYTEA NOT NULL, expires_at BIGINT NOT NULL)
                 """, logger: logger)
             // Stores made before flow steps were guarded by phase get the column.
             try await connection.query(
                 "ALTER TABLE \(unescaped: flowTable) ADD COLUMN IF NOT EXISTS phase TEXT NOT NULL DEFAULT ''", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: replayTable) (
                     id TEXT PRIMARY KEY, expires_at BIGINT NOT NULL)
                 """, logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: artifactTable) (
                     handle TEXT PRIMARY KEY, payload BYTEA NOT NULL, expires_at BIGINT NOT NULL)
                 """, logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: signInFailureTable) (
                     key TEXT PRIMARY KEY, failures BIGINT NOT NULL, window_ends BIGINT NOT NULL, locked_until BIGINT NOT NULL)
                 """, logger: logger)
@@ -68,7 +72,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
-        try await client.query("""
+        try await client.query(
+            """
             INSERT INTO \(unescaped: flowTable) (id, sealed, phase, expires_at)
             VALUES (\(id), \(sealed), \(phase), \(expiresAt.storeMilliseconds))
             ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at
@@ -76,7 +81,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             UPDATE \(unescaped: flowTable) SET phase = \(to), sealed = coalesce(\(sealed), sealed)
             WHERE id = \(id) AND phase = \(from) AND expires_at > \(now.storeMilliseconds)
             RETURNING id
@@ -87,7 +93,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func flow(id: String, now: Date) async throws -> Data? {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT sealed FROM \(unescaped: flowTable) WHERE id = \(id) AND expires_at > \(now.storeMilliseconds)
             """, logger: logger)
         for try await sealed in rows.decode(Data.self) { return sealed }
@@ -101,7 +108,8 @@ public struct PostgresStateStore: StateStore, Service {
     public func insertIfAbsent(replayID: String, expiresAt: Date, now: Date) async throws -> Bool {
         // One statement: a fresh row, or an expired row taken over; RETURNING
         // yields a row only in those two cases.
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             INSERT INTO \(unescaped: replayTable) AS r (id, expires_at) VALUES (\(replayID), \(expiresAt.storeMilliseconds))
             ON CONFLICT (id) DO UPDATE SET expires_at = excluded.expires_at WHERE r.expires_at <= \(now.storeMilliseconds)
             RETURNING id
@@ -112,7 +120,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func putArtifact(handle: String, payload: Data, expiresAt: Date) async throws {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             INSERT INTO \(unescaped: artifactTable) (handle, payload, expires_at) VALUES (\(handle), \(payload), \(expiresAt.storeMilliseconds))
             ON CONFLICT (handle) DO NOTHING RETURNING handle
             """, logger: logger)
@@ -122,7 +131,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func takeArtifact(handle: String, now: Date) async throws -> Data? {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             DELETE FROM \(unescaped: artifactTable) WHERE handle = \(handle) AND expires_at > \(now.storeMilliseconds)
             RETURNING payload
             """, logger: logger)
@@ -147,7 +157,8 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func failedSignIns(key: String, now: Date) async throws -> SignInFailures? {
-        let rows = try await client.query("""
+        let rows = try await client.query(
+            """
             SELECT failures, locked_until FROM \(unescaped: signInFailureTable)
             WHERE key = \(key) AND (window_ends > \(now.storeMilliseconds) OR locked_until > \(now.storeMilliseconds))
             """, logger: logger)

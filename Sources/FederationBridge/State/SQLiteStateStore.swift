@@ -23,18 +23,19 @@ public struct SQLiteStateStore: StateStore {
 
     public func prepare() async throws {
         try await pool.write { db in
-            try db.execute(sql: """
-                CREATE TABLE IF NOT EXISTS flow_state (
-                    id TEXT PRIMARY KEY, sealed BLOB NOT NULL, expires_at INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS flow_state_expiry ON flow_state(expires_at);
-                CREATE TABLE IF NOT EXISTS replay_cache (
-                    id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS replay_cache_expiry ON replay_cache(expires_at);
-                CREATE TABLE IF NOT EXISTS artifact (
-                    handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS sign_in_failure (
-                    key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL, locked_until INTEGER NOT NULL);
-                """)
+            try db.execute(
+                sql: """
+                    CREATE TABLE IF NOT EXISTS flow_state (
+                        id TEXT PRIMARY KEY, sealed BLOB NOT NULL, expires_at INTEGER NOT NULL);
+                    CREATE INDEX IF NOT EXISTS flow_state_expiry ON flow_state(expires_at);
+                    CREATE TABLE IF NOT EXISTS replay_cache (
+                        id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);
+                    CREATE INDEX IF NOT EXISTS replay_cache_expiry ON replay_cache(expires_at);
+                    CREATE TABLE IF NOT EXISTS artifact (
+                        handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS sign_in_failure (
+                        key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL, locked_until INTEGER NOT NULL);
+                    """)
             // Stores made before flow steps were guarded by phase get the column.
             let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('flow_state')")
             if !columns.contains("phase") {

@@ -94,7 +94,8 @@ public actor WitnessCollector {
             guard let state = progress[witness.key.name], let since = state.behindSince else { return nil }
             let lag = now().timeIntervalSince(since)
             guard lag > limit else { return nil }
-            return "witness \(witness.key.name) has not cosigned for \(Int(lag)) s (size \(state.cosignedSize); \(state.lastError ?? "no answer yet"))"
+            return
+                "witness \(witness.key.name) has not cosigned for \(Int(lag)) s (size \(state.cosignedSize); \(state.lastError ?? "no answer yet"))"
         }
         return late.isEmpty ? nil : late.joined(separator: "; ")
     }

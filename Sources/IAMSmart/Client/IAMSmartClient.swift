@@ -313,7 +313,8 @@ public final class IAMSmartClient: Sendable {
                     decrypted = try ContentCipher.open(content, key: entry.key)
                 } catch ContentCipher.Failure.authenticationFailed {
                     await keys.invalidate(generation: entry.generation)
-                    logger.warning("iAM Smart response failed GCM authentication", metadata: ["endpoint": "\(path)", "txID": "\(envelope.txID ?? "-")"])
+                    logger.warning(
+                        "iAM Smart response failed GCM authentication", metadata: ["endpoint": "\(path)", "txID": "\(envelope.txID ?? "-")"])
                     throw .responseAuthenticationFailed(endpoint: path)
                 } catch {
                     throw .malformedResponse(endpoint: path, reason: "content is not Base64 int32be(12)‖IV‖ciphertext‖tag")

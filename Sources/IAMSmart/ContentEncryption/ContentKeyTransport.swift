@@ -1,7 +1,7 @@
-import _CryptoExtras
 import Crypto
 import Foundation
 import PKCS11Token
+import _CryptoExtras
 
 /// Unwraps (client) and wraps (sandbox) the AES-256 content encryption key that
 /// `getKey` returns RSA-encrypted to the service's registered certificate.

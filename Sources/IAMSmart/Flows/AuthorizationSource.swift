@@ -34,19 +34,33 @@ public enum AuthorizationSource: String, Sendable, Hashable, CaseIterable, Codab
         }
         func has(_ token: String) -> Bool { agent.contains(token) }
         if has("iPhone") || has("iPad") || has("iPod") {
-            if has("CriOS") { self = .iOSChrome }
-            else if has("FxiOS") { self = .iOSFirefox }
-            else if has("EdgiOS") { self = .iOSEdge }
+            if has("CriOS") {
+                self = .iOSChrome
+            } else if has("FxiOS") {
+                self = .iOSFirefox
+            } else if has("EdgiOS") {
+                self = .iOSEdge
+            }
             // WKWebView in an app leaves out the "Safari/" token.
-            else if has("Safari/") { self = .iOSSafari }
-            else { self = .appScheme }
+            else if has("Safari/") {
+                self = .iOSSafari
+            } else {
+                self = .appScheme
+            }
         } else if has("Android") {
-            if has("; wv)") { self = .appScheme }
-            else if has("SamsungBrowser") { self = .androidSamsung }
-            else if has("HuaweiBrowser") { self = .androidHuawei }
-            else if has("EdgA") { self = .androidEdge }
-            else if has("Firefox") { self = .androidFirefox }
-            else { self = .androidChrome }
+            if has("; wv)") {
+                self = .appScheme
+            } else if has("SamsungBrowser") {
+                self = .androidSamsung
+            } else if has("HuaweiBrowser") {
+                self = .androidHuawei
+            } else if has("EdgA") {
+                self = .androidEdge
+            } else if has("Firefox") {
+                self = .androidFirefox
+            } else {
+                self = .androidChrome
+            }
         } else {
             self = .pcBrowser
         }

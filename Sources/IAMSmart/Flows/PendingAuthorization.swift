@@ -57,7 +57,8 @@ public struct PendingAuthorization: Sendable, Hashable, Codable {
     }
 
     static func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8), y = Array(b.utf8)
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
         guard x.count == y.count else { return false }
         return zip(x, y).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
@@ -84,6 +85,8 @@ public struct CallbackParameters: Sendable, Hashable {
     }
 
     private static func sanitised(_ value: String) -> String {
-        String(value.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "_-. 0123456789".unicodeScalars.contains($0)) }.prefix(64).map(Character.init))
+        String(
+            value.unicodeScalars.filter { $0.isASCII && ($0.properties.isAlphabetic || "_-. 0123456789".unicodeScalars.contains($0)) }.prefix(64).map(
+                Character.init))
     }
 }

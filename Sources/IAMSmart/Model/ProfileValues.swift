@@ -62,7 +62,9 @@ public struct BirthDate: Sendable, Hashable, Comparable {
         guard yyyymmdd.count == 8, yyyymmdd.allSatisfy({ $0.isASCII && $0.isNumber }),
             let value = Int(yyyymmdd)
         else { return nil }
-        let year = value / 10000, month = value / 100 % 100, day = value % 100
+        let year = value / 10000
+        let month = value / 100 % 100
+        let day = value % 100
         guard (1900...2200).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
         self.year = year
         self.month = month

@@ -9,7 +9,8 @@ public struct RetentionCheck: PIACheck {
 
     public func evaluate(_ request: TransferRequest, policy: Policy, context: CheckContext) -> CheckResult {
         guard let recipient = policy.recipient(entityID: request.recipientEntityID),
-              let purpose = policy.purpose(id: request.purposeID) else {
+            let purpose = policy.purpose(id: request.purposeID)
+        else {
             return .fail(id, "recipient or purpose not registered, so retention is unknown")
         }
         guard recipient.retentionDays <= purpose.maxRetentionDays else {

@@ -174,11 +174,12 @@ public struct Policy: Sendable, Hashable {
             try attribute.allowOnly(["name", "necessity", "requiredTransforms"])
             let name = try attribute.required("name").string()
             if attributes.contains(where: { $0.name == name }) { throw attribute.fail("duplicate attribute '\(name)'") }
-            attributes.append(AllowedAttribute(
-                name: name,
-                necessity: try attribute.required("necessity").string(),
-                requiredTransforms: try attribute.optional("requiredTransforms")?.strings() ?? []
-            ))
+            attributes.append(
+                AllowedAttribute(
+                    name: name,
+                    necessity: try attribute.required("necessity").string(),
+                    requiredTransforms: try attribute.optional("requiredTransforms")?.strings() ?? []
+                ))
         }
         guard !attributes.isEmpty else { throw attributesNode.fail("a purpose must allow at least one attribute") }
         let sensitiveNode = try item.optional("sensitiveAttributes")

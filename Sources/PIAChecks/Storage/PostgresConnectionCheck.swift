@@ -21,9 +21,11 @@ extension PostgresConnectionSettings {
         if tls != .disable && !security.encrypted {
             throw PostgresConnectError(server: description, reason: .sessionNotEncrypted)
         }
-        logger.info("PostgreSQL reachable", metadata: [
-            "server": "\(self)", "tls": "\(security.protocolVersion ?? "none")",
-        ])
+        logger.info(
+            "PostgreSQL reachable",
+            metadata: [
+                "server": "\(self)", "tls": "\(security.protocolVersion ?? "none")",
+            ])
         return security
     }
 

@@ -17,7 +17,7 @@ extension PostgresConnectionSettings {
     ///   (the configuration file's folder); `nil` reads it from the working directory.
     public init(url text: String, baseDirectory: URL? = nil) throws(PostgresSettingsError) {
         guard text.hasPrefix("postgres://") || text.hasPrefix("postgresql://"),
-              let components = URLComponents(string: text), let host = components.host, !host.isEmpty
+            let components = URLComponents(string: text), let host = components.host, !host.isEmpty
         else {
             throw .invalid("expected postgres://USER@HOST:PORT/DATABASE?schema=NAME&sslmode=verify-full&sslrootcert=CA.pem")
         }

@@ -147,11 +147,12 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
 
     /// The pool's configuration; every connection it opens uses the TLS mode.
     public func clientConfiguration() throws -> PostgresClient.Configuration {
-        let tls: PostgresClient.Configuration.TLS = if let tlsConfiguration = try tlsConfiguration() {
-            .require(tlsConfiguration)
-        } else {
-            .disable
-        }
+        let tls: PostgresClient.Configuration.TLS =
+            if let tlsConfiguration = try tlsConfiguration() {
+                .require(tlsConfiguration)
+            } else {
+                .disable
+            }
         var configuration = PostgresClient.Configuration(
             host: hostAddress ?? host, port: port, username: user, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = connectTimeout
@@ -162,11 +163,12 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
 
     /// One connection's configuration, for the start-up check outside the pool.
     func connectionConfiguration() throws -> PostgresConnection.Configuration {
-        let tls: PostgresConnection.Configuration.TLS = if let tlsConfiguration = try tlsConfiguration() {
-            .require(try NIOSSLContext(configuration: tlsConfiguration))
-        } else {
-            .disable
-        }
+        let tls: PostgresConnection.Configuration.TLS =
+            if let tlsConfiguration = try tlsConfiguration() {
+                .require(try NIOSSLContext(configuration: tlsConfiguration))
+            } else {
+                .disable
+            }
         var configuration = PostgresConnection.Configuration(
             host: hostAddress ?? host, port: port, username: user, password: password, database: database, tls: tls)
         configuration.options.connectTimeout = TimeAmount(connectTimeout)
@@ -198,7 +200,8 @@ public struct PostgresConnectionSettings: Sendable, Hashable, CustomStringConver
 /// Recognises IP address literals without a name lookup.
 enum IPAddressText {
     static func isLiteral(_ text: String) -> Bool {
-        var v4 = in_addr(), v6 = in6_addr()
+        var v4 = in_addr()
+        var v6 = in6_addr()
         return text.withCString { inet_pton(AF_INET, $0, &v4) == 1 || inet_pton(AF_INET6, $0, &v6) == 1 }
     }
 }

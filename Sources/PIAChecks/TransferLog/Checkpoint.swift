@@ -65,9 +65,10 @@ public struct SignedNote: Sendable, Hashable {
     }
 
     public var text: String {
-        body + "\n" + signatures.map {
-            "\(Self.signaturePrefix)\($0.name) \(($0.keyID + $0.signature).base64EncodedString())\n"
-        }.joined()
+        body + "\n"
+            + signatures.map {
+                "\(Self.signaturePrefix)\($0.name) \(($0.keyID + $0.signature).base64EncodedString())\n"
+            }.joined()
     }
 
     /// Most signature lines a note may carry. C2SP signed-note asks
@@ -103,8 +104,9 @@ public struct SignedNote: Sendable, Hashable {
         }
         let fields = line.dropFirst(Self.signaturePrefix.count).split(separator: " ", omittingEmptySubsequences: false)
         guard fields.count == 2, !fields[0].isEmpty, !fields[0].contains("+"),
-              !fields[0].unicodeScalars.contains(where: \.properties.isWhitespace),
-              let blob = Data(base64Encoded: String(fields[1])), blob.count > 4 else {
+            !fields[0].unicodeScalars.contains(where: \.properties.isWhitespace),
+            let blob = Data(base64Encoded: String(fields[1])), blob.count > 4
+        else {
             throw TransferLogError.badCheckpoint("malformed signature line")
         }
         return Signature(name: String(fields[0]), keyID: blob.prefix(4), signature: Data(blob.dropFirst(4)))

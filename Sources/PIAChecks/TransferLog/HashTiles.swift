@@ -184,7 +184,8 @@ public enum HashTiles {
 
     private static func decimal(_ text: Substring) -> Int? {
         guard !text.isEmpty, text.count <= 3, text.allSatisfy({ $0.isASCII && $0.isNumber }),
-              text == "0" || !text.hasPrefix("0") else { return nil }
+            text == "0" || !text.hasPrefix("0")
+        else { return nil }
         return Int(text)
     }
 

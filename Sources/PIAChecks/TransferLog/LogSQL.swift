@@ -83,24 +83,37 @@ struct LogSQL: Sendable {
             guard !rows.isEmpty else { return }
             var values: [SQLValue] = []
             let tuples = rows.map { row in
-                "(" + row.map { value in
-                    values.append(value)
-                    return placeholder(values.count)
-                }.joined(separator: ", ") + ")"
+                "("
+                    + row.map { value in
+                        values.append(value)
+                        return placeholder(values.count)
+                    }.joined(separator: ", ") + ")"
             }
             let key = columns.prefix(keyCount).joined(separator: ", ")
-            let conflict = columns.count > keyCount
+            let conflict =
+                columns.count > keyCount
                 ? "DO UPDATE SET entries = t.entries + excluded.entries" : "DO NOTHING"
-            statements.append(SQLStatement(
-                sql: "INSERT INTO \(table(name)) AS t (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT (\(key)) \(conflict)",
-                values: values))
+            statements.append(
+                SQLStatement(
+                    sql:
+                        "INSERT INTO \(table(name)) AS t (\(columns.joined(separator: ", "))) VALUES \(tuples.joined(separator: ", ")) ON CONFLICT (\(key)) \(conflict)",
+                    values: values))
         }
-        upsert("log_hourly", columns: ["recipient", "hour", "purpose", "decision", "entries"], keyCount: 4,
-               rows: derived.tallies.entries.map { [.text($0.recipient), .integer(Int64($0.hour)), .text($0.purpose), .text($0.decision), .integer(Int64($0.entries))] })
-        upsert("log_hourly_refusals", columns: ["recipient", "hour", "purpose", "check_id", "entries"], keyCount: 4,
-               rows: derived.tallies.refusals.map { [.text($0.recipient), .integer(Int64($0.hour)), .text($0.purpose), .text($0.check), .integer(Int64($0.entries))] })
-        upsert("log_hourly_releases", columns: ["purpose", "hour", "attribute", "transforms", "entries"], keyCount: 4,
-               rows: derived.tallies.releases.map { [.text($0.purpose), .integer(Int64($0.hour)), .text($0.attribute), .text($0.transforms), .integer(Int64($0.entries))] })
+        upsert(
+            "log_hourly", columns: ["recipient", "hour", "purpose", "decision", "entries"], keyCount: 4,
+            rows: derived.tallies.entries.map {
+                [.text($0.recipient), .integer(Int64($0.hour)), .text($0.purpose), .text($0.decision), .integer(Int64($0.entries))]
+            })
+        upsert(
+            "log_hourly_refusals", columns: ["recipient", "hour", "purpose", "check_id", "entries"], keyCount: 4,
+            rows: derived.tallies.refusals.map {
+                [.text($0.recipient), .integer(Int64($0.hour)), .text($0.purpose), .text($0.check), .integer(Int64($0.entries))]
+            })
+        upsert(
+            "log_hourly_releases", columns: ["purpose", "hour", "attribute", "transforms", "entries"], keyCount: 4,
+            rows: derived.tallies.releases.map {
+                [.text($0.purpose), .integer(Int64($0.hour)), .text($0.attribute), .text($0.transforms), .integer(Int64($0.entries))]
+            })
         // Failed checks are new rows; a duplicate means the index is damaged,
         // so plain INSERT (no conflict clause) fails the append.
         if !derived.failedChecks.isEmpty {
@@ -110,9 +123,10 @@ struct LogSQL: Sendable {
                 values.append(.integer(Int64(row.seq)))
                 return "(\(placeholder(values.count - 1)), \(placeholder(values.count)))"
             }
-            statements.append(SQLStatement(
-                sql: "INSERT INTO \(table("log_failed_checks")) (check_id, seq) VALUES \(tuples.joined(separator: ", "))",
-                values: values))
+            statements.append(
+                SQLStatement(
+                    sql: "INSERT INTO \(table("log_failed_checks")) (check_id, seq) VALUES \(tuples.joined(separator: ", "))",
+                    values: values))
         }
         statements += keyInserts(derived.keys)
         return statements
@@ -148,7 +162,8 @@ struct LogSQL: Sendable {
     /// Writes a tile's new hashes after the `stored` ones (already checked
     /// to be exactly `offset` hashes long).
     func writeTile(_ append: TileAppend, stored: Data?) -> SQLStatement {
-        let level = SQLValue.integer(Int64(append.tile.level)), index = SQLValue.integer(Int64(append.tile.index))
+        let level = SQLValue.integer(Int64(append.tile.level))
+        let index = SQLValue.integer(Int64(append.tile.index))
         guard let stored else {
             return SQLStatement(
                 sql: "INSERT INTO \(table("log_tiles")) (level, idx, hashes) VALUES (\(placeholder(1)), \(placeholder(2)), \(placeholder(3)))",
@@ -242,7 +257,8 @@ struct LogSQL: Sendable {
         }
         return (
             "SELECT f.seq FROM \(table("log_failed_checks")) f JOIN \(table("log_entries")) e ON e.seq = f.seq WHERE \(checkCondition) AND \(conditions(rest, &values))",
-            "f.seq")
+            "f.seq"
+        )
     }
 
     static func millis(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
@@ -253,7 +269,8 @@ struct LogSQL: Sendable {
         var values: [SQLValue] = []
         let order = newestFirst ? "DESC" : "ASC"
         let (matching, seq) = matchingSeqs(filter, &values)
-        let limit = bindLimit(page.limit, &values), offset = bindLimit(page.offset, &values)
+        let limit = bindLimit(page.limit, &values)
+        let offset = bindLimit(page.offset, &values)
         return SQLStatement(
             sql: """
                 SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(table("log_entries"))
@@ -305,7 +322,8 @@ struct LogSQL: Sendable {
         return (
             statement("hour, recipient, purpose, decision", "log_hourly"),
             statement("hour, recipient, purpose, check_id", "log_hourly_refusals"),
-            statement("hour, purpose, attribute, transforms", "log_hourly_releases"))
+            statement("hour, purpose, attribute, transforms", "log_hourly_releases")
+        )
     }
 
     func transferCounts(recipient: String, hours: ClosedRange<Int>) -> SQLStatement {
@@ -320,7 +338,8 @@ struct LogSQL: Sendable {
 
     func treeHeads(from size: Int, latestOnly: Bool) -> SQLStatement {
         SQLStatement(
-            sql: "SELECT size, note FROM \(table("log_tree_heads")) WHERE size >= \(placeholder(1)) ORDER BY size \(latestOnly ? "DESC LIMIT 1" : "ASC")",
+            sql:
+                "SELECT size, note FROM \(table("log_tree_heads")) WHERE size >= \(placeholder(1)) ORDER BY size \(latestOnly ? "DESC LIMIT 1" : "ASC")",
             values: [.integer(Int64(size))])
     }
 

@@ -81,19 +81,22 @@ public struct LogTallies: Sendable, Hashable {
     /// entry counts only.
     mutating func add(_ record: StoredRecord, entry: TransferLogEntry?) {
         let hour = Self.hour(ofMillis: record.timeMillis)
-        entries.append(HourlyTally(
-            hour: hour, recipient: record.recipient, purpose: record.purpose, decision: record.decision, entries: 1))
+        entries.append(
+            HourlyTally(
+                hour: hour, recipient: record.recipient, purpose: record.purpose, decision: record.decision, entries: 1))
         guard let entry else { return }
         if entry.decision == .refused {
             for check in Set(entry.checks.filter { !$0.passed }.map(\.id)) {
-                refusals.append(HourlyRefusalTally(
-                    hour: hour, recipient: record.recipient, purpose: record.purpose, check: check, entries: 1))
+                refusals.append(
+                    HourlyRefusalTally(
+                        hour: hour, recipient: record.recipient, purpose: record.purpose, check: check, entries: 1))
             }
         } else if entry.decision == .transfer {
             for attribute in entry.attributes {
-                releases.append(HourlyReleaseTally(
-                    hour: hour, purpose: record.purpose, attribute: attribute.name,
-                    transforms: attribute.transforms.isEmpty ? "none" : attribute.transforms.joined(separator: " → "), entries: 1))
+                releases.append(
+                    HourlyReleaseTally(
+                        hour: hour, purpose: record.purpose, attribute: attribute.name,
+                        transforms: attribute.transforms.isEmpty ? "none" : attribute.transforms.joined(separator: " → "), entries: 1))
             }
         }
     }

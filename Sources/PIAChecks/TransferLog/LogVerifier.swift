@@ -116,18 +116,23 @@ struct LogVerifier {
         struct Key: Hashable { var hour: Int, recipient: String, purpose: String, decision: String }
         var expected: [Key: Int] = [:]
         for record in records {
-            let key = Key(hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
+            let key = Key(
+                hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
             expected[key, default: 0] += 1
         }
         var found: [Key: Int] = [:]
         for tally in stored {
             found[Key(hour: tally.hour, recipient: tally.recipient, purpose: tally.purpose, decision: tally.decision), default: 0] += tally.entries
         }
-        for key in Set(expected.keys).union(found.keys).sorted(by: { ($0.hour, $0.recipient, $0.purpose, $0.decision) < ($1.hour, $1.recipient, $1.purpose, $1.decision) })
+        for key in Set(expected.keys).union(found.keys).sorted(by: {
+            ($0.hour, $0.recipient, $0.purpose, $0.decision) < ($1.hour, $1.recipient, $1.purpose, $1.decision)
+        })
         where expected[key, default: 0] != found[key, default: 0] {
             throw LogVerificationError(
                 entry: nil,
-                problem: "hourly tally of \(key.decision) entries for \(key.recipient), \(key.purpose) in hour \(key.hour) says \(found[key, default: 0]) but \(expected[key, default: 0]) are stored (tally edited)")
+                problem:
+                    "hourly tally of \(key.decision) entries for \(key.recipient), \(key.purpose) in hour \(key.hour) says \(found[key, default: 0]) but \(expected[key, default: 0]) are stored (tally edited)"
+            )
         }
     }
 

@@ -28,7 +28,8 @@ enum NoteKeyText {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: "+", maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count == 3, let blob = Data(base64Encoded: String(parts[2])), blob.count == 33, blob.first == type,
-              let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst()) else {
+            let key = try? Curve25519.Signing.PublicKey(rawRepresentation: blob.dropFirst())
+        else {
             throw TransferLogError.badKey("expected <name>+<key ID>+<base64 0x0\(type)‖Ed25519 public key>")
         }
         let name = String(parts[0])
@@ -45,7 +46,8 @@ enum NoteKeyText {
         let parts = text.trimmingCharacters(in: .whitespacesAndNewlines)
             .split(separator: "+", maxSplits: 4, omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == "PRIVATE", parts[1] == "KEY",
-              let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == type else {
+            let blob = Data(base64Encoded: String(parts[4])), blob.count == 33, blob.first == type
+        else {
             throw TransferLogError.badKey("expected PRIVATE+KEY+<name>+<key ID>+<base64 0x0\(type)‖Ed25519 seed>")
         }
         guard let key = try? Curve25519.Signing.PrivateKey(rawRepresentation: blob.dropFirst()) else {

@@ -66,7 +66,8 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
             // Instances starting together must not race on CREATE.
             try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(schema.name)))", logger: logger)
             try await connection.query("CREATE SCHEMA IF NOT EXISTS \(unescaped: schema.quoted)", logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: entries) (
                     seq BIGINT PRIMARY KEY,
                     time_ms BIGINT NOT NULL,
@@ -84,7 +85,8 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
             try await connection.query(
                 "CREATE TABLE IF NOT EXISTS \(unescaped: heads) (size BIGINT PRIMARY KEY, note TEXT NOT NULL)",
                 logger: logger)
-            try await connection.query("""
+            try await connection.query(
+                """
                 CREATE TABLE IF NOT EXISTS \(unescaped: state) (
                     id INT PRIMARY KEY CHECK (id = 1), size BIGINT NOT NULL, frontier BYTEA NOT NULL)
                 """, logger: logger)
@@ -101,7 +103,10 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
 
     public func append(_ newEntries: [TransferLogEntry], signer: TreeHeadSigner) async throws -> [SequencedEntry] {
         guard !newEntries.isEmpty else { return [] }
-        let entries = self.entries, heads = self.heads, state = self.state, logger = self.logger
+        let entries = self.entries
+        let heads = self.heads
+        let state = self.state
+        let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
             let rows = try await connection.query(
                 "SELECT size, frontier FROM \(unescaped: state) WHERE id = 1 FOR UPDATE", logger: logger)
@@ -126,16 +131,17 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
                 try binds.append(r.leafHash)
                 try binds.append(r.treeRoot)
             }
-            try await connection.query(PostgresQuery(
-                unsafeSQL: "INSERT INTO \(entries) (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root) VALUES "
-                    + values.joined(separator: ", "),
-                binds: binds), logger: logger)
+            try await connection.query(
+                PostgresQuery(
+                    unsafeSQL: "INSERT INTO \(entries) (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root) VALUES "
+                        + values.joined(separator: ", "),
+                    binds: binds), logger: logger)
             try await self.write(plan.derived, size: plan.range.size, connection)
             try await connection.query(
                 "INSERT INTO \(unescaped: heads) (size, note) VALUES (\(Int64(plan.head.size)), \(plan.head.note))",
                 logger: logger)
-            try await connection.query(try
-                "UPDATE \(unescaped: state) SET size = \(Int64(plan.range.size)), frontier = \(plan.range.serialized) WHERE id = 1",
+            try await connection.query(
+                try "UPDATE \(unescaped: state) SET size = \(Int64(plan.range.size)), frontier = \(plan.range.serialized) WHERE id = 1",
                 logger: logger)
             return plan.sequenced
         }
@@ -153,10 +159,12 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     private static func records(_ rows: PostgresRowSequence) async throws -> [StoredRecord] {
         var result: [StoredRecord] = []
         for try await (seq, time, recipient, purpose, decision, body, leaf, root)
-            in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self) {
-            result.append(StoredRecord(
-                seq: Int(seq), timeMillis: time, recipient: recipient, purpose: purpose,
-                decision: decision, body: body, leafHash: leaf, treeRoot: root))
+            in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self)
+        {
+            result.append(
+                StoredRecord(
+                    seq: Int(seq), timeMillis: time, recipient: recipient, purpose: purpose,
+                    decision: decision, body: body, leafHash: leaf, treeRoot: root))
         }
         return result
     }
@@ -181,7 +189,10 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     }
 
     public func snapshot() async throws -> LogSnapshot {
-        let entries = self.entries, heads = self.heads, hourlyTable = schema.qualified("log_hourly"), logger = self.logger
+        let entries = self.entries
+        let heads = self.heads
+        let hourlyTable = schema.qualified("log_hourly")
+        let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
             // One snapshot for all reads, so heads and tallies are never newer than entries.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
@@ -201,7 +212,10 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     }
 
     public func tail(from: Int) async throws -> LogTail {
-        let entries = self.entries, heads = self.heads, state = self.state, logger = self.logger
+        let entries = self.entries
+        let heads = self.heads
+        let state = self.state
+        let logger = self.logger
         return try await client.withTransaction(logger: logger) { connection in
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
             var current: (Int64, Data)?
@@ -242,7 +256,8 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     /// caller's transaction.
     private func write(_ derived: DerivedRows, size: Int, _ connection: PostgresConnection) async throws {
         for append in derived.tiles {
-            let stored = try LogSQL.checkTile(append, stored: try await Self.rows(sql.readTile(append.tile), [.blob], connection, logger).first?[0].data)
+            let stored = try LogSQL.checkTile(
+                append, stored: try await Self.rows(sql.readTile(append.tile), [.blob], connection, logger).first?[0].data)
             _ = try await Self.rows(sql.writeTile(append, stored: stored), [], connection, logger)
         }
         for statement in sql.inserts(derived) + [sql.setDerivedSize(size)] {
@@ -253,9 +268,10 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     /// Fills the derived tables of a log written before they existed, under
     /// the tree-state row lock so no append can interleave.
     private func backfillDerived(_ connection: PostgresConnection) async throws {
-        let size = try await Self.rows(
-            SQLStatement(sql: "SELECT size FROM \(state) WHERE id = 1 FOR UPDATE", values: []), [.integer], connection, logger
-        ).first?[0].int ?? 0
+        let size =
+            try await Self.rows(
+                SQLStatement(sql: "SELECT size FROM \(state) WHERE id = 1 FOR UPDATE", values: []), [.integer], connection, logger
+            ).first?[0].int ?? 0
         let derivedSize = try await Self.rows(SQLStatement(sql: sql.derivedSize, values: []), [.integer], connection, logger).first?[0].int ?? 0
         guard derivedSize < size else { return }
         guard derivedSize == 0 else { throw TransferLogError.corrupt("derived tables cover \(derivedSize) of \(size) entries") }
@@ -263,7 +279,8 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
         while range.size < size {
             let records = try await Self.rows(
                 SQLStatement(
-                    sql: "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
+                    sql:
+                        "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
                     values: [.integer(Int64(range.size))]),
                 Self.entryColumns, connection, logger
             ).map(Self.record)
@@ -280,13 +297,14 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     private func backfillKeys(_ connection: PostgresConnection) async throws {
         let probes = sql.keyIndexProbes
         guard try await Self.rows(SQLStatement(sql: probes.index, values: []), [.integer], connection, logger).isEmpty,
-              try await !Self.rows(SQLStatement(sql: probes.bodies, values: []), [.integer], connection, logger).isEmpty
+            try await !Self.rows(SQLStatement(sql: probes.bodies, values: []), [.integer], connection, logger).isEmpty
         else { return }
         var next = 0
         while true {
             let records = try await Self.rows(
                 SQLStatement(
-                    sql: "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
+                    sql:
+                        "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(entries) WHERE seq >= $1 ORDER BY seq LIMIT 10000",
                     values: [.integer(Int64(next))]),
                 Self.entryColumns, connection, logger
             ).map(Self.record)
@@ -313,14 +331,15 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
         var result: [[SQLValue]] = []
         for try await row in rows {
             let cells = row.makeRandomAccess()
-            result.append(try columns.enumerated().map { index, column -> SQLValue in
-                switch column {
-                case .integer: .integer(try cells[index].decode(Int64.self))
-                case .text: .text(try cells[index].decode(String.self))
-                case .blob: .blob(try cells[index].decode(Data.self))
-                case .optionalBlob: try cells[index].decode(Data?.self).map(SQLValue.blob) ?? .null
-                }
-            })
+            result.append(
+                try columns.enumerated().map { index, column -> SQLValue in
+                    switch column {
+                    case .integer: .integer(try cells[index].decode(Int64.self))
+                    case .text: .text(try cells[index].decode(String.self))
+                    case .blob: .blob(try cells[index].decode(Data.self))
+                    case .optionalBlob: try cells[index].decode(Data?.self).map(SQLValue.blob) ?? .null
+                    }
+                })
         }
         return result
     }

@@ -70,7 +70,8 @@ extension SQLLogStore {
     func queryTimeBounds(_ filter: LogFilter) async throws -> ClosedRange<Int64>? {
         let bounds = sql.timeBounds(filter)
         guard let first = try await fetch(bounds[0], [.integer]).first?.first?.int,
-              let last = try await fetch(bounds[1], [.integer]).first?.first?.int else { return nil }
+            let last = try await fetch(bounds[1], [.integer]).first?.first?.int
+        else { return nil }
         return Int64(first)...Int64(max(first, last))
     }
 
@@ -101,7 +102,8 @@ extension SQLLogStore {
     /// verification then starts from the first entry.
     func queryVerifiedState(verifier: String) async throws -> VerifiedState? {
         guard let row = try await fetch(sql.verifiedState(verifier), [.integer, .text, .blob]).first,
-              let range = try? CompactRange(size: row[0].int, serialized: row[2].data ?? Data()) else { return nil }
+            let range = try? CompactRange(size: row[0].int, serialized: row[2].data ?? Data())
+        else { return nil }
         return VerifiedState(note: row[1].string, range: range)
     }
 

@@ -11,26 +11,27 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
         do {
             pool = try Self.durablePool(path: path)
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS log_entries (
-                        seq INTEGER PRIMARY KEY,
-                        time_ms INTEGER NOT NULL,
-                        recipient TEXT NOT NULL,
-                        purpose TEXT NOT NULL,
-                        decision TEXT NOT NULL,
-                        body BLOB,
-                        leaf_hash BLOB NOT NULL,
-                        tree_root BLOB NOT NULL
-                    );
-                    CREATE INDEX IF NOT EXISTS log_entries_recipient_time ON log_entries(recipient, time_ms);
-                    CREATE TABLE IF NOT EXISTS log_tree_heads (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
-                    CREATE TABLE IF NOT EXISTS log_state (
-                        id INTEGER PRIMARY KEY CHECK (id = 1),
-                        size INTEGER NOT NULL,
-                        frontier BLOB NOT NULL
-                    );
-                    INSERT OR IGNORE INTO log_state (id, size, frontier) VALUES (1, 0, x'');
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS log_entries (
+                            seq INTEGER PRIMARY KEY,
+                            time_ms INTEGER NOT NULL,
+                            recipient TEXT NOT NULL,
+                            purpose TEXT NOT NULL,
+                            decision TEXT NOT NULL,
+                            body BLOB,
+                            leaf_hash BLOB NOT NULL,
+                            tree_root BLOB NOT NULL
+                        );
+                        CREATE INDEX IF NOT EXISTS log_entries_recipient_time ON log_entries(recipient, time_ms);
+                        CREATE TABLE IF NOT EXISTS log_tree_heads (size INTEGER PRIMARY KEY, note TEXT NOT NULL);
+                        CREATE TABLE IF NOT EXISTS log_state (
+                            id INTEGER PRIMARY KEY CHECK (id = 1),
+                            size INTEGER NOT NULL,
+                            frontier BLOB NOT NULL
+                        );
+                        INSERT OR IGNORE INTO log_state (id, size, frontier) VALUES (1, 0, x'');
+                        """)
                 for statement in sql.schema + [sql.initialiseDerived] {
                     try db.execute(sql: statement)
                 }
@@ -50,10 +51,11 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
             }
             let range = try CompactRange(size: state["size"], serialized: state["frontier"] ?? Data())
             let plan = try AppendPlan(entries: entries, range: range, signer: signer)
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO log_entries (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let insert = try db.cachedStatement(
+                sql: """
+                    INSERT INTO log_entries (seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """)
             for r in plan.records {
                 try insert.execute(arguments: [r.seq, r.timeMillis, r.recipient, r.purpose, r.decision, r.body, r.leafHash, r.treeRoot])
             }
@@ -203,14 +205,15 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
     }
 
     private static func arguments(_ values: [SQLValue]) -> StatementArguments {
-        StatementArguments(values.map { value -> (any DatabaseValueConvertible)? in
-            switch value {
-            case .text(let text): text
-            case .integer(let number): number
-            case .blob(let data): data
-            case .null: nil
-            }
-        })
+        StatementArguments(
+            values.map { value -> (any DatabaseValueConvertible)? in
+                switch value {
+                case .text(let text): text
+                case .integer(let number): number
+                case .blob(let data): data
+                case .null: nil
+                }
+            })
     }
 
     private func run(_ statement: SQLStatement, _ db: Database) throws {

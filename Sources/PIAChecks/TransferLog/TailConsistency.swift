@@ -35,7 +35,8 @@ struct TailConsistency {
         }
         guard range.root == stored.root else {
             throw TransferLogError.notExtending(
-                "the stored tree of \(stored.size) entries has root \(stored.root.hex), not \(range.root.hex) as the entries since the signed size \(trusted.size) give")
+                "the stored tree of \(stored.size) entries has root \(stored.root.hex), not \(range.root.hex) as the entries since the signed size \(trusted.size) give"
+            )
         }
         if let beyond = tail.heads.first(where: { $0.size > stored.size }) {
             throw TransferLogError.notExtending(

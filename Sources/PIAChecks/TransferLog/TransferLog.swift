@@ -149,9 +149,11 @@ public actor TransferLog: TransferHistory {
         for record in snapshot.records { tree.append(record.leafHash) }
         let note = try report.checkpoint ?? signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
         try file.save(.init(checkpoint: note, tree: tree))
-        logger.warning("no signed checkpoint file; started it from the verified stored log", metadata: [
-            "log.size": "\(tree.size)", "file": "\(file.url.path)",
-        ])
+        logger.warning(
+            "no signed checkpoint file; started it from the verified stored log",
+            metadata: [
+                "log.size": "\(tree.size)", "file": "\(file.url.path)",
+            ])
         trusted = tree
         return tree
     }
@@ -315,7 +317,8 @@ public actor TransferLog: TransferHistory {
     /// filter is on tallied columns and whole hours, else counted by SQL.
     public func count(filter: LogFilter) async throws -> Int {
         guard filter.failedCheck == nil, filter.subjectDigest == nil, filter.assertionID == nil,
-              Self.wholeHour(filter.from), Self.wholeHour(filter.until) else {
+            Self.wholeHour(filter.from), Self.wholeHour(filter.until)
+        else {
             return try await store.count(filter)
         }
         return try await tallies(purpose: filter.purpose, from: filter.from, until: filter.until).entries
@@ -364,7 +367,8 @@ public actor TransferLog: TransferHistory {
         guard let head = try await store.latestTreeHead() else { throw TransferLogError.noSuchEntry(seq) }
         let size = try Checkpoint(body: try SignedNote(text: head.note).body).size
         guard seq >= 0, seq < size, let record = try await store.records(from: seq, limit: 1).first, record.seq == seq,
-              let body = record.body else {
+            let body = record.body
+        else {
             throw TransferLogError.noSuchEntry(seq)
         }
         let ranges = HashTiles.inclusionRanges(index: seq, size: size)
@@ -396,8 +400,9 @@ public actor TransferLog: TransferHistory {
         let wanted = width ?? HashTiles.width
         let covered = try await signedSize() >> (HashTiles.height * level)
         guard index >= 0, index * HashTiles.width + wanted <= covered,
-              let data = try await store.tiles([TileID(level: level, index: index)]).values.first,
-              data.count >= wanted * 32 else { return nil }
+            let data = try await store.tiles([TileID(level: level, index: index)]).values.first,
+            data.count >= wanted * 32
+        else { return nil }
         return data.prefix(wanted * 32)
     }
 

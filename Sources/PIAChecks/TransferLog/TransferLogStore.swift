@@ -148,10 +148,11 @@ struct AppendPlan {
             let body = try EntryBody.encode(seq: seq, entry: entry)
             let leaf = MerkleTree.leafHash(body)
             range.append(leaf)
-            records.append(StoredRecord(
-                seq: seq, timeMillis: Int64((entry.time.timeIntervalSince1970 * 1000).rounded()),
-                recipient: entry.recipient, purpose: entry.purpose, decision: entry.decision.rawValue,
-                body: body, leafHash: leaf, treeRoot: range.root))
+            records.append(
+                StoredRecord(
+                    seq: seq, timeMillis: Int64((entry.time.timeIntervalSince1970 * 1000).rounded()),
+                    recipient: entry.recipient, purpose: entry.purpose, decision: entry.decision.rawValue,
+                    body: body, leafHash: leaf, treeRoot: range.root))
             sequenced.append(SequencedEntry(seq: seq, entry: entry, body: body, leafHash: leaf))
         }
         self.range = range

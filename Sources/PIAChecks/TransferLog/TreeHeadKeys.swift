@@ -40,7 +40,8 @@ public struct TreeHeadSigner: Sendable {
     public init(name: String, tokenKey: TokenKey) throws {
         try TreeHeadVerifier.validate(name: name)
         guard case .ed25519(let raw) = tokenKey.publicKey,
-              let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw) else {
+            let publicKey = try? Curve25519.Signing.PublicKey(rawRepresentation: raw)
+        else {
             throw TransferLogError.badKey("\(tokenKey) is not an Ed25519 key")
         }
         self.name = name
@@ -79,9 +80,12 @@ public struct TreeHeadSigner: Sendable {
         case .token(let tokenKey):
             signature = Data(try tokenKey.sign(Array(body.utf8), mechanism: .eddsa))
         }
-        return SignedNote(body: body, signatures: [
-            .init(name: name, keyID: verifier.keyID, signature: signature),
-        ]).text
+        return SignedNote(
+            body: body,
+            signatures: [
+                .init(name: name, keyID: verifier.keyID, signature: signature)
+            ]
+        ).text
     }
 }
 

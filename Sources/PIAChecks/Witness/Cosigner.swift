@@ -88,7 +88,8 @@ public struct CosignatureVerifier: Sendable, Hashable {
             guard blob.count == 72 else { throw TransferLogError.badCheckpoint("cosignature by \(name) is not 72 bytes") }
             let timestamp = blob.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             guard timestamp <= UInt64(Int64.max),
-                  key.isValidSignature(blob.dropFirst(8), for: Self.message(checkpointBody: note.body, timestamp: timestamp)) else {
+                key.isValidSignature(blob.dropFirst(8), for: Self.message(checkpointBody: note.body, timestamp: timestamp))
+            else {
                 throw TransferLogError.badCheckpoint("a cosignature by \(name) does not verify")
             }
             newest = max(newest ?? 0, timestamp)

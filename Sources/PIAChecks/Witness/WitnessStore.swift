@@ -18,14 +18,15 @@ public final class WitnessStore: Sendable {
         do {
             pool = try SQLiteTransferLogStore.durablePool(path: path)
             try pool.write { db in
-                try db.execute(sql: """
-                    CREATE TABLE IF NOT EXISTS witnessed_logs (
-                        origin TEXT PRIMARY KEY,
-                        size INTEGER NOT NULL,
-                        root BLOB NOT NULL,
-                        checkpoint TEXT NOT NULL
-                    )
-                    """)
+                try db.execute(
+                    sql: """
+                        CREATE TABLE IF NOT EXISTS witnessed_logs (
+                            origin TEXT PRIMARY KEY,
+                            size INTEGER NOT NULL,
+                            root BLOB NOT NULL,
+                            checkpoint TEXT NOT NULL
+                        )
+                        """)
             }
         } catch {
             throw TransferLogError.storeUnavailable("cannot open the witness store: \(error)")

@@ -41,7 +41,8 @@ public struct AssertionDecrypter: Sendable {
         guard let content = ContentEncryptionAlgorithm(rawValue: methodURI), allowedContentEncryption.contains(content) else {
             throw EncryptionError.algorithmNotAllowed(methodURI)
         }
-        let encryptedKey = data.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("EncryptedKey", in: XMLNamespaces.xenc)
+        let encryptedKey =
+            data.firstChild("KeyInfo", in: XMLNamespaces.ds)?.firstChild("EncryptedKey", in: XMLNamespaces.xenc)
             ?? wrapper.firstChild("EncryptedKey", in: XMLNamespaces.xenc)
         guard let encryptedKey else { throw EncryptionError.malformed("no xenc:EncryptedKey") }
         let keyBytes = try unwrapKey(encryptedKey)

@@ -10,7 +10,10 @@ public struct AssertionEncrypter: Sendable {
     public var keyTransport: KeyTransportAlgorithm
     public var contentEncryption: ContentEncryptionAlgorithm
 
-    public init(recipientKey: _RSA.Encryption.PublicKey, keyTransport: KeyTransportAlgorithm = .rsaOAEPMGF1P, contentEncryption: ContentEncryptionAlgorithm = .aes256GCM) {
+    public init(
+        recipientKey: _RSA.Encryption.PublicKey, keyTransport: KeyTransportAlgorithm = .rsaOAEPMGF1P,
+        contentEncryption: ContentEncryptionAlgorithm = .aes256GCM
+    ) {
         self.recipientKey = recipientKey
         self.keyTransport = keyTransport
         self.contentEncryption = contentEncryption
@@ -53,15 +56,21 @@ public struct AssertionEncrypter: Sendable {
             method.append(XMLBuilder("DigestMethod", .ds, attributes: [("Algorithm", EncryptionURI.sha256)]))
             method.append(XMLBuilder("MGF", .xenc11, attributes: [("Algorithm", EncryptionURI.mgf1SHA256)]))
         }
-        let encryptedKey = XMLBuilder("EncryptedKey", .xenc, children: [
-            .element(method),
-            .element(XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: wrapped.base64EncodedString()))])),
-        ])
-        let encryptedData = XMLBuilder("EncryptedData", .xenc, attributes: [("Type", EncryptionURI.elementType)], children: [
-            .element(XMLBuilder("EncryptionMethod", .xenc, attributes: [("Algorithm", contentEncryption.uri)])),
-            .element(XMLBuilder("KeyInfo", .ds, children: [.element(encryptedKey)])),
-            .element(XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: cipherValue.base64EncodedString()))])),
-        ])
+        let encryptedKey = XMLBuilder(
+            "EncryptedKey", .xenc,
+            children: [
+                .element(method),
+                .element(
+                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: wrapped.base64EncodedString()))])),
+            ])
+        let encryptedData = XMLBuilder(
+            "EncryptedData", .xenc, attributes: [("Type", EncryptionURI.elementType)],
+            children: [
+                .element(XMLBuilder("EncryptionMethod", .xenc, attributes: [("Algorithm", contentEncryption.uri)])),
+                .element(XMLBuilder("KeyInfo", .ds, children: [.element(encryptedKey)])),
+                .element(
+                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: cipherValue.base64EncodedString()))])),
+            ])
         return XMLBuilder(wrapper, .saml, children: [.element(encryptedData)])
     }
 }

@@ -10,7 +10,7 @@ public struct CalendarDate: Sendable, Hashable, Codable, Comparable, CustomStrin
     /// Fails for dates that do not exist (month 13, 30 February, …).
     public init?(year: Int, month: Int, day: Int) {
         guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
-              day <= CalendarDate.daysIn(month: month, year: year)
+            day <= CalendarDate.daysIn(month: month, year: year)
         else { return nil }
         self.year = year
         self.month = month
@@ -28,9 +28,9 @@ public struct CalendarDate: Sendable, Hashable, Codable, Comparable, CustomStrin
     public init?(yyyymmdd text: String) {
         let digits = Array(text.utf8)
         guard digits.count == 8, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-              let year = Int(text.prefix(4)),
-              let month = Int(text.dropFirst(4).prefix(2)),
-              let day = Int(text.suffix(2))
+            let year = Int(text.prefix(4)),
+            let month = Int(text.dropFirst(4).prefix(2)),
+            let day = Int(text.suffix(2))
         else { return nil }
         self.init(year: year, month: month, day: day)
     }

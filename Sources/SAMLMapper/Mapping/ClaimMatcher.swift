@@ -84,7 +84,7 @@ public enum ClaimMatcher {
             return CalendarDate(yyyymmdd: groups[0])
         }
         guard groups.count == 3, groups[0].count == 4, groups[1].count <= 2, groups[2].count <= 2,
-              let year = Int(groups[0]), let month = Int(groups[1]), let day = Int(groups[2])
+            let year = Int(groups[0]), let month = Int(groups[1]), let day = Int(groups[2])
         else { return nil }
         return CalendarDate(year: year, month: month, day: day)
     }

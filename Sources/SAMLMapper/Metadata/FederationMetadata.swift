@@ -51,7 +51,9 @@ public struct FederationMetadata: Sendable {
 
     /// Reads a document without looking at its signature: for inspecting a
     /// candidate member's metadata (`bridge partner check`), never for trust.
-    public static func inspect(_ xml: Data, now: Date, requireValidUntil: Bool, limits: XMLLimits = FederationMetadata.limits) throws -> FederationMetadata {
+    public static func inspect(_ xml: Data, now: Date, requireValidUntil: Bool, limits: XMLLimits = FederationMetadata.limits) throws
+        -> FederationMetadata
+    {
         try read(try XMLDocument(parsing: xml, limits: limits).root, now: now, requireValidUntil: requireValidUntil)
     }
 

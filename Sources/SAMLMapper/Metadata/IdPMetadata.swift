@@ -38,40 +38,58 @@ public struct IdPMetadata: Sendable, Hashable {
     public static func endpoints(baseURL: String) -> (sso: [MetadataEndpoint], artifact: [MetadataEndpoint], slo: [MetadataEndpoint]) {
         let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
         return (
-            [MetadataEndpoint(binding: MetadataEndpoint.redirectBinding, location: base + "/saml/sso"),
-             MetadataEndpoint(binding: MetadataEndpoint.postBinding, location: base + "/saml/sso")],
+            [
+                MetadataEndpoint(binding: MetadataEndpoint.redirectBinding, location: base + "/saml/sso"),
+                MetadataEndpoint(binding: MetadataEndpoint.postBinding, location: base + "/saml/sso"),
+            ],
             [MetadataEndpoint(binding: MetadataEndpoint.soapBinding, location: base + "/saml/artifact", index: 0, isDefault: true)],
-            [MetadataEndpoint(binding: MetadataEndpoint.redirectBinding, location: base + "/saml/slo"),
-             MetadataEndpoint(binding: MetadataEndpoint.postBinding, location: base + "/saml/slo")]
+            [
+                MetadataEndpoint(binding: MetadataEndpoint.redirectBinding, location: base + "/saml/slo"),
+                MetadataEndpoint(binding: MetadataEndpoint.postBinding, location: base + "/saml/slo"),
+            ]
         )
     }
 
     public var builder: XMLBuilder {
-        var idp = XMLBuilder("IDPSSODescriptor", .md, attributes: [
-            ("WantAuthnRequestsSigned", wantAuthnRequestsSigned ? "true" : "false"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
-        ])
-        func key(_ use: String, _ der: Data) -> XMLBuilder {
-            XMLBuilder("KeyDescriptor", .md, attributes: [("use", use)], children: [
-                .element(XMLBuilder("KeyInfo", .ds, children: [
-                    .element(XMLBuilder("X509Data", .ds, children: [.element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString()))])),
-                ])),
+        var idp = XMLBuilder(
+            "IDPSSODescriptor", .md,
+            attributes: [
+                ("WantAuthnRequestsSigned", wantAuthnRequestsSigned ? "true" : "false"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
             ])
+        func key(_ use: String, _ der: Data) -> XMLBuilder {
+            XMLBuilder(
+                "KeyDescriptor", .md, attributes: [("use", use)],
+                children: [
+                    .element(
+                        XMLBuilder(
+                            "KeyInfo", .ds,
+                            children: [
+                                .element(
+                                    XMLBuilder(
+                                        "X509Data", .ds, children: [.element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString()))]))
+                            ]))
+                ])
         }
         idp.append(key("signing", signingCertificate))
         if let next = nextSigningCertificate { idp.append(key("signing", next)) }
         if let enc = encryptionCertificate { idp.append(key("encryption", enc)) }
         func endpoint(_ name: String, _ e: MetadataEndpoint) -> XMLBuilder {
-            XMLBuilder(name, .md, attributes: [
-                ("Binding", e.binding), ("Location", e.location), ("index", e.index.map(String.init)), ("isDefault", e.isDefault.map { $0 ? "true" : "false" }),
-            ])
+            XMLBuilder(
+                name, .md,
+                attributes: [
+                    ("Binding", e.binding), ("Location", e.location), ("index", e.index.map(String.init)),
+                    ("isDefault", e.isDefault.map { $0 ? "true" : "false" }),
+                ])
         }
         idp.append(artifactResolutionServices.map { endpoint("ArtifactResolutionService", $0) })
         idp.append(singleLogoutServices.map { endpoint("SingleLogoutService", $0) })
         idp.append(nameIDFormats.map { XMLBuilder("NameIDFormat", .md, text: $0) })
         idp.append(singleSignOnServices.map { endpoint("SingleSignOnService", $0) })
-        return XMLBuilder("EntityDescriptor", .md, attributes: [
-            ("ID", SAMLIdentifier.make()), ("entityID", entityID), ("validUntil", validUntil.map(SAMLTime.string)),
-        ], children: [.element(idp)])
+        return XMLBuilder(
+            "EntityDescriptor", .md,
+            attributes: [
+                ("ID", SAMLIdentifier.make()), ("entityID", entityID), ("validUntil", validUntil.map(SAMLTime.string)),
+            ], children: [.element(idp)])
     }
 
     /// The signed metadata document.

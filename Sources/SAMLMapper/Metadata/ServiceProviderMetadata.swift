@@ -39,9 +39,11 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
         try element.expect("EntityDescriptor", XMLNamespaces.md)
         entityID = try element.required("entityID")
         validUntil = try element.optionalDate("validUntil")
-        guard let sp = element.children("SPSSODescriptor", in: XMLNamespaces.md).first(where: {
-            ($0.attribute("protocolSupportEnumeration") ?? "").split(separator: " ").contains(Substring(XMLNamespaces.samlp))
-        }) else { throw MetadataError.notSPMetadata }
+        guard
+            let sp = element.children("SPSSODescriptor", in: XMLNamespaces.md).first(where: {
+                ($0.attribute("protocolSupportEnumeration") ?? "").split(separator: " ").contains(Substring(XMLNamespaces.samlp))
+            })
+        else { throw MetadataError.notSPMetadata }
         if let spValid = try sp.optionalDate("validUntil") { validUntil = min(validUntil ?? spValid, spValid) }
         authnRequestsSigned = sp.attribute("AuthnRequestsSigned") == "true" || sp.attribute("AuthnRequestsSigned") == "1"
         wantAssertionsSigned = sp.attribute("WantAssertionsSigned") == "true" || sp.attribute("WantAssertionsSigned") == "1"
@@ -59,9 +61,11 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
         }
         assertionConsumerServices = try endpoints("AssertionConsumerService")
         singleLogoutServices = try endpoints("SingleLogoutService")
-        var signing: [Data] = [], encryption: [Data] = []
+        var signing: [Data] = []
+        var encryption: [Data] = []
         for kd in sp.children("KeyDescriptor", in: XMLNamespaces.md) {
-            let certs = try kd.firstChild("KeyInfo", in: XMLNamespaces.ds)?.children("X509Data", in: XMLNamespaces.ds)
+            let certs =
+                try kd.firstChild("KeyInfo", in: XMLNamespaces.ds)?.children("X509Data", in: XMLNamespaces.ds)
                 .flatMap { $0.children("X509Certificate", in: XMLNamespaces.ds) }
                 .map { e -> Data in
                     guard let der = SignatureVerifier.base64(try e.text()) else { throw MetadataError.invalidCertificate }

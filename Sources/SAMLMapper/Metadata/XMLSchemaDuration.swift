@@ -23,7 +23,7 @@ public enum XMLSchemaDuration {
                 number.append(character)
             } else {
                 guard let unit = (inTime ? timeUnits : dateUnits)[character], let value = Double(number),
-                      character == "S" || !number.contains(".")
+                    character == "S" || !number.contains(".")
                 else { return nil }
                 total += value * unit
                 number = ""

@@ -58,9 +58,11 @@ public struct ArtifactResolve: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        XMLBuilder("ArtifactResolve", .samlp, attributes: [
-            ("ID", id), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
-        ], children: [.element(issuerBuilder(issuer)), .element(XMLBuilder("Artifact", .samlp, text: artifact))])
+        XMLBuilder(
+            "ArtifactResolve", .samlp,
+            attributes: [
+                ("ID", id), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
+            ], children: [.element(issuerBuilder(issuer)), .element(XMLBuilder("Artifact", .samlp, text: artifact))])
     }
 
     public init(element: XMLElement) throws {
@@ -85,7 +87,10 @@ public struct ArtifactResponse: Sendable, Hashable {
     /// The resolved message (e.g. a signed Response) as self-contained XML.
     public var message: Data?
 
-    public init(id: String = SAMLIdentifier.make(), inResponseTo: String, issueInstant: Date = Date(), issuer: String, status: SAMLStatus = SAMLStatus(), message: Data?) {
+    public init(
+        id: String = SAMLIdentifier.make(), inResponseTo: String, issueInstant: Date = Date(), issuer: String, status: SAMLStatus = SAMLStatus(),
+        message: Data?
+    ) {
         self.id = id
         self.inResponseTo = inResponseTo
         self.issueInstant = issueInstant
@@ -95,9 +100,11 @@ public struct ArtifactResponse: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        var r = XMLBuilder("ArtifactResponse", .samlp, attributes: [
-            ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)),
-        ])
+        var r = XMLBuilder(
+            "ArtifactResponse", .samlp,
+            attributes: [
+                ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)),
+            ])
         r.append(issuerBuilder(issuer))
         r.append(status.builder)
         if let message { r.appendRaw(SOAPEnvelope.stripDeclaration(String(decoding: message, as: UTF8.self))) }
@@ -117,14 +124,18 @@ public struct ArtifactResponse: Sendable, Hashable {
     }
 
     public static func messageElement(in element: XMLElement) -> XMLElement? {
-        element.childElements.first { !$0.isNamed("Issuer", in: XMLNamespaces.saml) && !$0.isNamed("Signature", in: XMLNamespaces.ds) && !$0.isNamed("Status", in: XMLNamespaces.samlp) && !$0.isNamed("Extensions", in: XMLNamespaces.samlp) }
+        element.childElements.first {
+            !$0.isNamed("Issuer", in: XMLNamespaces.saml) && !$0.isNamed("Signature", in: XMLNamespaces.ds)
+                && !$0.isNamed("Status", in: XMLNamespaces.samlp) && !$0.isNamed("Extensions", in: XMLNamespaces.samlp)
+        }
     }
 }
 
 /// SOAP 1.1 envelope for the SAML SOAP binding.
 public enum SOAPEnvelope {
     public static func wrap(_ body: String) -> String {
-        XMLBuilder("Envelope", .soap, children: [.element(XMLBuilder("Body", .soap, children: [.raw(stripDeclaration(body))]))]).xmlString(declaration: true)
+        XMLBuilder("Envelope", .soap, children: [.element(XMLBuilder("Body", .soap, children: [.raw(stripDeclaration(body))]))]).xmlString(
+            declaration: true)
     }
 
     /// The single element inside `soap11:Body`.

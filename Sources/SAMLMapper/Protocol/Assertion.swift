@@ -75,33 +75,46 @@ public struct Assertion: Sendable, Hashable {
         a.append(issuerBuilder(issuer))
         var subject = XMLBuilder("Subject", .saml, children: [.element(nameID.builder)])
         for c in subjectConfirmations {
-            let data = XMLBuilder("SubjectConfirmationData", .saml, attributes: [
-                ("InResponseTo", c.inResponseTo), ("NotOnOrAfter", c.notOnOrAfter.map(SAMLTime.string)), ("Recipient", c.recipient),
-            ])
+            let data = XMLBuilder(
+                "SubjectConfirmationData", .saml,
+                attributes: [
+                    ("InResponseTo", c.inResponseTo), ("NotOnOrAfter", c.notOnOrAfter.map(SAMLTime.string)), ("Recipient", c.recipient),
+                ])
             subject.append(XMLBuilder("SubjectConfirmation", .saml, attributes: [("Method", c.method)], children: [.element(data)]))
         }
         a.append(subject)
         if let conditions {
-            var cond = XMLBuilder("Conditions", .saml, attributes: [
-                ("NotBefore", conditions.notBefore.map(SAMLTime.string)), ("NotOnOrAfter", conditions.notOnOrAfter.map(SAMLTime.string)),
-            ])
+            var cond = XMLBuilder(
+                "Conditions", .saml,
+                attributes: [
+                    ("NotBefore", conditions.notBefore.map(SAMLTime.string)), ("NotOnOrAfter", conditions.notOnOrAfter.map(SAMLTime.string)),
+                ])
             if !conditions.audiences.isEmpty {
-                cond.append(XMLBuilder("AudienceRestriction", .saml, children: conditions.audiences.map { .element(XMLBuilder("Audience", .saml, text: $0)) }))
+                cond.append(
+                    XMLBuilder("AudienceRestriction", .saml, children: conditions.audiences.map { .element(XMLBuilder("Audience", .saml, text: $0)) })
+                )
             }
             a.append(cond)
         }
         if let s = authnStatement {
-            a.append(XMLBuilder("AuthnStatement", .saml, attributes: [
-                ("AuthnInstant", SAMLTime.string(s.authnInstant)), ("SessionIndex", s.sessionIndex),
-                ("SessionNotOnOrAfter", s.sessionNotOnOrAfter.map(SAMLTime.string)),
-            ], children: [
-                .element(XMLBuilder("AuthnContext", .saml, children: [.element(XMLBuilder("AuthnContextClassRef", .saml, text: s.contextClassRef))])),
-            ]))
+            a.append(
+                XMLBuilder(
+                    "AuthnStatement", .saml,
+                    attributes: [
+                        ("AuthnInstant", SAMLTime.string(s.authnInstant)), ("SessionIndex", s.sessionIndex),
+                        ("SessionNotOnOrAfter", s.sessionNotOnOrAfter.map(SAMLTime.string)),
+                    ],
+                    children: [
+                        .element(
+                            XMLBuilder(
+                                "AuthnContext", .saml, children: [.element(XMLBuilder("AuthnContextClassRef", .saml, text: s.contextClassRef))]))
+                    ]))
         }
         if !attributes.isEmpty {
             var statement = XMLBuilder("AttributeStatement", .saml)
             for attr in attributes {
-                var e = XMLBuilder("Attribute", .saml, attributes: [("Name", attr.name), ("NameFormat", attr.nameFormat), ("FriendlyName", attr.friendlyName)])
+                var e = XMLBuilder(
+                    "Attribute", .saml, attributes: [("Name", attr.name), ("NameFormat", attr.nameFormat), ("FriendlyName", attr.friendlyName)])
                 for v in attr.values {
                     var value = XMLBuilder("AttributeValue", .saml, text: v)
                     value.attribute("type", "xs:string", namespace: .xsi)
@@ -143,12 +156,14 @@ public struct Assertion: Sendable, Hashable {
         if let c = element.firstChild("Conditions", in: XMLNamespaces.saml) {
             let audiences = try c.children("AudienceRestriction", in: XMLNamespaces.saml)
                 .flatMap { $0.children("Audience", in: XMLNamespaces.saml) }.map { try $0.trimmedText() }
-            conditions = Conditions(notBefore: try c.optionalDate("NotBefore"), notOnOrAfter: try c.optionalDate("NotOnOrAfter"), audiences: audiences)
+            conditions = Conditions(
+                notBefore: try c.optionalDate("NotBefore"), notOnOrAfter: try c.optionalDate("NotOnOrAfter"), audiences: audiences)
         } else {
             conditions = nil
         }
         if let s = element.firstChild("AuthnStatement", in: XMLNamespaces.saml) {
-            let ref = try s.firstChild("AuthnContext", in: XMLNamespaces.saml)?.firstChild("AuthnContextClassRef", in: XMLNamespaces.saml)?.trimmedText()
+            let ref = try s.firstChild("AuthnContext", in: XMLNamespaces.saml)?.firstChild("AuthnContextClassRef", in: XMLNamespaces.saml)?
+                .trimmedText()
             authnStatement = AuthnStatement(
                 authnInstant: try s.requiredDate("AuthnInstant"), sessionIndex: s.attribute("SessionIndex"),
                 sessionNotOnOrAfter: try s.optionalDate("SessionNotOnOrAfter"), contextClassRef: ref ?? "")

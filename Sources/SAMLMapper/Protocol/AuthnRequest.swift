@@ -91,7 +91,9 @@ public struct AuthnRequest: Sendable, Hashable {
         }
         if let r = element.firstChild("RequestedAuthnContext", in: XMLNamespaces.samlp) {
             let raw = r.attribute("Comparison") ?? "exact"
-            guard let comparison = RequestedAuthnContext.Comparison(rawValue: raw) else { throw SAMLProtocolError.invalid("RequestedAuthnContext@Comparison") }
+            guard let comparison = RequestedAuthnContext.Comparison(rawValue: raw) else {
+                throw SAMLProtocolError.invalid("RequestedAuthnContext@Comparison")
+            }
             requestedAuthnContext = RequestedAuthnContext(
                 comparison: comparison, classRefs: try r.children("AuthnContextClassRef", in: XMLNamespaces.saml).map { try $0.trimmedText() })
         } else {
@@ -101,24 +103,32 @@ public struct AuthnRequest: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        var r = XMLBuilder("AuthnRequest", .samlp, attributes: [
-            ("ID", id), ("Version", version), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
-            ("AssertionConsumerServiceURL", assertionConsumerServiceURL), ("AssertionConsumerServiceIndex", assertionConsumerServiceIndex.map(String.init)),
-            ("ProtocolBinding", protocolBinding), ("ForceAuthn", forceAuthn ? "true" : nil), ("IsPassive", isPassive ? "true" : nil),
-            ("ProviderName", providerName),
-        ])
+        var r = XMLBuilder(
+            "AuthnRequest", .samlp,
+            attributes: [
+                ("ID", id), ("Version", version), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
+                ("AssertionConsumerServiceURL", assertionConsumerServiceURL),
+                ("AssertionConsumerServiceIndex", assertionConsumerServiceIndex.map(String.init)),
+                ("ProtocolBinding", protocolBinding), ("ForceAuthn", forceAuthn ? "true" : nil), ("IsPassive", isPassive ? "true" : nil),
+                ("ProviderName", providerName),
+            ])
         if let issuer { r.append(issuerBuilder(issuer)) }
         if !extensions.isEmpty {
             r.append(XMLBuilder("Extensions", .samlp, children: extensions.map { .raw(String(decoding: $0, as: UTF8.self)) }))
         }
         if let p = nameIDPolicy {
-            r.append(XMLBuilder("NameIDPolicy", .samlp, attributes: [
-                ("Format", p.format), ("SPNameQualifier", p.spNameQualifier), ("AllowCreate", p.allowCreate.map { $0 ? "true" : "false" }),
-            ]))
+            r.append(
+                XMLBuilder(
+                    "NameIDPolicy", .samlp,
+                    attributes: [
+                        ("Format", p.format), ("SPNameQualifier", p.spNameQualifier), ("AllowCreate", p.allowCreate.map { $0 ? "true" : "false" }),
+                    ]))
         }
         if let c = requestedAuthnContext {
-            r.append(XMLBuilder("RequestedAuthnContext", .samlp, attributes: [("Comparison", c.comparison.rawValue)],
-                children: c.classRefs.map { .element(XMLBuilder("AuthnContextClassRef", .saml, text: $0)) }))
+            r.append(
+                XMLBuilder(
+                    "RequestedAuthnContext", .samlp, attributes: [("Comparison", c.comparison.rawValue)],
+                    children: c.classRefs.map { .element(XMLBuilder("AuthnContextClassRef", .saml, text: $0)) }))
         }
         return r
     }

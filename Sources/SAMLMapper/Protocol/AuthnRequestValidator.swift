@@ -130,7 +130,8 @@ public struct AuthnRequestValidator: Sendable {
         case (.some, .some):
             throw AuthnRequestError.acsURLAndIndexBoth
         case (.some(let url), nil):
-            guard let e = usable.first(where: { $0.location == url && (request.protocolBinding == nil || $0.binding == request.protocolBinding) }) else {
+            guard let e = usable.first(where: { $0.location == url && (request.protocolBinding == nil || $0.binding == request.protocolBinding) })
+            else {
                 throw AuthnRequestError.acsURLNotInMetadata(url)
             }
             return e
@@ -139,7 +140,8 @@ public struct AuthnRequestValidator: Sendable {
             return e
         case (nil, nil):
             let candidates = usable.filter { request.protocolBinding == nil || $0.binding == request.protocolBinding }
-            guard let e = candidates.first(where: { $0.isDefault == true }) ?? candidates.first(where: { $0.isDefault == nil }) ?? candidates.first else {
+            guard let e = candidates.first(where: { $0.isDefault == true }) ?? candidates.first(where: { $0.isDefault == nil }) ?? candidates.first
+            else {
                 throw AuthnRequestError.noAssertionConsumerService
             }
             return e

@@ -10,7 +10,10 @@ public struct LogoutRequest: Sendable, Hashable {
     public var sessionIndexes: [String]
     public var notOnOrAfter: Date?
 
-    public init(id: String = SAMLIdentifier.make(), issueInstant: Date = Date(), destination: String?, issuer: String, nameID: NameID, sessionIndexes: [String], notOnOrAfter: Date? = nil) {
+    public init(
+        id: String = SAMLIdentifier.make(), issueInstant: Date = Date(), destination: String?, issuer: String, nameID: NameID,
+        sessionIndexes: [String], notOnOrAfter: Date? = nil
+    ) {
         self.id = id
         self.issueInstant = issueInstant
         self.destination = destination
@@ -21,10 +24,12 @@ public struct LogoutRequest: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        var r = XMLBuilder("LogoutRequest", .samlp, attributes: [
-            ("ID", id), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
-            ("NotOnOrAfter", notOnOrAfter.map(SAMLTime.string)),
-        ])
+        var r = XMLBuilder(
+            "LogoutRequest", .samlp,
+            attributes: [
+                ("ID", id), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
+                ("NotOnOrAfter", notOnOrAfter.map(SAMLTime.string)),
+            ])
         r.append(issuerBuilder(issuer))
         r.append(nameID.builder)
         r.append(sessionIndexes.map { XMLBuilder("SessionIndex", .samlp, text: $0) })
@@ -55,7 +60,10 @@ public struct LogoutResponse: Sendable, Hashable {
     public var issuer: String
     public var status: SAMLStatus
 
-    public init(id: String = SAMLIdentifier.make(), inResponseTo: String?, issueInstant: Date = Date(), destination: String?, issuer: String, status: SAMLStatus = SAMLStatus()) {
+    public init(
+        id: String = SAMLIdentifier.make(), inResponseTo: String?, issueInstant: Date = Date(), destination: String?, issuer: String,
+        status: SAMLStatus = SAMLStatus()
+    ) {
         self.id = id
         self.inResponseTo = inResponseTo
         self.issueInstant = issueInstant
@@ -65,10 +73,12 @@ public struct LogoutResponse: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        var r = XMLBuilder("LogoutResponse", .samlp, attributes: [
-            ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)),
-            ("Destination", destination),
-        ])
+        var r = XMLBuilder(
+            "LogoutResponse", .samlp,
+            attributes: [
+                ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"), ("IssueInstant", SAMLTime.string(issueInstant)),
+                ("Destination", destination),
+            ])
         r.append(issuerBuilder(issuer))
         r.append(status.builder)
         return r

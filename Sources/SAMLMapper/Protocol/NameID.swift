@@ -18,9 +18,11 @@ public struct NameID: Sendable, Hashable {
     }
 
     public var builder: XMLBuilder {
-        XMLBuilder("NameID", .saml, text: value, attributes: [
-            ("Format", format), ("NameQualifier", nameQualifier), ("SPNameQualifier", spNameQualifier),
-        ])
+        XMLBuilder(
+            "NameID", .saml, text: value,
+            attributes: [
+                ("Format", format), ("NameQualifier", nameQualifier), ("SPNameQualifier", spNameQualifier),
+            ])
     }
 
     /// Reads the whole text; a comment inside the value cannot truncate it.

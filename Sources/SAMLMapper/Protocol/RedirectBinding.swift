@@ -68,7 +68,11 @@ public enum RedirectBinding {
         }
         let parameter: String
         if raw["SAMLRequest"] != nil, raw["SAMLResponse"] != nil { throw BindingError.duplicateParameter("SAMLRequest/SAMLResponse") }
-        if raw["SAMLRequest"] != nil { parameter = "SAMLRequest" } else if raw["SAMLResponse"] != nil { parameter = "SAMLResponse" } else {
+        if raw["SAMLRequest"] != nil {
+            parameter = "SAMLRequest"
+        } else if raw["SAMLResponse"] != nil {
+            parameter = "SAMLResponse"
+        } else {
             throw BindingError.missingMessage
         }
         let encodedMessage = raw[parameter] ?? ""

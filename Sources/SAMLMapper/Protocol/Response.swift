@@ -42,10 +42,12 @@ public struct Response: Sendable, Hashable {
     /// The serialized Response: assertions signed and/or encrypted first,
     /// then the Response signed around them.
     public func signedXML(_ signer: EnvelopedSigner, protection: Protection = Protection()) throws -> Data {
-        var r = XMLBuilder("Response", .samlp, attributes: [
-            ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"),
-            ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
-        ])
+        var r = XMLBuilder(
+            "Response", .samlp,
+            attributes: [
+                ("ID", id), ("InResponseTo", inResponseTo), ("Version", "2.0"),
+                ("IssueInstant", SAMLTime.string(issueInstant)), ("Destination", destination),
+            ])
         r.append(issuerBuilder(issuer))
         r.append(status.builder)
         for assertion in assertions {
@@ -64,7 +66,8 @@ public struct Response: Sendable, Hashable {
         }
         let unsigned = r.xmlString(declaration: true)
         guard protection.signResponse else { return Data(unsigned.utf8) }
-        return try signer.signedXML(unsigned, inclusivePrefixes: protection.encrypter == nil && assertions.contains { !$0.attributes.isEmpty } ? ["xs"] : [])
+        return try signer.signedXML(
+            unsigned, inclusivePrefixes: protection.encrypter == nil && assertions.contains { !$0.attributes.isEmpty } ? ["xs"] : [])
     }
 
     /// Reads the Response header and status. Assertions are not read here:

@@ -33,25 +33,39 @@ public struct EnvelopedSigner: Sendable {
         if !inclusivePrefixes.isEmpty {
             transform.append(XMLBuilder("InclusiveNamespaces", .ec, attributes: [("PrefixList", inclusivePrefixes.joined(separator: " "))]))
         }
-        let signedInfo = XMLBuilder("SignedInfo", .ds, children: [
-            .element(XMLBuilder("CanonicalizationMethod", .ds, attributes: [("Algorithm", CanonicalizationMethod.exclusiveURI)])),
-            .element(XMLBuilder("SignatureMethod", .ds, attributes: [("Algorithm", algorithm.uri)])),
-            .element(XMLBuilder("Reference", .ds, attributes: [("URI", "#" + id)], children: [
-                .element(XMLBuilder("Transforms", .ds, children: [
-                    .element(XMLBuilder("Transform", .ds, attributes: [("Algorithm", TransformURI.envelopedSignature)])),
-                    .element(transform),
-                ])),
-                .element(XMLBuilder("DigestMethod", .ds, attributes: [("Algorithm", digest.uri)])),
-                .element(XMLBuilder("DigestValue", .ds, text: digestValue)),
-            ])),
-        ])
+        let signedInfo = XMLBuilder(
+            "SignedInfo", .ds,
+            children: [
+                .element(XMLBuilder("CanonicalizationMethod", .ds, attributes: [("Algorithm", CanonicalizationMethod.exclusiveURI)])),
+                .element(XMLBuilder("SignatureMethod", .ds, attributes: [("Algorithm", algorithm.uri)])),
+                .element(
+                    XMLBuilder(
+                        "Reference", .ds, attributes: [("URI", "#" + id)],
+                        children: [
+                            .element(
+                                XMLBuilder(
+                                    "Transforms", .ds,
+                                    children: [
+                                        .element(XMLBuilder("Transform", .ds, attributes: [("Algorithm", TransformURI.envelopedSignature)])),
+                                        .element(transform),
+                                    ])),
+                            .element(XMLBuilder("DigestMethod", .ds, attributes: [("Algorithm", digest.uri)])),
+                            .element(XMLBuilder("DigestValue", .ds, text: digestValue)),
+                        ])),
+            ])
         var signature = XMLBuilder("Signature", .ds, children: [.element(signedInfo), .element(XMLBuilder("SignatureValue", .ds))])
         if let certificateDER {
-            signature.append(XMLBuilder("KeyInfo", .ds, children: [
-                .element(XMLBuilder("X509Data", .ds, children: [
-                    .element(XMLBuilder("X509Certificate", .ds, text: Data(certificateDER).base64EncodedString())),
-                ])),
-            ]))
+            signature.append(
+                XMLBuilder(
+                    "KeyInfo", .ds,
+                    children: [
+                        .element(
+                            XMLBuilder(
+                                "X509Data", .ds,
+                                children: [
+                                    .element(XMLBuilder("X509Certificate", .ds, text: Data(certificateDER).base64EncodedString()))
+                                ]))
+                    ]))
         }
         let template = try XMLDocument(parsing: signature.xmlString())
         let inserted = try element.insertSignatureCopy(of: template.root)

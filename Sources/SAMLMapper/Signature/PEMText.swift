@@ -6,7 +6,7 @@ public enum PEMText {
     /// The DER bytes of the first PEM block labelled `label`.
     public static func der(_ pem: String, label: String = "CERTIFICATE") -> Data? {
         guard let begin = pem.range(of: "-----BEGIN \(label)-----"),
-              let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex)
+            let end = pem.range(of: "-----END \(label)-----", range: begin.upperBound..<pem.endIndex)
         else { return nil }
         let body = pem[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace }
         return Data(base64Encoded: String(body))
@@ -17,7 +17,7 @@ public enum PEMText {
         var blocks: [Data] = []
         var rest = pem[...]
         while let begin = rest.range(of: "-----BEGIN \(label)-----"),
-              let end = rest.range(of: "-----END \(label)-----", range: begin.upperBound..<rest.endIndex)
+            let end = rest.range(of: "-----END \(label)-----", range: begin.upperBound..<rest.endIndex)
         {
             if let der = Data(base64Encoded: String(rest[begin.upperBound..<end.lowerBound].filter { !$0.isWhitespace })) {
                 blocks.append(der)

@@ -35,7 +35,10 @@ public final class SM2Key: @unchecked Sendable {
     /// Loads a PKCS#8 private key PEM, or nil when it is not an SM2 key.
     static func privateKey(pem: String) -> SM2Key? {
         guard let key = withBIO(pem, { PEM_read_bio_PrivateKey($0, nil, nil, nil) }) else { return nil }
-        guard EVP_PKEY_is_a(key, "SM2") == 1 else { EVP_PKEY_free(key); return nil }
+        guard EVP_PKEY_is_a(key, "SM2") == 1 else {
+            EVP_PKEY_free(key)
+            return nil
+        }
         return SM2Key(pkey: key, hasPrivateKey: true)
     }
 
@@ -49,7 +52,10 @@ public final class SM2Key: @unchecked Sendable {
             key = withBIO(pem, { PEM_read_bio_PUBKEY($0, nil, nil, nil) })
         }
         guard let key else { return nil }
-        guard EVP_PKEY_is_a(key, "SM2") == 1 else { EVP_PKEY_free(key); return nil }
+        guard EVP_PKEY_is_a(key, "SM2") == 1 else {
+            EVP_PKEY_free(key)
+            return nil
+        }
         return SM2Key(pkey: key, hasPrivateKey: false)
     }
 
@@ -62,7 +68,10 @@ public final class SM2Key: @unchecked Sendable {
         guard let cert else { return nil }
         defer { X509_free(cert) }
         guard let key = X509_get_pubkey(cert) else { return nil }
-        guard EVP_PKEY_is_a(key, "SM2") == 1 else { EVP_PKEY_free(key); return nil }
+        guard EVP_PKEY_is_a(key, "SM2") == 1 else {
+            EVP_PKEY_free(key)
+            return nil
+        }
         return SM2Key(pkey: key, hasPrivateKey: false)
     }
 
@@ -116,7 +125,8 @@ public final class SM2Key: @unchecked Sendable {
     private func digestContext(sign: Bool) throws -> (OpaquePointer, OpaquePointer?) {
         guard let md = EVP_MD_CTX_new() else { throw SigningKeyError.openSSL("SM2 context") }
         var pctx: OpaquePointer?
-        let rc = sign
+        let rc =
+            sign
             ? EVP_DigestSignInit_ex(md, &pctx, "SM3", nil, nil, pkey, nil)
             : EVP_DigestVerifyInit_ex(md, &pctx, "SM3", nil, nil, pkey, nil)
         guard rc == 1, let pctx,

@@ -20,8 +20,12 @@ public struct SelfSignedCertificate: Sendable, Hashable {
             let privateKey: Certificate.PrivateKey
             let algorithm: Certificate.SignatureAlgorithm
             switch key {
-            case .rsa(let k): privateKey = Certificate.PrivateKey(k.key); algorithm = .sha256WithRSAEncryption
-            case .p256(let k): privateKey = Certificate.PrivateKey(k); algorithm = .ecdsaWithSHA256
+            case .rsa(let k):
+                privateKey = Certificate.PrivateKey(k.key)
+                algorithm = .sha256WithRSAEncryption
+            case .p256(let k):
+                privateKey = Certificate.PrivateKey(k)
+                algorithm = .ecdsaWithSHA256
             case .sm2, .token: throw SigningKeyError.unsupportedKey("SM2")
             }
             let name = try DistinguishedName { CommonName(commonName) }

@@ -129,7 +129,8 @@ public struct SignatureVerifier: Sendable {
     /// Reads a CanonicalizationMethod or c14n Transform against the policy.
     private func canonicalization(_ element: XMLElement) throws -> CanonicalizationMethod {
         guard let uri = element.attribute("Algorithm") else { throw SignatureError.malformed("\(element.localName) without Algorithm") }
-        let prefixes = element.firstChild("InclusiveNamespaces", in: XMLNamespaces.excC14N)?
+        let prefixes =
+            element.firstChild("InclusiveNamespaces", in: XMLNamespaces.excC14N)?
             .attribute("PrefixList")?.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).map(String.init) ?? []
         guard let method = CanonicalizationMethod(uri: uri, inclusivePrefixes: prefixes) else {
             throw SignatureError.transformNotAllowed(uri)

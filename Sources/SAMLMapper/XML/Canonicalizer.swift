@@ -82,7 +82,9 @@ extension XMLElement {
         case .inclusive:
             mode = Int32(XML_C14N_1_0.rawValue)
         }
-        var cStrings: [UnsafeMutablePointer<xmlChar>?] = prefixes.map { strdup($0).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: xmlChar.self) } }
+        var cStrings: [UnsafeMutablePointer<xmlChar>?] = prefixes.map {
+            strdup($0).map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: xmlChar.self) }
+        }
         cStrings.append(nil)
         defer { for p in cStrings { if let p { free(p) } } }
         let rc = cStrings.withUnsafeMutableBufferPointer { list in

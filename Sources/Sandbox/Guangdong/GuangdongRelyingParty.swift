@@ -195,10 +195,12 @@ public final class GuangdongRelyingParty: Sendable {
                 if let notOnOrAfter = conditions.notOnOrAfter, notOnOrAfter <= now {
                     throw GuangdongSandboxError.check("Assertion expired")
                 }
-                guard assertion.subjectConfirmations.contains(where: {
-                    $0.method == SubjectConfirmation.bearer && $0.recipient == expectedDestination
-                        && $0.inResponseTo == requestID && ($0.notOnOrAfter ?? .distantPast) > now
-                }) else {
+                guard
+                    assertion.subjectConfirmations.contains(where: {
+                        $0.method == SubjectConfirmation.bearer && $0.recipient == expectedDestination
+                            && $0.inResponseTo == requestID && ($0.notOnOrAfter ?? .distantPast) > now
+                    })
+                else {
                     throw GuangdongSandboxError.check("no bearer SubjectConfirmation for our ACS and request")
                 }
                 outcome.nameID = assertion.nameID.value

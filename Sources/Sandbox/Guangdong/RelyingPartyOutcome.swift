@@ -4,7 +4,10 @@ import SAMLMapper
 /// What the sandbox relying party received at its ACS and what its checks
 /// concluded. Kept in memory so a tester (or a test) can inspect it.
 public struct RelyingPartyOutcome: Sendable {
-    public enum Binding: String, Sendable { case post = "HTTP-POST", artifact = "HTTP-Artifact" }
+    public enum Binding: String, Sendable {
+        case post = "HTTP-POST"
+        case artifact = "HTTP-Artifact"
+    }
 
     public var binding: Binding
     /// True when every check passed: signatures, decryption, audience, recipient, times, InResponseTo.

@@ -26,18 +26,20 @@ struct RelyingPartyRoutes: Sendable {
     }
 
     private func startPage() -> Hummingbird.Response {
-        Self.page(title: "Guangdong platform (sandbox): sign in", body: """
-            <p>Open a real-name account on the Guangdong Unified Identity Authentication Platform with iAM Smart.</p>
-            <form method="post" action="/login">
-            <fieldset><legend>Usable but not visible (optional)</legend>
-            <p><label><input type="checkbox" name="claimCheck" value="1" id="claim-check"> Only check these claimed values; do not receive the name</label></p>
-            <p><label>Claimed name <input name="claimedName" value="SANDBOX, Basic Adult"></label></p>
-            <p><label>Claimed date of birth <input name="claimedBirthDate" value="1985-03-12"></label></p>
-            </fieldset>
-            <p><button type="submit" name="binding" value="post" id="login-post">HTTP-POST</button>
-            <button type="submit" name="binding" value="artifact" id="login-artifact">HTTP-Artifact</button></p>
-            </form>
-            """)
+        Self.page(
+            title: "Guangdong platform (sandbox): sign in",
+            body: """
+                <p>Open a real-name account on the Guangdong Unified Identity Authentication Platform with iAM Smart.</p>
+                <form method="post" action="/login">
+                <fieldset><legend>Usable but not visible (optional)</legend>
+                <p><label><input type="checkbox" name="claimCheck" value="1" id="claim-check"> Only check these claimed values; do not receive the name</label></p>
+                <p><label>Claimed name <input name="claimedName" value="SANDBOX, Basic Adult"></label></p>
+                <p><label>Claimed date of birth <input name="claimedBirthDate" value="1985-03-12"></label></p>
+                </fieldset>
+                <p><button type="submit" name="binding" value="post" id="login-post">HTTP-POST</button>
+                <button type="submit" name="binding" value="artifact" id="login-artifact">HTTP-Artifact</button></p>
+                </form>
+                """)
     }
 
     private func login(_ request: Request) async throws -> Hummingbird.Response {
@@ -54,7 +56,8 @@ struct RelyingPartyRoutes: Sendable {
     private func acsPost(_ request: Request) async throws -> Hummingbird.Response {
         let form = try await Self.form(request)
         guard let encoded = form["SAMLResponse"], let xml = try? POSTBinding.decode(encoded) else {
-            return Self.page(title: "Guangdong platform (sandbox): nothing received", status: .badRequest, body: "<p>No SAMLResponse in the form.</p>")
+            return Self.page(
+                title: "Guangdong platform (sandbox): nothing received", status: .badRequest, body: "<p>No SAMLResponse in the form.</p>")
         }
         return Self.resultPage(await party.accept(responseXML: xml, binding: .post))
     }
@@ -74,33 +77,38 @@ struct RelyingPartyRoutes: Sendable {
     }
 
     static func resultPage(_ outcome: RelyingPartyOutcome) -> Hummingbird.Response {
-        let checks = outcome.verified
+        let checks =
+            outcome.verified
             ? "<p id=\"verification\">Verification passed: Response signature, Assertion signature\(outcome.encrypted ? ", decryption" : ""), audience, recipient, times and InResponseTo.</p>"
             : "<p id=\"verification\">Verification FAILED: \(escape(outcome.problem ?? "unknown"))</p>"
         guard outcome.isSuccess, outcome.verified else {
             let status = [outcome.statusCode, outcome.subStatusCode].compactMap { $0?.split(separator: ":").last.map(String.init) }
-            return page(title: "Guangdong platform (sandbox): not signed in", body: """
-                <p id="outcome">not-signed-in</p>
-                <p>Binding: \(outcome.binding.rawValue)</p>
-                <p>SAML status: <code id="status">\(escape(status.joined(separator: " / ")))</code></p>
-                <p>Reason given by the bridge: <span id="reason">\(escape(outcome.statusMessage ?? "none"))</span></p>
-                \(checks)
-                <p><a href="/">Start again</a></p>
-                """)
+            return page(
+                title: "Guangdong platform (sandbox): not signed in",
+                body: """
+                    <p id="outcome">not-signed-in</p>
+                    <p>Binding: \(outcome.binding.rawValue)</p>
+                    <p>SAML status: <code id="status">\(escape(status.joined(separator: " / ")))</code></p>
+                    <p>Reason given by the bridge: <span id="reason">\(escape(outcome.statusMessage ?? "none"))</span></p>
+                    \(checks)
+                    <p><a href="/">Start again</a></p>
+                    """)
         }
         let rows = outcome.attributes.map { attribute in
             "<tr><th scope=\"row\"><code>\(escape(attribute.name))</code></th><td>\(attribute.values.map { "<code>\(escape($0))</code>" }.joined(separator: " "))</td></tr>"
         }.joined(separator: "\n")
-        return page(title: "Guangdong platform (sandbox): signed in", body: """
-            <p id="outcome">signed-in</p>
-            <p>Binding: \(outcome.binding.rawValue)</p>
-            \(checks)
-            <p>Pairwise NameID: <code id="nameid">\(escape(outcome.nameID ?? ""))</code></p>
-            <table><thead><tr><th scope="col">Attribute</th><th scope="col">Value</th></tr></thead><tbody>
-            \(rows)
-            </tbody></table>
-            <p><a href="/">Start again</a></p>
-            """)
+        return page(
+            title: "Guangdong platform (sandbox): signed in",
+            body: """
+                <p id="outcome">signed-in</p>
+                <p>Binding: \(outcome.binding.rawValue)</p>
+                \(checks)
+                <p>Pairwise NameID: <code id="nameid">\(escape(outcome.nameID ?? ""))</code></p>
+                <table><thead><tr><th scope="col">Attribute</th><th scope="col">Value</th></tr></thead><tbody>
+                \(rows)
+                </tbody></table>
+                <p><a href="/">Start again</a></p>
+                """)
     }
 
     // MARK: Helpers
@@ -129,7 +137,8 @@ struct RelyingPartyRoutes: Sendable {
             \(body)
             </body></html>
             """
-        return Hummingbird.Response(status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
+        return Hummingbird.Response(
+            status: status, headers: [.contentType: "text/html; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: html)))
     }
 
     static func escape(_ text: String) -> String {

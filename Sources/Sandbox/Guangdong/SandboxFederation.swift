@@ -41,8 +41,10 @@ public struct SandboxFederation: Sendable {
         public func label(_ name: String) -> String { labelPrefix + name }
     }
 
-    public init(directory: URL, bridgeEntityID: String = "https://bridge.sandbox.invalid/idp",
-                relyingPartyEntityID: String = "https://gd-platform.sandbox.invalid/sp", token: SandboxToken? = nil) throws {
+    public init(
+        directory: URL, bridgeEntityID: String = "https://bridge.sandbox.invalid/idp",
+        relyingPartyEntityID: String = "https://gd-platform.sandbox.invalid/sp", token: SandboxToken? = nil
+    ) throws {
         self.directory = directory
         self.bridgeEntityID = bridgeEntityID
         self.relyingPartyEntityID = relyingPartyEntityID
@@ -220,7 +222,7 @@ public struct SandboxFederation: Sendable {
     public func writeInstanceConfiguration(from file: URL, listenPort: Int, name: String) throws -> URL {
         let yaml = try String(contentsOf: file, encoding: .utf8)
         guard let port = yaml.range(of: #"\n  port: [0-9]+\n"#, options: .regularExpression),
-              let log = yaml.range(of: "\ntransferLog:\n")
+            let log = yaml.range(of: "\ntransferLog:\n")
         else { throw GuangdongSandboxError.configuration("\(file.path) lacks listen.port or transferLog") }
         var own = yaml
         own.replaceSubrange(log, with: "\ntransferLog:\n  checkpointFile: var/\(name).checkpoint\n")

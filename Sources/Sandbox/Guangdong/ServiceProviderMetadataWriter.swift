@@ -26,24 +26,37 @@ public struct ServiceProviderMetadataWriter: Sendable {
 
     public var builder: XMLBuilder {
         func key(_ use: String, _ der: Data) -> XMLBuilder {
-            XMLBuilder("KeyDescriptor", .md, attributes: [("use", use)], children: [
-                .element(XMLBuilder("KeyInfo", .ds, children: [
-                    .element(XMLBuilder("X509Data", .ds, children: [
-                        .element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString())),
-                    ])),
-                ])),
-            ])
+            XMLBuilder(
+                "KeyDescriptor", .md, attributes: [("use", use)],
+                children: [
+                    .element(
+                        XMLBuilder(
+                            "KeyInfo", .ds,
+                            children: [
+                                .element(
+                                    XMLBuilder(
+                                        "X509Data", .ds,
+                                        children: [
+                                            .element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString()))
+                                        ]))
+                            ]))
+                ])
         }
-        var sp = XMLBuilder("SPSSODescriptor", .md, attributes: [
-            ("AuthnRequestsSigned", "true"), ("WantAssertionsSigned", "true"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
-        ])
+        var sp = XMLBuilder(
+            "SPSSODescriptor", .md,
+            attributes: [
+                ("AuthnRequestsSigned", "true"), ("WantAssertionsSigned", "true"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
+            ])
         sp.append(key("signing", signingCertificateDER))
         if let encryptionCertificateDER { sp.append(key("encryption", encryptionCertificateDER)) }
         sp.append(XMLBuilder("NameIDFormat", .md, text: NameID.persistent))
         for (index, acs) in assertionConsumerServices.enumerated() {
-            sp.append(XMLBuilder("AssertionConsumerService", .md, attributes: [
-                ("Binding", acs.binding), ("Location", acs.location), ("index", String(index)), ("isDefault", index == 0 ? "true" : nil),
-            ]))
+            sp.append(
+                XMLBuilder(
+                    "AssertionConsumerService", .md,
+                    attributes: [
+                        ("Binding", acs.binding), ("Location", acs.location), ("index", String(index)), ("isDefault", index == 0 ? "true" : nil),
+                    ]))
         }
         if !requestedAttributes.isEmpty {
             var service = XMLBuilder("AttributeConsumingService", .md, attributes: [("index", "0"), ("isDefault", "true")])
@@ -56,9 +69,11 @@ public struct ServiceProviderMetadataWriter: Sendable {
             }
             sp.append(service)
         }
-        return XMLBuilder("EntityDescriptor", .md, attributes: [
-            ("ID", SAMLIdentifier.make()), ("entityID", entityID), ("validUntil", SAMLTime.string(validUntil)),
-        ], children: [.element(sp)])
+        return XMLBuilder(
+            "EntityDescriptor", .md,
+            attributes: [
+                ("ID", SAMLIdentifier.make()), ("entityID", entityID), ("validUntil", SAMLTime.string(validUntil)),
+            ], children: [.element(sp)])
     }
 
     /// The metadata signed by the federation key the bridge trusts.

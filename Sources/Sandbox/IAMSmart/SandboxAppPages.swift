@@ -33,7 +33,8 @@ struct SandboxAppPages: Sendable {
             if wantsJSON {
                 return SandboxAPI.json(Envelope<JSONValue>(txID: SandboxLedger.randomToken(), code: code, message: message, content: nil))
             }
-            return Self.page(title: "iAM Smart sandbox: request refused", status: .badRequest, body: "<p><strong>\(code)</strong> \(Self.escape(message))</p>")
+            return Self.page(
+                title: "iAM Smart sandbox: request refused", status: .badRequest, body: "<p><strong>\(code)</strong> \(Self.escape(message))</p>")
         }
         guard query["clientID"].map(String.init) == configuration.clientID else { return refuse("D20006", "unknown clientID") }
         guard query["responseType"] == "code" else { return refuse("D40000", "responseType must be code") }
@@ -49,7 +50,8 @@ struct SandboxAppPages: Sendable {
             .split(whereSeparator: { $0 == " " || $0 == "," || $0 == "+" }).map(String.init)
         guard !scopes.isEmpty, scopes.allSatisfy(Self.knownScopes.contains) else { return refuse("D40000", "unknown scope") }
         if wantsJSON {
-            return SandboxAPI.json(Envelope<JSONValue>(txID: SandboxLedger.randomToken(), code: ResultCode.success, message: "redirectURI registered", content: nil))
+            return SandboxAPI.json(
+                Envelope<JSONValue>(txID: SandboxLedger.randomToken(), code: ResultCode.success, message: "redirectURI registered", content: nil))
         }
         let sessionID = await ledger.openQRSession(
             .init(
@@ -75,11 +77,15 @@ struct SandboxAppPages: Sendable {
 
     private func authorizePage(_ request: Request) async -> Response {
         guard let id = request.uri.queryParameters["session"].map(String.init), let session = await ledger.qrSession(id) else {
-            return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown or finished. Start again from the online service.</p>")
+            return Self.page(
+                title: "iAM Smart sandbox", status: .notFound,
+                body: "<p>This sign-in request is unknown or finished. Start again from the online service.</p>")
         }
         let faceFails = await ledger.faults.faceRecognitionFails
-        let face = session.scopes.contains(Assurance.faceRecognitionScope)
-            ? (faceFails ? "<p>This request asks for face recognition; the sandbox fails it (fault switch).</p>"
+        let face =
+            session.scopes.contains(Assurance.faceRecognitionScope)
+            ? (faceFails
+                ? "<p>This request asks for face recognition; the sandbox fails it (fault switch).</p>"
                 : "<p>This request asks for face recognition; the sandbox treats it as passed.</p>") : ""
         let rows = configuration.residents.map { resident in
             """
@@ -111,8 +117,10 @@ struct SandboxAppPages: Sendable {
         guard let form = try? await URLEncodedFormDecoder().decode(Decision.self, from: request, context: context) else {
             return Self.page(title: "iAM Smart sandbox", status: .badRequest, body: "<p>Incomplete form.</p>")
         }
-        guard let session = await ledger.takeQRSession(form.session, now: SandboxAPI.now(), lifetime: configuration.codeLifetime.inMilliseconds) else {
-            return Self.page(title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown, expired or already decided.</p>")
+        guard let session = await ledger.takeQRSession(form.session, now: SandboxAPI.now(), lifetime: configuration.codeLifetime.inMilliseconds)
+        else {
+            return Self.page(
+                title: "iAM Smart sandbox", status: .notFound, body: "<p>This sign-in request is unknown, expired or already decided.</p>")
         }
         var parameters: [(String, String)]
         let faults = await ledger.faults
@@ -142,7 +150,9 @@ struct SandboxAppPages: Sendable {
     /// Approve and Decline. Nothing is shared until the resident approves.
     private func ticketPage(_ request: Request) async -> Response {
         guard !(await ledger.faults.appClosed) else {
-            return Self.page(title: "iAM Smart sandbox app", status: .serviceUnavailable, body: "<p id=\"app-closed\">The iAM Smart app is closed (fault switch); nothing was recorded.</p>")
+            return Self.page(
+                title: "iAM Smart sandbox app", status: .serviceUnavailable,
+                body: "<p id=\"app-closed\">The iAM Smart app is closed (fault switch); nothing was recorded.</p>")
         }
         guard let id = request.uri.queryParameters["ticketID"].map(String.init), let ticket = await ledger.ticket(id) else {
             return Self.page(title: "iAM Smart sandbox app", status: .notFound, body: "<p>This data request is unknown.</p>")
@@ -178,7 +188,7 @@ struct SandboxAppPages: Sendable {
     /// `POST /sandbox/app/ticket`: the resident's answer, recorded once.
     private func decideTicket(_ request: Request, context: BasicRequestContext) async -> Response {
         guard let form = try? await URLEncodedFormDecoder().decode(TicketDecision.self, from: request, context: context),
-              ["approve", "decline"].contains(form.decision)
+            ["approve", "decline"].contains(form.decision)
         else {
             return Self.page(title: "iAM Smart sandbox app", status: .badRequest, body: "<p>Incomplete form.</p>")
         }

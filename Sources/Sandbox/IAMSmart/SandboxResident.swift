@@ -139,9 +139,10 @@ public struct SandboxResident: Sendable, Hashable, Identifiable {
     private static func birthDate(yearsAgo: Int, andDays: Int, from today: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "Asia/Hong_Kong") ?? .gmt
-        let shifted = calendar.date(byAdding: .year, value: -yearsAgo, to: today).flatMap {
-            calendar.date(byAdding: .day, value: -andDays, to: $0)
-        } ?? today
+        let shifted =
+            calendar.date(byAdding: .year, value: -yearsAgo, to: today).flatMap {
+                calendar.date(byAdding: .day, value: -andDays, to: $0)
+            } ?? today
         let parts = calendar.dateComponents([.year, .month, .day], from: shifted)
         return String(format: "%04d%02d%02d", parts.year ?? 2000, parts.month ?? 1, parts.day ?? 1)
     }

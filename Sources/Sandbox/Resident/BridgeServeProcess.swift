@@ -1,5 +1,6 @@
 import Foundation
 import Sandbox
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -49,7 +50,7 @@ public final class BridgeServeProcess: Sendable {
     /// User plus system CPU seconds the process has used so far.
     public func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let close = stat.lastIndex(of: ")")
+            let close = stat.lastIndex(of: ")")
         else { return 0 }
         // Fields after the command name: state is field 3; utime and stime are 14 and 15.
         let fields = stat[stat.index(after: close)...].split(separator: " ")
@@ -62,7 +63,7 @@ public final class BridgeServeProcess: Sendable {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }
         func value(_ key: String) -> Double {
             guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
-                  let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+                let kib = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
             else { return 0 }
             return kib / 1024
         }

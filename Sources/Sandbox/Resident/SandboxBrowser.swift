@@ -56,8 +56,10 @@ public final class SandboxBrowser: @unchecked Sendable {
         public var buttons: [(name: String?, value: String?, id: String?)]
 
         public static func parse(_ html: String, base: URL) -> [Form] {
-            guard let formPattern = try? NSRegularExpression(pattern: "<form\\s([^>]*)>(.*?)</form>", options: [.caseInsensitive, .dotMatchesLineSeparators]),
-                  let inputPattern = try? NSRegularExpression(pattern: "<(input|button)\\s([^>]*)>", options: [.caseInsensitive])
+            guard
+                let formPattern = try? NSRegularExpression(
+                    pattern: "<form\\s([^>]*)>(.*?)</form>", options: [.caseInsensitive, .dotMatchesLineSeparators]),
+                let inputPattern = try? NSRegularExpression(pattern: "<(input|button)\\s([^>]*)>", options: [.caseInsensitive])
             else { return [] }
             var forms: [Form] = []
             for match in formPattern.matches(in: html, range: NSRange(html.startIndex..., in: html)) {
@@ -111,7 +113,9 @@ public final class SandboxBrowser: @unchecked Sendable {
                 case "quot": out += "\""
                 case "apos": out += "'"
                 default:
-                    if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let code = UInt32(entity.dropFirst(2), radix: 16), let scalar = Unicode.Scalar(code) {
+                    if entity.hasPrefix("#x") || entity.hasPrefix("#X"), let code = UInt32(entity.dropFirst(2), radix: 16),
+                        let scalar = Unicode.Scalar(code)
+                    {
                         out.unicodeScalars.append(scalar)
                     } else if entity.hasPrefix("#"), let code = UInt32(entity.dropFirst()), let scalar = Unicode.Scalar(code) {
                         out.unicodeScalars.append(scalar)
@@ -255,7 +259,8 @@ public final class SandboxBrowser: @unchecked Sendable {
     public static func encode(_ fields: [(String, String)]) -> String {
         let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
         return fields.map {
-            ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "=" + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
+            ($0.0.addingPercentEncoding(withAllowedCharacters: allowed) ?? "") + "="
+                + ($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? "")
         }.joined(separator: "&")
     }
 }

@@ -94,8 +94,9 @@ struct BenchFlowCommand: AsyncParsableCommand {
 
             let bridges = try await startBridges(federation: federation, configuration: file, ports: ports, client: client)
             defer { for bridge in bridges { bridge.stop() } }
-            print("bench flow: \(instances) bridge process(es) on \(store.map { $0.hasPrefix("postgres") ? "PostgreSQL" : $0 } ?? "SQLite"), "
-                + "\(logEntries) entries in the log before the run, binding \(binding)")
+            print(
+                "bench flow: \(instances) bridge process(es) on \(store.map { $0.hasPrefix("postgres") ? "PostgreSQL" : $0 } ?? "SQLite"), "
+                    + "\(logEntries) entries in the log before the run, binding \(binding)")
             guard let start = URL(string: relyingPartyURL + "/") else { throw BrowserError("bad relying party URL \(relyingPartyURL)") }
             let driver = FlowDriver(
                 relyingPartyURL: start, bridgeURLs: bridges.map(\.url), baseURL: baseURL, binding: binding, noAffinity: noAffinity, client: client)
@@ -129,9 +130,10 @@ struct BenchFlowCommand: AsyncParsableCommand {
                 configurationFile = try federation.writeInstanceConfiguration(from: file, listenPort: port, name: "bridge-\(index)")
             }
             let output = file.deletingLastPathComponent().appendingPathComponent("bridge-\(index).out")
-            bridges.append(try await BridgeServeProcess(
-                executable: executable, configuration: configurationFile, url: "http://127.0.0.1:\(port)", outputFile: output,
-                browser: SandboxBrowser(sharing: client)))
+            bridges.append(
+                try await BridgeServeProcess(
+                    executable: executable, configuration: configurationFile, url: "http://127.0.0.1:\(port)", outputFile: output,
+                    browser: SandboxBrowser(sharing: client)))
         }
         return bridges
     }

@@ -1,12 +1,13 @@
 import ArgumentParser
 import Crypto
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import PKCS11Token
 import SAMLMapper
 import _CryptoExtras
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct BenchSAMLCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -106,9 +107,11 @@ struct BenchSAMLCommand: AsyncParsableCommand {
             nameID: NameID(value: "pseudonym-4f1c2a", spNameQualifier: "https://rp.example.org/sp"),
             subjectConfirmations: [SubjectConfirmation(recipient: "https://rp.example.org/acs", notOnOrAfter: now + 300, inResponseTo: "_req1")],
             conditions: Conditions(notBefore: now - 60, notOnOrAfter: now + 300, audiences: ["https://rp.example.org/sp"]),
-            authnStatement: AuthnStatement(authnInstant: now, sessionIndex: "_s1", contextClassRef: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
+            authnStatement: AuthnStatement(
+                authnInstant: now, sessionIndex: "_s1", contextClassRef: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport"),
             attributes: [SAMLAttribute(name: "urn:example:attr:level", values: ["2"])])
-        return Response(inResponseTo: "_req1", destination: "https://rp.example.org/acs", issuer: "https://bridge.example.org/idp", assertions: [assertion])
+        return Response(
+            inResponseTo: "_req1", destination: "https://rp.example.org/acs", issuer: "https://bridge.example.org/idp", assertions: [assertion])
     }
 
     /// The `rsa 2048 bits` result line of `openssl speed`, or nil without openssl.

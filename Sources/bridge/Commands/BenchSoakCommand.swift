@@ -50,7 +50,8 @@ struct BenchSoakCommand: AsyncParsableCommand {
                     bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: try await iamSmart.baseURL().absoluteString)
                 // The bridge in a process of its own, so its memory is its own.
                 let bridge = try await BridgeServeProcess(
-                    executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), configuration: file, url: bridgeURL, outputFile: directory.appendingPathComponent("bridge.out"),
+                    executable: URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath(), configuration: file, url: bridgeURL,
+                    outputFile: directory.appendingPathComponent("bridge.out"),
                     browser: SandboxBrowser(sharing: client))
                 defer { bridge.stop() }
                 print("soak: \(rate) sign-ins/s for \(minutes) min, at most \(inFlight) in flight; bridge serve pid \(bridge.pid) at \(bridgeURL)")
@@ -65,9 +66,11 @@ struct BenchSoakCommand: AsyncParsableCommand {
         }
         try await client.shutdown()
         let total = await meter.total
-        print(String(format: "total: %d started, %d finished, %d errors; %.2f finished/s; bridge rss %.1f MiB after the first minute, %.1f MiB at the end",
-                     total.started, total.finished, total.errors, Double(total.finished) / (minutes * 60),
-                     total.firstRSS, total.lastRSS))
+        print(
+            String(
+                format: "total: %d started, %d finished, %d errors; %.2f finished/s; bridge rss %.1f MiB after the first minute, %.1f MiB at the end",
+                total.started, total.finished, total.errors, Double(total.finished) / (minutes * 60),
+                total.firstRSS, total.lastRSS))
         if let error = await meter.firstError { print("first error: \(error)") }
         if total.errors > 0 { throw ExitCode.failure }
     }
@@ -179,8 +182,10 @@ actor SoakMeter {
         }
         if minute == 1 { total.firstRSS = rss }
         total.lastRSS = rss
-        print(String(format: "%6d  %7d  %8d  %6d  %6.1f  %6.1f  %6.1f  %7.1f", minute, minuteStarted, minuteFinished, minuteErrors,
-                     percentile(0.5), percentile(0.99), percentile(1), rss))
+        print(
+            String(
+                format: "%6d  %7d  %8d  %6d  %6.1f  %6.1f  %6.1f  %7.1f", minute, minuteStarted, minuteFinished, minuteErrors,
+                percentile(0.5), percentile(0.99), percentile(1), rss))
         fflush(nil)
         minuteStarted = 0
         minuteFinished = 0

@@ -30,7 +30,8 @@ struct DemoCommand: AsyncParsableCommand {
         var token: SandboxFederation.SandboxToken?
         if pkcs11 {
             guard let configuration = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_PKCS11_") else {
-                throw ValidationError("--pkcs11 needs FB_PKCS11_MODULE, FB_PKCS11_TOKEN and FB_PKCS11_PIN (FB_DEMO_PKCS11=1 scripts/demo.sh sets them)")
+                throw ValidationError(
+                    "--pkcs11 needs FB_PKCS11_MODULE, FB_PKCS11_TOKEN and FB_PKCS11_PIN (FB_DEMO_PKCS11=1 scripts/demo.sh sets them)")
             }
             token = .init(configuration: configuration, pinSetting: "env:FB_PKCS11_PIN", labelPrefix: "demo-")
         }
@@ -60,7 +61,8 @@ struct DemoCommand: AsyncParsableCommand {
             group.addTask { try await relyingParty.run() }
             group.addTask {
                 try await service.run { _ in
-                    print("""
+                    print(
+                        """
                         FederationBridge demo is running (Ctrl-C stops it).
                           Open in a browser:   \(relyingPartyURL)/
                           bridge:              \(bridgeURL)  (metadata: \(bridgeURL)/saml/metadata, readiness: \(bridgeURL)/readyz)

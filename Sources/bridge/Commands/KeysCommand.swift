@@ -15,7 +15,8 @@ struct KeysCommand: AsyncParsableCommand {
     struct Generate: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "generate",
-            abstract: "Write key.pem (PKCS#8) and a self-signed cert.pem into a directory; with --pkcs11 the key is made in the token and only cert.pem is written."
+            abstract:
+                "Write key.pem (PKCS#8) and a self-signed cert.pem into a directory; with --pkcs11 the key is made in the token and only cert.pem is written."
         )
 
         enum Algorithm: String, ExpressibleByArgument, CaseIterable {

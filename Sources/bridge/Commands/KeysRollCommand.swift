@@ -52,7 +52,9 @@ struct KeysRollCommand: AsyncParsableCommand {
         let notice = rollAt.timeIntervalSince(now)
         let refresh = configuration.metadata.refreshInterval
         if notice < 7 * 86400 {
-            print("note: our metadata is valid for 7 days; partners that cache it that long may not know the next key before \(rollAt.formatted(.iso8601)) (refresh here: \(refresh))")
+            print(
+                "note: our metadata is valid for 7 days; partners that cache it that long may not know the next key before \(rollAt.formatted(.iso8601)) (refresh here: \(refresh))"
+            )
         }
         print("after the switch: make nextKey/nextCertificate the key/certificate and remove nextKey, nextCertificate and rollAt")
     }

@@ -18,13 +18,18 @@ struct LogCommand: AsyncParsableCommand {
 
 /// Where the log is and which key speaks for it.
 struct LogStoreOptions: ParsableArguments {
-    @Option(help: "Store URL: sqlite:PATH or postgres://user@host:port/db?schema=NAME[&sslmode=verify-full&sslrootcert=CA.pem] (default: $FB_LOG_STORE or sqlite:var/transfer-log.sqlite).")
+    @Option(
+        help:
+            "Store URL: sqlite:PATH or postgres://user@host:port/db?schema=NAME[&sslmode=verify-full&sslrootcert=CA.pem] (default: $FB_LOG_STORE or sqlite:var/transfer-log.sqlite)."
+    )
     var store: String?
 
     @Option(name: .customLong("public-key"), help: "Tree-head verifier key (name+keyid+base64) or a file holding it.")
     var publicKey: String?
 
-    @Option(name: .customLong("signing-key"), help: "File holding the tree-head signer key (PRIVATE+KEY+…); needed to append or to sign a tree head for a past size.")
+    @Option(
+        name: .customLong("signing-key"),
+        help: "File holding the tree-head signer key (PRIVATE+KEY+…); needed to append or to sign a tree head for a past size.")
     var signingKey: String?
 
     var storeURL: String {
@@ -38,7 +43,8 @@ struct LogStoreOptions: ParsableArguments {
 
     func verifier() throws -> TreeHeadVerifier {
         if let publicKey {
-            let text = FileManager.default.fileExists(atPath: publicKey)
+            let text =
+                FileManager.default.fileExists(atPath: publicKey)
                 ? try String(contentsOfFile: publicKey, encoding: .utf8) : publicKey
             return try TreeHeadVerifier(verifierKey: text)
         }
@@ -63,7 +69,9 @@ struct LogVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the entries appended since the last verified checkpoint against their signed tree heads; --full recomputes the whole tree.",
-        discussion: "With --witness, also find the newest checkpoint cosigned by at least --require of the witnesses given (all by default); with --ask-witness, submit the newest checkpoint to each witness instead (or as well, with --require).")
+        discussion:
+            "With --witness, also find the newest checkpoint cosigned by at least --require of the witnesses given (all by default); with --ask-witness, submit the newest checkpoint to each witness instead (or as well, with --require)."
+    )
 
     @OptionGroup var options: LogStoreOptions
     @Flag(help: "Re-check every entry and every signed tree head, not only what was appended since the last verified checkpoint.")
@@ -72,7 +80,11 @@ struct LogVerifyCommand: AsyncParsableCommand {
     var witnessKeys: [String] = []
     @Option(help: "How many of the --witness keys must have cosigned (default: all of them).")
     var require: Int?
-    @Option(name: .customLong("ask-witness"), help: "The URL of the witness whose key is the --witness at the same position: the newest checkpoint is submitted to it, and a refusal (rolled-back or forked log) fails verification.")
+    @Option(
+        name: .customLong("ask-witness"),
+        help:
+            "The URL of the witness whose key is the --witness at the same position: the newest checkpoint is submitted to it, and a refusal (rolled-back or forked log) fails verification."
+    )
     var askWitness: [String] = []
 
     func run() async throws {
@@ -94,8 +106,9 @@ struct LogVerifyCommand: AsyncParsableCommand {
         if report.redactedEntries > 0 { print("\(report.redactedEntries) entries redacted after retention (leaf hashes kept)") }
         if let witnessed = report.witnessed {
             let pending = report.entries - witnessed.size
-            print("checkpoint \(witnessed.size) cosigned by \(witnessed.witnesses.joined(separator: ", "))"
-                + (pending > 0 ? "; \(pending) newer entries not yet witnessed" : ""))
+            print(
+                "checkpoint \(witnessed.size) cosigned by \(witnessed.witnesses.joined(separator: ", "))"
+                    + (pending > 0 ? "; \(pending) newer entries not yet witnessed" : ""))
         }
         let refused = try await askWitnesses(log: log, keys: keys, report: report)
         try await log.store.close()
@@ -130,7 +143,8 @@ struct LogVerifyCommand: AsyncParsableCommand {
             throw ValidationError("--require and --ask-witness need --witness keys")
         }
         return try witnessKeys.map { text in
-            try CosignatureVerifier(verifierKey: FileManager.default.fileExists(atPath: text) ? try String(contentsOfFile: text, encoding: .utf8) : text)
+            try CosignatureVerifier(
+                verifierKey: FileManager.default.fileExists(atPath: text) ? try String(contentsOfFile: text, encoding: .utf8) : text)
         }
     }
 
@@ -207,10 +221,11 @@ struct LogSearchCommand: AsyncParsableCommand {
                 continue
             }
             let failed = entry.checks.filter { !$0.passed }.map(\.id).joined(separator: ",")
-            print([
-                String(item.seq), CanonicalJSON.timestamp(entry.time), entry.decision.rawValue, entry.recipient,
-                entry.purpose, failed.isEmpty ? "-" : failed,
-            ].joined(separator: "\t"))
+            print(
+                [
+                    String(item.seq), CanonicalJSON.timestamp(entry.time), entry.decision.rawValue, entry.recipient,
+                    entry.purpose, failed.isEmpty ? "-" : failed,
+                ].joined(separator: "\t"))
         }
         print("\(found.count) entries")
         try await log.store.close()
@@ -268,7 +283,8 @@ struct LogCheckProofCommand: AsyncParsableCommand {
     @Argument(help: "Proof file (JSON).") var file: String
 
     func run() async throws {
-        let keyText = FileManager.default.fileExists(atPath: publicKey)
+        let keyText =
+            FileManager.default.fileExists(atPath: publicKey)
             ? try String(contentsOfFile: publicKey, encoding: .utf8) : publicKey
         let verifier = try TreeHeadVerifier(verifierKey: keyText)
         let data = try Data(contentsOf: URL(fileURLWithPath: file))
@@ -334,8 +350,10 @@ struct LogKeygenCommand: AsyncParsableCommand {
 
 /// Writes `PREFIX.key` (owner-only) and `PREFIX.pub`, and prints the public key.
 func writeKeyPair(secret: String, public publicKey: String, prefix: String) throws {
-    guard FileManager.default.createFile(
-        atPath: prefix + ".key", contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600]) else {
+    guard
+        FileManager.default.createFile(
+            atPath: prefix + ".key", contents: Data((secret + "\n").utf8), attributes: [.posixPermissions: 0o600])
+    else {
         throw ValidationError("cannot write \(prefix).key")
     }
     try Data((publicKey + "\n").utf8).write(to: URL(fileURLWithPath: prefix + ".pub"))
@@ -391,7 +409,9 @@ enum SampleEntries {
         TransferLogEntry(
             time: Date(), recipient: "https://rp.gd.example.cn/saml", purpose: "gd-realname-account",
             legalBasis: "consent",
-            attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"])],
+            attributes: [
+                ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"]),
+            ],
             checks: [CheckResult(id: "load", passed: true, reason: "synthetic")],
             consentDigest: String(repeating: "0", count: 64), subjectDigest: String(repeating: "1", count: 64),
             assertionID: "_stress-\(task)-\(index)", decision: .transfer)

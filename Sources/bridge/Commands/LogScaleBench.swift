@@ -21,7 +21,9 @@ struct LogScaleBench {
         return TransferLogEntry(
             time: start.addingTimeInterval(Double(index) * spacing), recipient: recipients[index % 3], purpose: purposes[index % 2],
             legalBasis: "consent",
-            attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"])],
+            attributes: [
+                ReleasedAttribute(name: "uid", transforms: ["pairwise"]), ReleasedAttribute(name: "ageOver18", transforms: ["age-over-18"]),
+            ],
             checks: [CheckResult(id: "consent.separate", passed: !refused, reason: "synthetic")],
             consentDigest: String(repeating: "0", count: 64), subjectDigest: String(format: "%064x", index),
             assertionID: "_bench-\(index)", decision: refused ? .refused : .transfer)
@@ -102,7 +104,8 @@ struct LogScaleBench {
 
         // Alternating rounds, best of each, so that neither side gets the quieter moment.
         let emptyLog = TransferLog(store: emptyStore, signer: signer)
-        var emptyRate = 0.0, fullRate = 0.0
+        var emptyRate = 0.0
+        var fullRate = 0.0
         for _ in 0..<3 {
             emptyRate = max(emptyRate, try await Self.appendRate(emptyLog, writers: 16, seconds: measureSeconds))
             fullRate = max(fullRate, try await Self.appendRate(log, writers: 16, seconds: measureSeconds))

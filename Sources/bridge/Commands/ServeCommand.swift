@@ -27,9 +27,11 @@ struct ServeCommand: AsyncParsableCommand {
         let log = logger
         let store = configuration.store.description
         try await bridge.run { port in
-            log.info("serving", metadata: [
-                "entityID": "\(configuration.entityID)", "port": "\(port)", "store": "\(store)",
-            ])
+            log.info(
+                "serving",
+                metadata: [
+                    "entityID": "\(configuration.entityID)", "port": "\(port)", "store": "\(store)",
+                ])
         }
     }
 }

@@ -3,6 +3,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// The data request as iAM Smart runs it: after the sign-in, the resident

@@ -3,6 +3,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// The asserted authentication context is what iAM Smart delivered, judged

@@ -4,6 +4,7 @@ import SAMLMapper
 import Sandbox
 import Testing
 import _CryptoExtras
+
 @testable import FederationBridge
 
 /// Hostile and broken input at every endpoint: each gets its own HTTP status,
@@ -42,7 +43,8 @@ import _CryptoExtras
             // Bad signature, then the same ID properly signed is still accepted: the refusal recorded nothing.
             let forged = try await rp.authnRequestURL(binding: .post, overrides: .init(id: "_fixed-id-1", signingKey: otherKey))
             Self.expectRefusal(try await browser.request(try harness.url(forged.url)), 403, .badSignature)
-            let stale = try await rp.authnRequestURL(binding: .post, overrides: .init(id: "_fixed-id-1", issueInstant: Date().addingTimeInterval(-3600)))
+            let stale = try await rp.authnRequestURL(
+                binding: .post, overrides: .init(id: "_fixed-id-1", issueInstant: Date().addingTimeInterval(-3600)))
             Self.expectRefusal(try await browser.request(try harness.url(stale.url)), 400, .staleRequest)
             let good = try await rp.authnRequestURL(binding: .post, overrides: .init(id: "_fixed-id-1"))
             let accepted = try await browser.request(try harness.url(good.url))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import FederationBridge
 
 /// Every resident page in Traditional Chinese, Simplified Chinese and
@@ -66,7 +67,9 @@ import Testing
                 steps.append(["viewport": [width, 900]])
                 for language in Language.allCases {
                     for page in Self.residentPages {
-                        check("\(page.name)-\(language.rawValue)", base + page.path + "?lang=\(language.rawValue)", width: width, scripts: page.name != "return")
+                        check(
+                            "\(page.name)-\(language.rawValue)", base + page.path + "?lang=\(language.rawValue)", width: width,
+                            scripts: page.name != "return")
                     }
                 }
                 for page in Self.reviewerPages(purpose: harness.federation.purposeID) {

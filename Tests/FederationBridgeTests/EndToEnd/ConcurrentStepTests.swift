@@ -3,6 +3,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// Two requests for the same step of one flow, sent together as a

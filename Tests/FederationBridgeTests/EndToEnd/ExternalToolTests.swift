@@ -2,6 +2,7 @@ import Foundation
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// What the relying party received checks out with independent tools:
@@ -44,8 +45,9 @@ import Testing
         }
     }
 
-    @Test(.enabled(if: tool("xmlsec1") != nil, "xmlsec1 is installed by scripts/test.sh"),
-          arguments: [RelyingPartyOutcome.Binding.post, .artifact])
+    @Test(
+        .enabled(if: tool("xmlsec1") != nil, "xmlsec1 is installed by scripts/test.sh"),
+        arguments: [RelyingPartyOutcome.Binding.post, .artifact])
     func xmlsec1VerifiesTheReceivedAssertionAndResponse(binding: RelyingPartyOutcome.Binding) async throws {
         let xmlsec = try #require(Self.tool("xmlsec1"))
         try await FederationHarness.run { harness in
@@ -59,28 +61,38 @@ import Testing
             defer { try? FileManager.default.removeItem(at: folder) }
             let assertionFile = folder.appendingPathComponent("assertion.xml")
             try assertion.write(to: assertionFile)
-            let verified = try Self.run(xmlsec, [
-                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
-                assertionFile.path,
-            ])
+            let verified = try Self.run(
+                xmlsec,
+                [
+                    "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion",
+                    assertionFile.path,
+                ])
             #expect(verified.status == 0, "xmlsec1: \(verified.output)")
             let responseFile = folder.appendingPathComponent("response.xml")
             try outcome.responseXML.write(to: responseFile)
-            let response = try Self.run(xmlsec, [
-                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response", responseFile.path,
-            ])
+            let response = try Self.run(
+                xmlsec,
+                [
+                    "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:Response", responseFile.path,
+                ])
             #expect(response.status == 0, "xmlsec1: \(response.output)")
             // Decryption with the relying party's key by xmlsec1 itself.
-            let decrypted = try Self.run(xmlsec, [
-                "--decrypt", "--privkey-pem", harness.federation.url("keys/rp-encryption-key.pem").path, "--id-attr:ID",
-                "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", responseFile.path,
-            ])
+            let decrypted = try Self.run(
+                xmlsec,
+                [
+                    "--decrypt", "--privkey-pem", harness.federation.url("keys/rp-encryption-key.pem").path, "--id-attr:ID",
+                    "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", responseFile.path,
+                ])
             #expect(decrypted.status == 0 && decrypted.output.contains("age_over_18"), "xmlsec1 --decrypt: \(decrypted.output.prefix(300))")
             // A tampered assertion fails.
             try Data(String(decoding: assertion, as: UTF8.self).replacingOccurrences(of: ">L2<", with: ">L3<").utf8).write(to: assertionFile)
-            #expect(try Self.run(xmlsec, [
-                "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", assertionFile.path,
-            ]).status != 0)
+            #expect(
+                try Self.run(
+                    xmlsec,
+                    [
+                        "--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:assertion:Assertion", assertionFile.path,
+                    ]
+                ).status != 0)
         }
     }
 
@@ -91,7 +103,8 @@ import Testing
         .enabled(if: tool("chromium") != nil && tool("python3") != nil, "chromium is installed by scripts/test.sh"),
         arguments: [RelyingPartyOutcome.Binding.post, .artifact])
     func headlessChromiumClicksThroughTheDemo(binding: RelyingPartyOutcome.Binding) async throws {
-        let artifacts = ProcessInfo.processInfo.environment["FB_ARTIFACTS_DIR"].map { URL(fileURLWithPath: $0) }
+        let artifacts =
+            ProcessInfo.processInfo.environment["FB_ARTIFACTS_DIR"].map { URL(fileURLWithPath: $0) }
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("fb-artifacts-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         let consentShot = artifacts.appendingPathComponent("consent-\(binding).png")

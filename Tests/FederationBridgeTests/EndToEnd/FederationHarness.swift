@@ -6,6 +6,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// The tests' browser is the sandbox's scripted one.
@@ -236,7 +237,8 @@ struct FederationHarness: Sendable {
     func reachConsent(as resident: String, binding: RelyingPartyOutcome.Binding) async throws -> (page: TestBrowser.Page, form: TestBrowser.Form) {
         let (_, consent) = try await approveInIAMSmart(as: resident, binding: binding)
         guard consent.status == 200, consent.url.path == "/consent", let consentForm = consent.form(action: "/consent") else {
-            throw BrowserError("expected the consent page, got \(consent.status) \(consent.url) \(consent.errorCode ?? "") \(consent.body.prefix(400))")
+            throw BrowserError(
+                "expected the consent page, got \(consent.status) \(consent.url) \(consent.errorCode ?? "") \(consent.body.prefix(400))")
         }
         return (consent, consentForm)
     }
@@ -343,7 +345,10 @@ final class LogRecorder: @unchecked Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String, line: UInt) {
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String, file: String, function: String,
+            line: UInt
+        ) {
             let merged = metadata.merging(explicit ?? [:]) { $1 }
             recorder.append(Record(level: level, message: message.description, metadata: merged.mapValues { "\($0)" }))
         }

@@ -62,7 +62,12 @@ import Testing
     final class Turn: @unchecked Sendable {
         private let lock = NSLock()
         private var value = 0
-        func next() -> Int { lock.withLock { value += 1; return value } }
+        func next() -> Int {
+            lock.withLock {
+                value += 1
+                return value
+            }
+        }
     }
 
     static func withInstances(storeURL: String, _ body: @Sendable (Instances) async throws -> Void) async throws {
@@ -96,9 +101,10 @@ import Testing
                 var bridges: [BridgeServeProcess] = []
                 defer { for bridge in bridges { bridge.stop() } }
                 for (index, configuration) in [file, second].enumerated() {
-                    bridges.append(try await BridgeServeProcess(
-                        executable: executable, configuration: configuration, url: "http://127.0.0.1:\(ports[index])",
-                        outputFile: directory.appendingPathComponent("bridge-\(index).out"), browser: browser))
+                    bridges.append(
+                        try await BridgeServeProcess(
+                            executable: executable, configuration: configuration, url: "http://127.0.0.1:\(ports[index])",
+                            outputFile: directory.appendingPathComponent("bridge-\(index).out"), browser: browser))
                 }
                 let instances = Instances(
                     federation: federation, baseURL: baseURL, relyingParty: relyingParty,
@@ -192,7 +198,7 @@ import Testing
                                 let resident = instances.resident(on: 0)
                                 guard let consent = try? await instances.signIn(.post).reachConsent(in: resident) else { return }
                                 guard let delivery = try? await resident.submit(consent, button: "agree"),
-                                      delivery.forms.contains(where: { $0.fields.contains { $0.name == "SAMLResponse" } })
+                                    delivery.forms.contains(where: { $0.fields.contains { $0.name == "SAMLResponse" } })
                                 else { return }
                                 await acknowledged.increment()
                             }
@@ -219,7 +225,9 @@ import Testing
                     try await signIn.finish(from: try await stranded.submit(strandedConsent, button: "agree"), in: stranded)
                 } catch {
                     let outcome = await instances.relyingParty.outcomes().last
-                    Issue.record("\(error); relying party saw \(outcome?.statusCode ?? "-") \(outcome?.subStatusCode ?? "-") \(outcome?.statusMessage ?? "-") \(outcome?.problem ?? "-")")
+                    Issue.record(
+                        "\(error); relying party saw \(outcome?.statusCode ?? "-") \(outcome?.subStatusCode ?? "-") \(outcome?.statusMessage ?? "-") \(outcome?.problem ?? "-")"
+                    )
                 }
                 // And anyone can start afresh on B.
                 try await signIn.run(in: instances.resident(on: 1))

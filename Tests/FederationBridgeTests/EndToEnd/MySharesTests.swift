@@ -1,6 +1,7 @@
 import Foundation
 import PIAChecks
 import Testing
+
 @testable import FederationBridge
 
 /// "What have I shared?" over real HTTP: sign-in with the sandbox iAM
@@ -75,7 +76,8 @@ import Testing
             let reference = try #require(declined.deliveryPage?.text(id: "reference"))
             #expect(reference == declined.flowID)
             let byReference = try await harness.browser.request(
-                try harness.url(harness.bridgeURL + "/review/entries?flow=\(reference)&decision=declined"), headers: [("Authorization", Self.reviewer)])
+                try harness.url(harness.bridgeURL + "/review/entries?flow=\(reference)&decision=declined"),
+                headers: [("Authorization", Self.reviewer)])
             #expect(byReference.body.contains("<b>1</b> entries match"))
 
             // Signing out ends the view.

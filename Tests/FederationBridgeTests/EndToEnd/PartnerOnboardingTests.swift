@@ -2,6 +2,7 @@ import Foundation
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// A partner as real federations onboard one: attributes requested by OID
@@ -21,10 +22,11 @@ import Testing
     @Test func anOIDRequestIsAnsweredByOIDAndTheRestIsLoggedAsWithheld() async throws {
         let logs = LogRecorder()
         try await FederationHarness.run(logs: logs) { harness in
-            try Self.requestAttributes([
-                "urn:oid:2.5.4.3", "urn:oid:0.9.2342.19200300.100.1.3", GuangdongAttribute.pairwiseID.rawValue, "usertype", "isreal",
-                "name_matches",
-            ], harness: harness)
+            try Self.requestAttributes(
+                [
+                    "urn:oid:2.5.4.3", "urn:oid:0.9.2342.19200300.100.1.3", GuangdongAttribute.pairwiseID.rawValue, "usertype", "isreal",
+                    "name_matches",
+                ], harness: harness)
             let run = try await harness.signIn(as: "adult-basic", binding: .post)
             let outcome = try #require(run.outcome)
             #expect(outcome.verified, "\(outcome.problem ?? "")")
@@ -67,20 +69,22 @@ import Testing
             #expect(policies.problem?.contains("mobile") == true)
 
             // A new recipient: in force without a restart, and the degradation clears.
-            let added = good.replacingOccurrences(of: "recipients:\n", with: """
-                recipients:
-                  - entityID: https://new.partner.example.cn/sp
-                    legalEntity: New partner
-                    city: Shenzhen
-                    standardContract:
-                      filingReference: GBA-SC-2026-0099
-                      filedOn: 2026-11-01
-                    contact: privacy@new.partner.example.cn
-                    retentionDays: 30
-                    onwardTransferExcluded: true
-                    maxTransfersPerHour: 10
+            let added = good.replacingOccurrences(
+                of: "recipients:\n",
+                with: """
+                    recipients:
+                      - entityID: https://new.partner.example.cn/sp
+                        legalEntity: New partner
+                        city: Shenzhen
+                        standardContract:
+                          filingReference: GBA-SC-2026-0099
+                          filedOn: 2026-11-01
+                        contact: privacy@new.partner.example.cn
+                        retentionDays: 30
+                        onwardTransferExcluded: true
+                        maxTransfersPerHour: 10
 
-                """)
+                    """)
             #expect(added != good)
             try added.write(to: policies.file, atomically: true, encoding: .utf8)
             #expect(policies.reload())

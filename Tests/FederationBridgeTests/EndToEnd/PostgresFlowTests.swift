@@ -2,6 +2,7 @@ import Foundation
 import PIAChecks
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// The whole sign-in flow with the state store and the transfer log in

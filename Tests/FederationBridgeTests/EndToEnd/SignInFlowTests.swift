@@ -4,6 +4,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// The whole sign-in over real HTTP on loopback, as a resident's browser
@@ -32,7 +33,8 @@ import Testing
                 #expect(outcome.attribute(GuangdongAttribute.pairwiseID.rawValue) == ["\(nameID)@bridge.sandbox.invalid"])
                 #expect(outcome.attribute(GuangdongAttribute.isReal.rawValue) == ["1"])
                 // Never the HKID, the birth date or contact data, anywhere in what was sent.
-                let received = outcome.decryptedAssertions.map { String(decoding: $0, as: UTF8.self) }.joined()
+                let received =
+                    outcome.decryptedAssertions.map { String(decoding: $0, as: UTF8.self) }.joined()
                     + String(decoding: outcome.responseXML, as: UTF8.self)
                 for secret in Self.hkids + ["19850312", "19790101", "1985-03-12", "sandbox.invalid\u{0}", "55500001", "TEST ROAD"] {
                     #expect(!received.contains(secret), "\(resident): \(secret) leaked")
@@ -84,7 +86,8 @@ import Testing
     /// documented `source`; a desktop gets the QR code; both in the page's language.
     @Test func theHandOffFollowsTheDeviceAndThePageLanguage() async throws {
         try await FederationHarness.run { harness in
-            let iPhone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
+            let iPhone =
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
             let phone = TestBrowser(userAgent: iPhone)
             do {
                 let (request, _) = try await harness.relyingParty.authnRequestURL(binding: .post)
@@ -240,7 +243,8 @@ import Testing
             for compared in [GuangdongAttribute.chineseName, .chineseNameSimplified, .englishName] {
                 #expect(outcome.attribute(compared.rawValue) == nil, "\(compared.rawValue) must not be released in claim mode")
             }
-            let wrong = try await harness.signIn(as: "adult-plus", binding: .artifact, claims: (name: "SANDBOX, Basic Adult", birthDate: "1985-03-12"))
+            let wrong = try await harness.signIn(
+                as: "adult-plus", binding: .artifact, claims: (name: "SANDBOX, Basic Adult", birthDate: "1985-03-12"))
             let mismatch = try #require(wrong.outcome)
             #expect(mismatch.attribute(GuangdongAttribute.nameMatches.rawValue) == ["false"])
             #expect(mismatch.attribute(GuangdongAttribute.birthDateMatches.rawValue) == ["false"])

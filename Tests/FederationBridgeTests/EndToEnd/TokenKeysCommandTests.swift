@@ -4,6 +4,7 @@ import PKCS11Token
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// SHA-256 of some bytes.
@@ -39,7 +40,8 @@ struct TokenKeysCommandTests {
 
         // The certificate holds the token key's public half: pkcs11-tool signs
         // with the key in the token, openssl verifies with the certificate.
-        let data = folder.appendingPathComponent("data.bin"), signature = folder.appendingPathComponent("sig.bin")
+        let data = folder.appendingPathComponent("data.bin")
+        let signature = folder.appendingPathComponent("sig.bin")
         let publicKey = folder.appendingPathComponent("public.pem")
         let message = Data("<SignedInfo/>".utf8)
         // SoftHSM2 offers ECDSA over a digest only: hash here for P-256.
@@ -51,16 +53,20 @@ struct TokenKeysCommandTests {
         let lines = objects.output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let labelLine = try #require(lines.firstIndex(of: "label:      \(label)"), "\(objects.output)")
         let id = try #require(lines[labelLine...].first { $0.hasPrefix("ID:") }).dropFirst(3).trimmingCharacters(in: .whitespaces)
-        let signed = try ExternalToolTests.run(pkcs11Tool, session + [
-            "--sign", "--mechanism", alg == "p256" ? "ECDSA" : "SHA256-RSA-PKCS", "--signature-format", "openssl",
-            "--id", id, "--input-file", data.path, "--output-file", signature.path,
-        ])
+        let signed = try ExternalToolTests.run(
+            pkcs11Tool,
+            session + [
+                "--sign", "--mechanism", alg == "p256" ? "ECDSA" : "SHA256-RSA-PKCS", "--signature-format", "openssl",
+                "--id", id, "--input-file", data.path, "--output-file", signature.path,
+            ])
         #expect(signed.status == 0, "\(signed.output)")
         let openssl = try #require(ExternalToolTests.tool("openssl"))
         let extracted = try ExternalToolTests.run(openssl, ["x509", "-in", folder.appendingPathComponent("cert.pem").path, "-pubkey", "-noout"])
         try Data(extracted.output.utf8).write(to: publicKey)
-        let verified = alg == "p256"
-            ? try ExternalToolTests.run(openssl, ["pkeyutl", "-verify", "-pubin", "-inkey", publicKey.path, "-in", data.path, "-sigfile", signature.path])
+        let verified =
+            alg == "p256"
+            ? try ExternalToolTests.run(
+                openssl, ["pkeyutl", "-verify", "-pubin", "-inkey", publicKey.path, "-in", data.path, "-sigfile", signature.path])
             : try ExternalToolTests.run(openssl, ["dgst", "-sha256", "-verify", publicKey.path, "-signature", signature.path, data.path])
         #expect(verified.status == 0 && verified.output.contains("Verified"), "\(verified.output)")
 
@@ -78,9 +84,11 @@ struct TokenKeysCommandTests {
         let token = try #require(TestTokens.commandLine)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-keylist-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
-        let setup = SandboxFederation.SandboxToken(configuration: token, pinSetting: "env:FB_PKCS11_PIN", labelPrefix: "list-\(UUID().uuidString.prefix(8))-")
+        let setup = SandboxFederation.SandboxToken(
+            configuration: token, pinSetting: "env:FB_PKCS11_PIN", labelPrefix: "list-\(UUID().uuidString.prefix(8))-")
         let federation = try SandboxFederation(directory: folder, token: setup)
-        let config = try federation.writeBridgeConfiguration(bridgeBaseURL: "http://127.0.0.1:9", listenPort: 9, iamSmartBaseURL: "http://127.0.0.1:10")
+        let config = try federation.writeBridgeConfiguration(
+            bridgeBaseURL: "http://127.0.0.1:9", listenPort: 9, iamSmartBaseURL: "http://127.0.0.1:10")
         let list = try Self.bridge(["keys", "list", "--config", config.path], token: token)
         #expect(list.status == 0, "\(list.output)")
         for role in ["keys.signing.key", "keys.encryption.key", "iamsmart.privateKey"] {

@@ -4,6 +4,7 @@ import PKCS11Token
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// The SoftHSM2 tokens scripts/test.sh makes.

@@ -82,7 +82,9 @@ enum AttackCorpus {
 
     /// A message padded past every size limit.
     static func oversize(_ message: String, bytes: Int = 2 << 20) throws -> Attack {
-        Attack(name: "\(bytes / 1024) KiB message", xml: try appendChild(withoutDeclaration(message), "<x>" + String(repeating: "A", count: bytes) + "</x>"))
+        Attack(
+            name: "\(bytes / 1024) KiB message",
+            xml: try appendChild(withoutDeclaration(message), "<x>" + String(repeating: "A", count: bytes) + "</x>"))
     }
 
     /// An XML comment inside the text of the first `element` (e.g.
@@ -92,7 +94,7 @@ enum AttackCorpus {
     static func commentInside(_ message: String, element: String) throws -> Attack {
         let open = "<\(element)"
         guard let start = message.range(of: open), let textStart = message.range(of: ">", range: start.upperBound..<message.endIndex),
-              let end = message.range(of: "</\(element)>", range: textStart.upperBound..<message.endIndex)
+            let end = message.range(of: "</\(element)>", range: textStart.upperBound..<message.endIndex)
         else { throw ShapeError(description: "no \(element) in the message") }
         let text = message[textStart.upperBound..<end.lowerBound]
         let middle = text.index(text.startIndex, offsetBy: text.count / 2)

@@ -4,6 +4,7 @@ import SAMLMapper
 import Sandbox
 import Testing
 import _CryptoExtras
+
 @testable import FederationBridge
 
 /// The attack corpus, sent to the live endpoints as an outsider would. Every
@@ -94,10 +95,12 @@ import _CryptoExtras
             attacks += [
                 try variant("RSA-SHA1 signature", EnvelopedSigner(key: key, algorithm: .rsaSHA1)),
                 try variant("SHA-1 digest", EnvelopedSigner(key: key, digest: .sha1)),
-                try variant("attacker key with its certificate in KeyInfo", EnvelopedSigner(key: attacker, certificateDER: Array(attackerCertificate.der))),
+                try variant(
+                    "attacker key with its certificate in KeyInfo", EnvelopedSigner(key: attacker, certificateDER: Array(attackerCertificate.der))),
                 AttackCorpus.Attack(
                     name: "HMAC-SHA256 keyed with the public certificate",
-                    xml: genuine.replacingOccurrences(of: SignatureAlgorithm.rsaSHA256.uri, with: "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256")),
+                    xml: genuine.replacingOccurrences(
+                        of: SignatureAlgorithm.rsaSHA256.uri, with: "http://www.w3.org/2001/04/xmldsig-more#hmac-sha256")),
             ]
             #expect(attacks.count == 23)
             for attack in attacks {
@@ -140,7 +143,9 @@ import _CryptoExtras
                 queries.append((attack.name, try RedirectBinding.encode(Data(attack.xml.utf8), key: key)))
             }
             // A DEFLATE bomb: a few KiB on the wire, megabytes inflated.
-            let bomb = "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">" + String(repeating: " ", count: 8 << 20) + "</samlp:AuthnRequest>"
+            let bomb =
+                "<samlp:AuthnRequest xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\">" + String(repeating: " ", count: 8 << 20)
+                + "</samlp:AuthnRequest>"
             queries.append(("DEFLATE bomb", try RedirectBinding.encode(Data(bomb.utf8))))
             for (name, query) in queries {
                 Self.expectRefused(try await harness.browser.request(try harness.url(sso + query)), name)
@@ -171,15 +176,17 @@ import _CryptoExtras
             let response = Response(
                 id: "_resp", inResponseTo: "_r1", destination: harness.bridgeURL + "/saml/sso", issuer: harness.federation.relyingPartyEntityID,
                 assertions: [])
-            let genuine = AttackCorpus.withoutDeclaration(String(
-                decoding: try response.signedXML(EnvelopedSigner(key: key), protection: .init(signAssertions: false, signResponse: true)),
-                as: UTF8.self))
+            let genuine = AttackCorpus.withoutDeclaration(
+                String(
+                    decoding: try response.signedXML(EnvelopedSigner(key: key), protection: .init(signAssertions: false, signResponse: true)),
+                    as: UTF8.self))
             let signature = try AttackCorpus.slice(genuine, from: "<ds:Signature", through: "</ds:Signature>")
             let evil = try AttackCorpus.replacingRootID(genuine.replacingOccurrences(of: signature, with: ""), with: "_evil")
                 .replacingOccurrences(of: SAMLStatus.success, with: SAMLStatus.responder)
-            let attacks = try AttackCorpus.wrapping(signed: genuine, evil: evil, extensionsTag: "samlp:Extensions") + [
-                AttackCorpus.Attack(name: "genuine signed Response", xml: genuine),
-            ]
+            let attacks =
+                try AttackCorpus.wrapping(signed: genuine, evil: evil, extensionsTag: "samlp:Extensions") + [
+                    AttackCorpus.Attack(name: "genuine signed Response", xml: genuine)
+                ]
             for attack in attacks {
                 Self.expectRefused(try await Self.postSSO(harness, attack.xml), attack.name)
             }
@@ -214,15 +221,19 @@ import _CryptoExtras
             var attacks = try AttackCorpus.wrapping(signed: genuine, evil: resolve(id: "_evil", artifact: live), extensionsTag: "samlp:Extensions")
             attacks += try AttackCorpus.entityTricks(genuine)
             attacks += [try AttackCorpus.deep(genuine)]
-            attacks.append(AttackCorpus.Attack(
-                name: "RSA-SHA1 signature", xml: try Self.sign(resolve(id: "_sha1", artifact: live), with: EnvelopedSigner(key: key, algorithm: .rsaSHA1))))
+            attacks.append(
+                AttackCorpus.Attack(
+                    name: "RSA-SHA1 signature",
+                    xml: try Self.sign(resolve(id: "_sha1", artifact: live), with: EnvelopedSigner(key: key, algorithm: .rsaSHA1))))
             for attack in attacks {
                 let page = try await browser.request(artifactURL, method: .POST, rawBody: SOAPEnvelope.wrap(attack.xml))
                 Self.expectRefused(page, attack.name, codes: Self.artifactRefusalCodes, soap: true)
             }
             // Entity tricks on the SOAP envelope itself.
             for attack in try AttackCorpus.entityTricks(SOAPEnvelope.wrap(genuine)) {
-                Self.expectRefused(try await browser.request(artifactURL, method: .POST, rawBody: attack.xml), "envelope: \(attack.name)", codes: Self.artifactRefusalCodes, soap: true)
+                Self.expectRefused(
+                    try await browser.request(artifactURL, method: .POST, rawBody: attack.xml), "envelope: \(attack.name)",
+                    codes: Self.artifactRefusalCodes, soap: true)
             }
 
             // The live artifact was not taken: the relying party resolves it and signs in.
@@ -242,9 +253,11 @@ import _CryptoExtras
             let evilACS = "https://evil.example/acs"
             let unsigned = AttackCorpus.withoutDeclaration(genuine).replacingOccurrences(
                 of: try AttackCorpus.slice(genuine, from: "<ds:Signature", through: "</ds:Signature>"), with: "")
-            let evil = try AttackCorpus.replacingRootID(unsigned.replacingOccurrences(of: harness.relyingPartyURL + "/acs/post", with: evilACS), with: "_evil")
+            let evil = try AttackCorpus.replacingRootID(
+                unsigned.replacingOccurrences(of: harness.relyingPartyURL + "/acs/post", with: evilACS), with: "_evil")
             #expect(evil.contains(evilACS))
-            let attacks = try AttackCorpus.wrapping(signed: genuine, evil: evil, extensionsTag: "md:Extensions") + (try AttackCorpus.entityTricks(genuine))
+            let attacks =
+                try AttackCorpus.wrapping(signed: genuine, evil: evil, extensionsTag: "md:Extensions") + (try AttackCorpus.entityTricks(genuine))
             for attack in attacks {
                 try Data(attack.xml.utf8).write(to: file)
                 registry.reload()
@@ -316,7 +329,8 @@ import _CryptoExtras
             ]
             for url in lookAlikes {
                 let (request, _) = try await harness.relyingParty.authnRequestURL(binding: .post, overrides: .init(acsURL: url))
-                Self.expectRefused(try await harness.browser.request(try harness.url(request)), url, codes: [FlowError.Code.acsNotInMetadata.rawValue])
+                Self.expectRefused(
+                    try await harness.browser.request(try harness.url(request)), url, codes: [FlowError.Code.acsNotInMetadata.rawValue])
             }
             try await Self.expectNoState(harness)
         }
@@ -376,7 +390,8 @@ import _CryptoExtras
             let attackerToken = try #require(attackerForm.fields.first { $0.name == "csrf" }?.value)
             BadInputTests.expectRefusal(try await victim.submit(attackerForm, button: "agree"), 403, .csrfInvalid)
             BadInputTests.expectRefusal(try await victim.submit(victimForm, button: "agree", overriding: ["csrf": attackerToken]), 403, .csrfInvalid)
-            BadInputTests.expectRefusal(try await attacker.submit(attackerForm, button: "agree", overriding: ["csrf": victimToken]), 403, .csrfInvalid)
+            BadInputTests.expectRefusal(
+                try await attacker.submit(attackerForm, button: "agree", overriding: ["csrf": victimToken]), 403, .csrfInvalid)
             #expect(try await harness.logEntries().isEmpty)
             await attacker.shutdown()
             // Each resident's own form still works.

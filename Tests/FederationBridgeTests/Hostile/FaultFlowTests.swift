@@ -3,6 +3,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// Faults in the parts the bridge depends on, during a sign-in: iAM Smart
@@ -22,7 +23,9 @@ import Testing
     ) async throws {
         harness.clock.advance(by: lifetime + 1)
         _ = try await harness.services.store.sweep(now: harness.clock.now())
-        #expect(try await harness.services.store.flow(id: flowID, now: .distantPast) == nil, "flow \(flowID) still stored", sourceLocation: sourceLocation)
+        #expect(
+            try await harness.services.store.flow(id: flowID, now: .distantPast) == nil, "flow \(flowID) still stored", sourceLocation: sourceLocation
+        )
         _ = try await harness.flow.transferLog.verify()
     }
 
@@ -35,7 +38,8 @@ import Testing
 
     /// The flow ID a page names (consent pages and error pages carry it as the reference).
     static func flowID(_ page: TestBrowser.Page) throws -> String {
-        try #require(page.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(page.body[$0]) }, "no flow ID on \(page.url.path)")
+        try #require(
+            page.body.range(of: "fl-[a-z2-7]{26}", options: .regularExpression).map { String(page.body[$0]) }, "no flow ID on \(page.url.path)")
     }
 
     static func expectNoPersonalData(in logs: LogRecorder, sourceLocation: SourceLocation = #_sourceLocation) {
@@ -86,7 +90,7 @@ import Testing
         let probe = FileManager.default.temporaryDirectory.appendingPathComponent("fb-mount-probe-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: probe) }
         guard (try? FileManager.default.createDirectory(at: probe, withIntermediateDirectories: true)) != nil,
-              (try? shell("/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path)) == 0
+            (try? shell("/bin/mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", probe.path)) == 0
         else { return false }
         _ = try? shell("/bin/umount", probe.path)
         return true
@@ -106,7 +110,7 @@ import Testing
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
         var argv = arguments.map { strdup($0) } + [nil]
-        defer { argv.forEach { free($0) } }
+        defer { for argument in argv { free(argument) } }
         var pid: pid_t = 0
         guard posix_spawn(&pid, arguments[0], &actions, nil, &argv, environ) == 0 else { return -1 }
         var status: Int32 = 0

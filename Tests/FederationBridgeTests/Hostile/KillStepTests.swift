@@ -5,6 +5,7 @@ import PIAChecks
 import SAMLMapper
 import Sandbox
 import Testing
+
 @testable import FederationBridge
 
 /// `bridge serve` killed with SIGKILL at each step of a sign-in and started
@@ -75,7 +76,9 @@ import Testing
         let relyingParty = try GuangdongRelyingParty(configuration: try federation.relyingPartyConfiguration(bridgeBaseURL: bridgeURL), logger: quiet)
         let browser = TestBrowser()
         do {
-            try await run(step, federation: federation, directory: directory, port: port, quiet: quiet, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser)
+            try await run(
+                step, federation: federation, directory: directory, port: port, quiet: quiet, iamSmart: iamSmart, relyingParty: relyingParty,
+                browser: browser)
         } catch {
             await browser.shutdown()
             throw error

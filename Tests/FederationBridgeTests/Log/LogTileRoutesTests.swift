@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import PIAChecks
 import Testing
+
 @testable import FederationBridge
 
 /// `/log/…` serves the transfer log per C2SP tlog-tiles.
@@ -44,8 +45,10 @@ import Testing
                 let first = try #require(stored[256].body)
                 #expect(body.prefix(2 + first.count) == Data([UInt8(first.count >> 8), UInt8(first.count & 0xFF)]) + first)
             }
-            for missing in ["/log/tile/0/001", "/log/tile/0/001.p/45", "/log/tile/entries/001", "/log/tile/2/000.p/1",
-                            "/log/tile/0/1", "/log/tile/0/x000/000", "/log/tile/0/000.p/256", "/log/tile/../checkpoint", "/log/tile/0/000.p/"] {
+            for missing in [
+                "/log/tile/0/001", "/log/tile/0/001.p/45", "/log/tile/entries/001", "/log/tile/2/000.p/1",
+                "/log/tile/0/1", "/log/tile/0/x000/000", "/log/tile/0/000.p/256", "/log/tile/../checkpoint", "/log/tile/0/000.p/",
+            ] {
                 try await client.execute(uri: missing, method: .get) { response in
                     #expect(response.status == .notFound, "\(missing)")
                 }

@@ -1,6 +1,7 @@
 import Foundation
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// Attribute names as partners write them: matched by (Name, NameFormat)
@@ -48,11 +49,12 @@ import Testing
         #expect(answered.first?.name == .chineseName, "the policy, checks and log keep the platform name")
 
         let withheld = planner.withheldRequests(mapped: [.chineseName: .notVerified]).map(\.description)
-        #expect(withheld == [
-            "urn:oid:0.9.2342.19200300.100.1.3 (uri)=unknown-name",
-            "urn:oid:1.3.6.1.4.1.25178.1.2.2 (uri)=not-in-purpose",
-            "urn:oid:2.5.4.3 (uri)=not-produced:not-verified",
-        ])
+        #expect(
+            withheld == [
+                "urn:oid:0.9.2342.19200300.100.1.3 (uri)=unknown-name",
+                "urn:oid:1.3.6.1.4.1.25178.1.2.2 (uri)=not-in-purpose",
+                "urn:oid:2.5.4.3 (uri)=not-produced:not-verified",
+            ])
     }
 
     @Test func claimModeWithholdsComparedValuesByName() {

@@ -8,12 +8,12 @@ import Testing
         birthDate: CalendarDate(year: 1980, month: 1, day: 31))
 
     @Test(arguments: [
-        ("陈大文", true),            // Simplified script on the Home Return Permit
-        ("陳 大文", true),            // stray space
+        ("陈大文", true),  // Simplified script on the Home Return Permit
+        ("陳 大文", true),  // stray space
         ("陳大武", false),
-        ("Chan Tai Man", true),      // English, no comma, other case
-        ("TAI MAN CHAN", true),      // word order
-        ("ＣＨＡＮ　ＴＡＩ　ＭＡＮ", true), // full-width letters and ideographic space (NFKC)
+        ("Chan Tai Man", true),  // English, no comma, other case
+        ("TAI MAN CHAN", true),  // word order
+        ("ＣＨＡＮ　ＴＡＩ　ＭＡＮ", true),  // full-width letters and ideographic space (NFKC)
         ("Chan Tai", false),
         ("", false),
         ("   ", false),

@@ -1,6 +1,7 @@
 import Foundation
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// Partner metadata made by independent implementations: SP descriptors
@@ -25,7 +26,8 @@ struct FederationFixtures {
             .trimmingCharacters(in: .whitespacesAndNewlines)
         if xml.hasPrefix("<?xml"), let end = xml.range(of: "?>") { xml = String(xml[end.upperBound...]) }
         if let validUntil {
-            xml = xml.replacingOccurrences(of: " entityID=", with: " validUntil=\"\(SAMLTime.string(validUntil))\" entityID=", options: [], range: xml.range(of: " entityID="))
+            xml = xml.replacingOccurrences(
+                of: " entityID=", with: " validUntil=\"\(SAMLTime.string(validUntil))\" entityID=", options: [], range: xml.range(of: " entityID="))
         }
         return xml
     }
@@ -42,10 +44,12 @@ struct FederationFixtures {
     /// A federation signing key and certificate made by `openssl req`; returns the certificate PEM.
     func federationKey(_ name: String) throws -> String {
         let tool = try #require(ExternalToolTests.tool("openssl"), "openssl is installed by scripts/test.sh")
-        let result = try ExternalToolTests.run(tool, [
-            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name).key"), "-out", path("\(name).crt"),
-            "-days", "30", "-subj", "/CN=\(name)",
-        ])
+        let result = try ExternalToolTests.run(
+            tool,
+            [
+                "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", path("\(name).key"), "-out", path("\(name).crt"),
+                "-days", "30", "-subj", "/CN=\(name)",
+            ])
         #expect(result.status == 0, "openssl: \(result.output)")
         return try String(contentsOfFile: path("\(name).crt"), encoding: .utf8)
     }
@@ -53,7 +57,9 @@ struct FederationFixtures {
     func path(_ name: String) -> String { scratch.appendingPathComponent(name).path }
 
     /// `md:EntitiesDescriptor` around `content`, with the Signature template xmlsec1 fills in.
-    static func aggregate(id: String, content: String, validUntil: Date?, cacheDuration: String? = nil, name: String = "urn:example:federation") -> String {
+    static func aggregate(id: String, content: String, validUntil: Date?, cacheDuration: String? = nil, name: String = "urn:example:federation")
+        -> String
+    {
         let attributes = [
             "ID=\"\(id)\"", "Name=\"\(name)\"", validUntil.map { "validUntil=\"\(SAMLTime.string($0))\"" },
             cacheDuration.map { "cacheDuration=\"\($0)\"" },
@@ -103,10 +109,12 @@ struct FederationFixtures {
         let input = path("template-\(UUID().uuidString).xml")
         let output = input + ".signed"
         try Data(template.utf8).write(to: URL(fileURLWithPath: input))
-        let result = try ExternalToolTests.run(tool, [
-            "--sign", "--privkey-pem", path("\(keyName).key"), "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:\(element)",
-            "--output", output, input,
-        ])
+        let result = try ExternalToolTests.run(
+            tool,
+            [
+                "--sign", "--privkey-pem", path("\(keyName).key"), "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:metadata:\(element)",
+                "--output", output, input,
+            ])
         #expect(result.status == 0, "xmlsec1 --sign: \(result.output)")
         return try Data(contentsOf: URL(fileURLWithPath: output))
     }

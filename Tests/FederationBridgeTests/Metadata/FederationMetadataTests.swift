@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// Federation metadata as federations publish it: signed `EntitiesDescriptor`
@@ -35,7 +36,8 @@ struct FederationMetadataTests {
         let rootUntil = Self.now.addingTimeInterval(7 * 86400)
         let nestedUntil = Self.now.addingTimeInterval(2 * 86400)
         let signed = try fixtures.sign(
-            FederationFixtures.aggregate(id: "_agg1", content: try Self.members(nestedUntil: nestedUntil), validUntil: rootUntil, cacheDuration: "PT6H"),
+            FederationFixtures.aggregate(
+                id: "_agg1", content: try Self.members(nestedUntil: nestedUntil), validUntil: rootUntil, cacheDuration: "PT6H"),
             keyName: "federation-2026")
 
         // Both keys trusted during a rollover: the new one signed.
@@ -69,9 +71,10 @@ struct FederationMetadataTests {
         defer { fixtures.remove() }
         let key = try SigningPublicKey(pem: try fixtures.federationKey("federation"))
         let until = Self.now.addingTimeInterval(86400)
-        let signed = String(decoding: try fixtures.sign(
-            FederationFixtures.aggregate(id: "_agg1", content: try FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until),
-            keyName: "federation"), as: UTF8.self)
+        let signed = String(
+            decoding: try fixtures.sign(
+                FederationFixtures.aggregate(id: "_agg1", content: try FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until),
+                keyName: "federation"), as: UTF8.self)
         var body = signed
         if body.hasPrefix("<?xml"), let end = body.range(of: "?>") { body = String(body[end.upperBound...]) }
         let evil = try FederationFixtures.entity("pysaml2-second-sp", validUntil: until)
@@ -85,8 +88,10 @@ struct FederationMetadataTests {
         let unsignedGroup = "<md:EntitiesDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\">\(lifted)</md:EntitiesDescriptor>"
         #expect(throws: MetadataError.unsigned) { try FederationMetadata.load(Data(unsignedGroup.utf8), federationKeys: [key], now: Self.now) }
 
-        let twice = try fixtures.sign(FederationFixtures.aggregate(
-            id: "_agg2", content: try FederationFixtures.entity("pysaml2-oid-sp") + FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until),
+        let twice = try fixtures.sign(
+            FederationFixtures.aggregate(
+                id: "_agg2", content: try FederationFixtures.entity("pysaml2-oid-sp") + FederationFixtures.entity("pysaml2-oid-sp"), validUntil: until
+            ),
             keyName: "federation")
         let document = try FederationMetadata.load(twice, federationKeys: [key], now: Self.now)
         #expect(document.serviceProviders.map(\.entityID) == [FederationFixtures.oidEntityID])
@@ -122,8 +127,9 @@ struct FederationMetadataTests {
         _ = try fixtures.federationKey("rogue")
         let single = try fixtures.sign(
             try FederationFixtures.signableEntity(
-                "pysaml2-oid-sp", id: "_rogue", validUntil: rootUntil)
-                .replacingOccurrences(of: FederationFixtures.oidEntityID, with: "https://rogue.partner.example.cn/sp"),
+                "pysaml2-oid-sp", id: "_rogue", validUntil: rootUntil
+            )
+            .replacingOccurrences(of: FederationFixtures.oidEntityID, with: "https://rogue.partner.example.cn/sp"),
             keyName: "rogue", element: "EntityDescriptor")
         try single.write(to: folder.appendingPathComponent("rogue.xml"))
 

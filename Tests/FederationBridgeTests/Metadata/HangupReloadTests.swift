@@ -4,6 +4,7 @@ import PIAChecks
 import Sandbox
 import ServiceLifecycle
 import Testing
+
 @testable import FederationBridge
 
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// Per-entity metadata lookups (draft-young-md-query) against a small MDQ
@@ -75,12 +76,16 @@ struct MetadataQueryTests {
         let now = Date()
         let validUntil = now.addingTimeInterval(7 * 86400)
         let responder = Responder()
-        responder.serve(FederationFixtures.oidEntityID, try fixtures.sign(
-            try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_q1", validUntil: validUntil, cacheDuration: "PT2H"),
-            keyName: "federation", element: "EntityDescriptor"))
-        responder.serve(FederationFixtures.secondEntityID, try fixtures.sign(
-            try FederationFixtures.signableEntity("pysaml2-second-sp", id: "_q2", validUntil: validUntil),
-            keyName: "rogue", element: "EntityDescriptor"))
+        responder.serve(
+            FederationFixtures.oidEntityID,
+            try fixtures.sign(
+                try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_q1", validUntil: validUntil, cacheDuration: "PT2H"),
+                keyName: "federation", element: "EntityDescriptor"))
+        responder.serve(
+            FederationFixtures.secondEntityID,
+            try fixtures.sign(
+                try FederationFixtures.signableEntity("pysaml2-second-sp", id: "_q2", validUntil: validUntil),
+                keyName: "rogue", element: "EntityDescriptor"))
         let folder = fixtures.scratch.appendingPathComponent("empty")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let allowed: Set<String> = [FederationFixtures.oidEntityID, FederationFixtures.secondEntityID, "https://unknown.example.cn/sp"]
@@ -117,9 +122,11 @@ struct MetadataQueryTests {
             #expect(registry.readinessProblem(now: now) == nil)
 
             // An answer about another entity is not an answer.
-            responder.serve("https://unknown.example.cn/sp", try fixtures.sign(
-                try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_q3", validUntil: validUntil),
-                keyName: "federation", element: "EntityDescriptor"))
+            responder.serve(
+                "https://unknown.example.cn/sp",
+                try fixtures.sign(
+                    try FederationFixtures.signableEntity("pysaml2-oid-sp", id: "_q3", validUntil: validUntil),
+                    keyName: "federation", element: "EntityDescriptor"))
             #expect(await registry.resolve(entityID: "https://unknown.example.cn/sp", now: now.addingTimeInterval(120)) == nil)
             #expect(registry.degradation(now: now)?.contains("does not describe https://unknown.example.cn/sp") == true)
         }

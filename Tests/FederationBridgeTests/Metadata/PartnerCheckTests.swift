@@ -2,6 +2,7 @@ import Foundation
 import PIAChecks
 import SAMLMapper
 import Testing
+
 @testable import FederationBridge
 
 /// `bridge partner check`: a federation operator's view of a candidate
@@ -67,7 +68,8 @@ struct PartnerCheckTests {
         try Self.policyText().write(toFile: policy, atomically: true, encoding: .utf8)
 
         let bridge = try MetadataExportTests.bridgeExecutable()
-        let result = try ExternalToolTests.run(bridge, ["partner", "check", metadata, "--policy", policy, "--trust", fixtures.path("federation.crt")])
+        let result = try ExternalToolTests.run(
+            bridge, ["partner", "check", metadata, "--policy", policy, "--trust", fixtures.path("federation.crt")])
         #expect(result.status == 1, "a member fails: exit 1")
         #expect(result.output.contains("Partner \(FederationFixtures.oidEntityID)"))
         #expect(result.output.contains("released: cn as urn:oid:2.5.4.3 (uri)"))

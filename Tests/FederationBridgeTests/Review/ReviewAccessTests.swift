@@ -1,8 +1,9 @@
-@testable import FederationBridge
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import Testing
+
+@testable import FederationBridge
 
 /// Who may see the pages, and that every look is recorded.
 @Suite struct ReviewAccessTests {
@@ -10,7 +11,10 @@ import Testing
         let fixture = try await ReviewFixture.make(entries: ReviewFixture.standardEntries(count: 4))
         defer { fixture.remove() }
         try await fixture.withServer { client in
-            for path in ["/review", "/review/entries", "/review/entries/0", "/review/entries/0/proof", "/review/export.csv", "/review/export.jsonl", "/review/summary"] {
+            for path in [
+                "/review", "/review/entries", "/review/entries/0", "/review/entries/0/proof", "/review/export.csv", "/review/export.jsonl",
+                "/review/summary",
+            ] {
                 let anonymous = try await client.get(path, username: nil)
                 #expect(anonymous.status == .unauthorized, "\(path) without credentials")
                 #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Basic realm=") == true)
@@ -82,7 +86,8 @@ import Testing
         defer { fixture.remove() }
         try await fixture.withServer { client in
             _ = try await client.get("/review")
-            _ = try await client.get("/review/entries?recipient=\(ReviewFixture.shenzhen.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
+            _ = try await client.get(
+                "/review/entries?recipient=\(ReviewFixture.shenzhen.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")")
             _ = try await client.get("/review/entries/1")
             _ = try await client.get("/review/entries/1/proof")
             _ = try await client.get("/review/export.csv?decision=refused")

@@ -145,7 +145,8 @@ struct ReviewFixture {
             if id == "consent.separate" { return CheckResult.pass(id, "separate consent, text 2026-09, 42 s old") }
             return CheckResult.pass(id, "\(id) satisfied")
         }
-        let attributes = purpose == tax
+        let attributes =
+            purpose == tax
             ? [ReleasedAttribute(name: "uid", transforms: ["pairwise-id"])]
             : [
                 ReleasedAttribute(name: "cn", transforms: ["hant-to-hans"]),

@@ -1,6 +1,7 @@
 import Foundation
 import PIAChecks
 import Testing
+
 @testable import FederationBridge
 
 /// The banner and the proof on the entry page, against a log that changes
@@ -15,10 +16,11 @@ import Testing
             for task in 0..<3 {
                 group.addTask {
                     for entry in ReviewFixture.standardEntries(count: 40) {
-                        _ = try await writer.append(TransferLogEntry(
-                            time: entry.time, recipient: entry.recipient, purpose: entry.purpose, legalBasis: entry.legalBasis,
-                            attributes: entry.attributes, checks: entry.checks, consentDigest: entry.consentDigest,
-                            subjectDigest: entry.subjectDigest, assertionID: "\(entry.assertionID)-\(task)", decision: entry.decision))
+                        _ = try await writer.append(
+                            TransferLogEntry(
+                                time: entry.time, recipient: entry.recipient, purpose: entry.purpose, legalBasis: entry.legalBasis,
+                                attributes: entry.attributes, checks: entry.checks, consentDigest: entry.consentDigest,
+                                subjectDigest: entry.subjectDigest, assertionID: "\(entry.assertionID)-\(task)", decision: entry.decision))
                     }
                     return []
                 }

@@ -24,7 +24,10 @@ import Testing
         #expect(html.contains(#"<b class="transfer">30</b>transfers"#))
         #expect(html.contains(#"<b class="refused">10</b>refusals"#))
         #expect(html.contains(#"class="banner ok""#))
-        #expect(html.contains("Log verified up to checkpoint 40 at 2026-11-27 08:03:00 HKT (2026-11-27 00:03:00 UTC), root \(report.rootHash.map { String(format: "%02x", $0) }.joined())"))
+        #expect(
+            html.contains(
+                "Log verified up to checkpoint 40 at 2026-11-27 08:03:00 HKT (2026-11-27 00:03:00 UTC), root \(report.rootHash.map { String(format: "%02x", $0) }.joined())"
+            ))
         // Four inline charts, with the numbers in their titles.
         #expect(html.components(separatedBy: "<svg").count - 1 == 4)
         #expect(html.contains("\(ReviewFixture.guangzhou): 10 transferred, 4 refused"))
@@ -93,9 +96,11 @@ import Testing
         let fixture = try await ReviewFixture.make(entries: ReviewFixture.standardEntries(count: 5))
         defer { fixture.remove() }
         try await fixture.withServer { client in
-            for query in ["decision=maybe", "from=yesterday", "to=2026-13-45", "page=0", "page=-1", "page=99999999999",
-                          "from=2026-11-27&to=2026-11-26", "recipient=\(Self.encoded(String(repeating: "a", count: 600)))",
-                          "purpose=%01%02"] {
+            for query in [
+                "decision=maybe", "from=yesterday", "to=2026-13-45", "page=0", "page=-1", "page=99999999999",
+                "from=2026-11-27&to=2026-11-26", "recipient=\(Self.encoded(String(repeating: "a", count: 600)))",
+                "purpose=%01%02",
+            ] {
                 let page = try await client.get("/review/entries?\(query)")
                 #expect(page.status == .badRequest, "\(query)")
                 #expect(page.text.contains("parameter"), "\(query) names the parameter")
@@ -157,7 +162,9 @@ import Testing
 
             let refused = try await client.get("/review/entries/7").text
             #expect(refused.contains("Entry 7 <span class=\"refused\">refused</span>"))
-            #expect(refused.contains("<td><code>age-eligibility</code></td><td class=\"fail\">fail</td><td>subject is under 18 and the purpose requires 18</td>"))
+            #expect(
+                refused.contains(
+                    "<td><code>age-eligibility</code></td><td class=\"fail\">fail</td><td>subject is under 18 and the purpose requires 18</td>"))
             #expect(refused.contains("<td><code>minimisation</code></td><td class=\"fail\">fail</td><td>released but not allowed: birthDate</td>"))
             #expect(refused.contains("Nothing was released."))
         }
@@ -217,8 +224,9 @@ import Testing
                 #expect(object["recipient"] as? String == ReviewFixture.zhuhai)
             }
             let all = try await client.get("/review/export.jsonl").text
-            #expect(MerkleTree.root(all.split(separator: "\n").map { MerkleTree.leafHash(Data($0.utf8)) }[...])
-                == MerkleTree.root(stored.map(\.leafHash)[...]))
+            #expect(
+                MerkleTree.root(all.split(separator: "\n").map { MerkleTree.leafHash(Data($0.utf8)) }[...])
+                    == MerkleTree.root(stored.map(\.leafHash)[...]))
             // Everything, unfiltered.
             #expect(try await client.get("/review/export.jsonl").text.split(separator: "\n").count == 40)
         }
@@ -244,7 +252,9 @@ import Testing
             #expect(html.contains(#"<td class="num">\#(inPeriod.count)</td><td class="num">\#(transfers)</td><td class="num">\#(refusals)</td>"#))
             let consentRefusals = inPeriod.count { $0.checks.contains { $0.id == "consent.separate" && !$0.passed } }
             #expect(html.contains(#"<td><code>consent.separate</code></td><td class="num">\#(consentRefusals)</td>"#))
-            #expect(html.contains(#"<td><code>cn</code></td><td>hant-to-hans</td><td class="num">\#(transfers)</td><td>name on the real-name account</td>"#))
+            #expect(
+                html.contains(
+                    #"<td><code>cn</code></td><td>hant-to-hans</td><td class="num">\#(transfers)</td><td>name on the real-name account</td>"#))
             for reference in ["GBA-SC-2026-0117", "GBA-SC-2026-0242", "GBA-SC-2026-0388"] {
                 #expect(html.contains(reference))
             }
@@ -259,7 +269,9 @@ import Testing
         // A refusal rewritten as a transfer, straight in the SQLite file.
         try SQLiteTamper.run(
             path: fixture.storePath,
-            sql: #"UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), '"decision":"refused"', '"decision":"transfer"') AS BLOB), decision = 'transfer' WHERE seq = 11"#)
+            sql:
+                #"UPDATE log_entries SET body = CAST(replace(CAST(body AS TEXT), '"decision":"refused"', '"decision":"transfer"') AS BLOB), decision = 'transfer' WHERE seq = 11"#
+        )
         try await fixture.withServer { client in
             let overview = try await client.get("/review").text
             #expect(overview.contains(#"class="banner bad""#))

@@ -58,7 +58,9 @@ import Testing
         }
         // The reviewer who took the screenshots appears in the audit trail.
         let actions = try FederationBridgeAuditActions.read(fixture.auditURL)
-        #expect(actions.contains("sign-in") && actions.contains("view-overview") && actions.contains("view-entry") && actions.contains("view-pia-summary"))
+        #expect(
+            actions.contains("sign-in") && actions.contains("view-overview") && actions.contains("view-entry") && actions.contains("view-pia-summary")
+        )
     }
 }
 

@@ -1,10 +1,11 @@
-@testable import FederationBridge
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import PIAChecks
 import Testing
+
+@testable import FederationBridge
 
 /// The sign-in page, the server session, sign-out and throttling; searching
 /// by flow reference and subject; Hong Kong time; the printable summary.
@@ -111,7 +112,7 @@ import Testing
     }
 
     @Test func timesAreHongKongTimeWithUTCBeside() {
-        let instant = Date(timeIntervalSince1970: 1_795_708_980) // 2026-11-26 16:03:00 UTC
+        let instant = Date(timeIntervalSince1970: 1_795_708_980)  // 2026-11-26 16:03:00 UTC
         #expect(ReviewFormat.readable(instant) == "2026-11-27 00:03:00 HKT (2026-11-26 16:03:00 UTC)")
     }
 
@@ -126,7 +127,8 @@ import Testing
             let css = ReviewLayout.css
             #expect(css.contains("@media print{header,form,form.filters,.actions,.noprint{display:none!important}"))
             #expect(css.contains("svg.chart{width:100%;height:auto}"))
-            #expect(!css.contains("th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"))
+            #expect(
+                !css.contains("th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}"))
         }
     }
 }

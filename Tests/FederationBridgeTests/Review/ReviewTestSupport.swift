@@ -23,7 +23,8 @@ enum IndependentProofCheck {
         let key = try Curve25519.Signing.PublicKey(rawRepresentation: publicKey)
         let signatures = bundle.checkpoint[split.upperBound...].split(separator: "\n").compactMap { line -> Data? in
             let parts = line.split(separator: " ")
-            guard parts.count == 3, parts[0] == "\u{2014}", parts[1] == origin, let blob = Data(base64Encoded: String(parts[2])), blob.count == 68 else {
+            guard parts.count == 3, parts[0] == "\u{2014}", parts[1] == origin, let blob = Data(base64Encoded: String(parts[2])), blob.count == 68
+            else {
                 return nil
             }
             return blob.dropFirst(4)
@@ -36,11 +37,12 @@ enum IndependentProofCheck {
         guard let entry = Data(base64Encoded: bundle.entry) else { return false }
         let path = try bundle.inclusionPath.map { hex -> Data in
             guard hex.count == 64 else { throw ProofFormatError() }
-            return Data(try stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
-                let start = hex.index(hex.startIndex, offsetBy: offset)
-                guard let byte = UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) else { throw ProofFormatError() }
-                return byte
-            })
+            return Data(
+                try stride(from: 0, to: hex.count, by: 2).map { offset -> UInt8 in
+                    let start = hex.index(hex.startIndex, offsetBy: offset)
+                    guard let byte = UInt8(hex[start..<hex.index(start, offsetBy: 2)], radix: 16) else { throw ProofFormatError() }
+                    return byte
+                })
         }
         return inclusion(leaf: Data(SHA256.hash(data: Data([0]) + entry)), index: bundle.leafIndex, size: bundle.treeSize, path: path, root: root)
     }

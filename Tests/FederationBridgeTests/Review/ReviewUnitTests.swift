@@ -1,8 +1,8 @@
 import Foundation
+import PIAChecks
 import Testing
 
 @testable import FederationBridge
-import PIAChecks
 
 /// The small pieces the pages are built from.
 @Suite struct ReviewUnitTests {
@@ -27,7 +27,9 @@ import PIAChecks
         let base = Date(timeIntervalSince1970: 1_795_651_200)
         func statistics(_ entries: [(offset: TimeInterval, decision: TransferDecision)]) -> ReviewStatistics {
             let tallies = entries.map {
-                HourlyTally(hour: LogTallies.hour(of: base.addingTimeInterval($0.offset)), recipient: "r", purpose: "p", decision: $0.decision.rawValue, entries: 1)
+                HourlyTally(
+                    hour: LogTallies.hour(of: base.addingTimeInterval($0.offset)), recipient: "r", purpose: "p", decision: $0.decision.rawValue,
+                    entries: 1)
             }
             return ReviewStatistics(
                 tallies: LogTallies(entries: tallies),
@@ -67,7 +69,8 @@ import PIAChecks
     }
 
     @Test func filterParsesDatesAndRoundTripsThroughLinks() throws {
-        let filter = try ReviewFilter(query: ReviewQuery("recipient=https%3A%2F%2Frp.example%2Fsaml&decision=refused&check=consent.separate&from=2026-11-26&to=2026-11-26"))
+        let filter = try ReviewFilter(
+            query: ReviewQuery("recipient=https%3A%2F%2Frp.example%2Fsaml&decision=refused&check=consent.separate&from=2026-11-26&to=2026-11-26"))
         #expect(filter.recipient == "https://rp.example/saml")
         #expect(filter.decision == .refused)
         #expect(filter.from == Date(timeIntervalSince1970: 1_795_651_200))

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import PIAChecks
 import Testing
+
 @testable import FederationBridge
 
 /// Both PostgreSQL stores against the real server scripts/test.sh starts with
@@ -65,7 +66,8 @@ struct PostgresTLSTests {
         var testDescription: String { rawValue }
 
         func settings(schema: String) throws -> PostgresConnectionSettings {
-            let ca = try #require(PostgresTestServer.caFile), other = try #require(PostgresTestServer.otherCAFile)
+            let ca = try #require(PostgresTestServer.caFile)
+            let other = try #require(PostgresTestServer.otherCAFile)
             return switch self {
             case .verifyFullByAddress:
                 // 127.0.0.1 against the certificate's IP address entry.

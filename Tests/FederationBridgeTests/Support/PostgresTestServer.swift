@@ -66,7 +66,7 @@ enum PostgresTestServer {
     /// Drops a test's schema (and everything in it) over a plain connection.
     static func dropSchema(_ schema: String) async {
         guard let settings = try? settings(schema: schema),
-              let store = try? await PostgresTransferLogStore.connect(settings: settings, logger: quietLogger)
+            let store = try? await PostgresTransferLogStore.connect(settings: settings, logger: quietLogger)
         else { return }
         try? await store.dropSchema()
         try? await store.close()

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Testing
+
 @testable import FederationBridge
 
 /// Runs a test body against each store: a fresh SQLite file, or a fresh

@@ -1,4 +1,5 @@
 import Foundation
+
 @testable import FederationBridge
 
 /// A scratch folder with the files a configuration points at.

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import PIAChecks
 import Testing
+
 @testable import FederationBridge
 
 /// `bridge witness` over HTTP, and the bridge's collector talking to it.
@@ -41,11 +42,12 @@ import Testing
 
         func append(_ count: Int) async throws {
             for index in 0..<count {
-                _ = try await log.append(TransferLogEntry(
-                    time: Date(), recipient: "https://rp.gd.example.cn/saml", purpose: "gd-realname-account", legalBasis: "consent",
-                    attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"])],
-                    checks: [CheckResult(id: "load", passed: true, reason: "test")], consentDigest: "", subjectDigest: "00",
-                    assertionID: "_w\(index)", decision: .transfer))
+                _ = try await log.append(
+                    TransferLogEntry(
+                        time: Date(), recipient: "https://rp.gd.example.cn/saml", purpose: "gd-realname-account", legalBasis: "consent",
+                        attributes: [ReleasedAttribute(name: "uid", transforms: ["pairwise"])],
+                        checks: [CheckResult(id: "load", passed: true, reason: "test")], consentDigest: "", subjectDigest: "00",
+                        assertionID: "_w\(index)", decision: .transfer))
             }
         }
 
@@ -167,7 +169,8 @@ import Testing
         @Sendable func body(old: Int, new: Int) -> String {
             AddCheckpointRequest(
                 oldSize: old, proof: MerkleTree.consistencyProof(oldSize: old, leaves[0..<new]),
-                checkpoint: snapshot.heads.first { $0.size == new }?.note ?? "").body
+                checkpoint: snapshot.heads.first { $0.size == new }?.note ?? ""
+            ).body
         }
         try await WitnessServer.application(witness: setup.witnesses[0], port: 0).test(.router) { client in
             try await client.execute(uri: "/add-checkpoint", method: .post, body: ByteBuffer(string: body(old: 0, new: 3))) { response in

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+
 @testable import PIAChecks
 
 /// Shared test data: a policy, a request that passes every check, helpers.
@@ -119,7 +120,8 @@ enum Fixtures {
                 CheckResult(id: "consent.separate", passed: decision == .transfer, reason: decision == .transfer ? "ok" : "no consent"),
             ],
             consentDigest: String(repeating: "c", count: 64),
-            subjectDigest: TransferLogEntry.subjectDigest(pairwiseSubject: "pairwise-\(index)", key: SymmetricKey(data: Data(repeating: 7, count: 32))),
+            subjectDigest: TransferLogEntry.subjectDigest(
+                pairwiseSubject: "pairwise-\(index)", key: SymmetricKey(data: Data(repeating: 7, count: 32))),
             assertionID: "_a\(index)", decision: decision)
     }
 
@@ -150,7 +152,9 @@ func runProcess(_ executable: String, _ arguments: [String], stdin: Data? = nil)
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
-    let out = Pipe(), err = Pipe(), input = Pipe()
+    let out = Pipe()
+    let err = Pipe()
+    let input = Pipe()
     process.standardOutput = out
     process.standardError = err
     process.standardInput = input

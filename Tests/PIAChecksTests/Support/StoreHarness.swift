@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import Testing
+
 @testable import PIAChecks
 
 /// Which store a shared test runs against.
