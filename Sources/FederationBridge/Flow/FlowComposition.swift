@@ -115,7 +115,7 @@ extension BridgeApplication {
         metrics.addCollector {
             if let head = try? await log.latestTreeHead() { metrics.recordLogSize(entries: head.size) }
             for status in registry.statuses() {
-                for metadata in status.lastGood ?? [] {
+                for metadata in status.lastGood {
                     if let validUntil = metadata.validUntil {
                         metrics.recordMetadataExpiry(partner: metadata.entityID, validUntil: validUntil)
                     }

@@ -70,7 +70,11 @@ import Testing
             await harness.iamSmart.setFaults(.none)
             #expect(page.status == 502, "\(fault): HTTP \(page.status) \(page.url.path)")
             #expect(page.errorCode == FlowError.Code.iamSmartFailed.rawValue, "\(fault): \(page.errorCode ?? "no code")")
-            #expect(page.body.contains("operator-detail"))
+            // The resident sees one reference and no internal text; the operator
+            // finds the detail in the log by that reference.
+            #expect(!page.body.contains("operator-detail"))
+            let reference = try #require(page.text(id: "reference"), "\(fault): no reference on the page")
+            #expect(logs.records.contains { $0.metadata["reference"] == reference }, "\(fault): reference \(reference) not in the log")
             // The relying party is told, with a signed SAML status and no data.
             let back = try #require(page.forms.first { $0.action.absoluteString.hasPrefix(harness.relyingPartyURL) })
             _ = try await harness.browser.submit(back)
