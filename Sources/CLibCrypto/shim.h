@@ -1,7 +1,7 @@
 #ifndef FEDERATIONBRIDGE_CLIBCRYPTO_SHIM_H
 #define FEDERATIONBRIDGE_CLIBCRYPTO_SHIM_H
-// libcrypto is linked only for what swift-crypto lacks: SM2, SM3, SM4 and
-// RSA PKCS#1 v1.5 key transport.
+// libcrypto is linked only for what swift-crypto lacks or does slower: SM2,
+// SM3, SM4, RSA PKCS#1 v1.5 key transport, and RSA signing at the machine's speed.
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/err.h>
