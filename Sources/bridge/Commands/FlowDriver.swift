@@ -71,17 +71,8 @@ struct FlowDriver: Sendable {
     /// Sends flow `index` to one instance, or (without affinity) each request
     /// to the next instance in turn.
     private func router(flow index: Int) -> @Sendable (URL) -> URL {
-        let instances = bridgeURLs
-        let base = baseURL
-        guard instances.count > 1 else { return { $0 } }
-        let turn = RoundRobin(start: index)
-        let affinity = !noAffinity
-        return { url in
-            let text = url.absoluteString
-            guard text.hasPrefix(base) else { return url }
-            let target = instances[affinity ? index % instances.count : turn.next() % instances.count]
-            return URL(string: target + text.dropFirst(base.count)) ?? url
-        }
+        InstanceRouting.route(
+            baseURL: baseURL, instances: bridgeURLs.count > 1 ? bridgeURLs : [], pinned: noAffinity ? nil : index, start: index)
     }
 }
 
@@ -96,20 +87,5 @@ actor FlowCounter {
         guard issued < total else { return nil }
         issued += 1
         return issued - 1
-    }
-}
-
-/// A counter for one resident's requests; one browser uses it at a time.
-final class RoundRobin: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Int
-
-    init(start: Int) { value = start }
-
-    func next() -> Int {
-        lock.withLock {
-            value += 1
-            return value
-        }
     }
 }

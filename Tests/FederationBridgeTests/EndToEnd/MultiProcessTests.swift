@@ -29,14 +29,7 @@ import Testing
         }
 
         func route(to instance: Int?) -> @Sendable (URL) -> URL {
-            let base = baseURL
-            let urls = bridges.map(\.url)
-            let turn = Turn()
-            return { url in
-                guard url.absoluteString.hasPrefix(base) else { return url }
-                let target = urls[instance ?? turn.next() % urls.count]
-                return URL(string: target + url.absoluteString.dropFirst(base.count)) ?? url
-            }
+            InstanceRouting.route(baseURL: baseURL, instances: bridges.map(\.url), pinned: instance)
         }
 
         func signIn(_ binding: RelyingPartyOutcome.Binding) -> ScriptedSignIn {
@@ -56,17 +49,6 @@ import Testing
 
         func readyStatus(_ instance: Int) async throws -> Int {
             try await browser.request(try #require(URL(string: bridges[instance].url + "/readyz"))).status
-        }
-    }
-
-    final class Turn: @unchecked Sendable {
-        private let lock = NSLock()
-        private var value = 0
-        func next() -> Int {
-            lock.withLock {
-                value += 1
-                return value
-            }
         }
     }
 
