@@ -12,7 +12,8 @@ public enum InstanceRouting {
         let turn = Turn(start)
         return { url in
             let text = url.absoluteString
-            guard text.hasPrefix(baseURL) else { return url }
+            // The base URL itself, not a look-alike with a longer port or host.
+            guard text.hasPrefix(baseURL), text.dropFirst(baseURL.count).first.map({ "/?#".contains($0) }) ?? true else { return url }
             let target = instances[(pinned ?? turn.next()) % instances.count]
             return URL(string: target + text.dropFirst(baseURL.count)) ?? url
         }
