@@ -172,6 +172,7 @@ struct BenchFlowCommand: AsyncParsableCommand {
     }
 }
 
+/// Durations as the benchmarks print them.
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
     var milliseconds: Double { seconds * 1000 }

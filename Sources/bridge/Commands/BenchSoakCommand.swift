@@ -177,8 +177,7 @@ actor SoakMeter {
         let sorted = latencies.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
-            let value = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            return Double(value.components.seconds) * 1000 + Double(value.components.attoseconds) / 1e15
+            return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))].milliseconds
         }
         if minute == 1 { total.firstRSS = rss }
         total.lastRSS = rss

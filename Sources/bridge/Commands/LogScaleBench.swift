@@ -153,7 +153,7 @@ struct LogScaleBench {
             }
             return try await group.reduce(0, +)
         }
-        return Double(total) / Self.seconds(started.duration(to: clock.now))
+        return Double(total) / started.duration(to: clock.now).seconds
     }
 
     private func perCall(_ count: Int, _ body: () async throws -> Void) async throws -> Double {
@@ -168,11 +168,7 @@ struct LogScaleBench {
     private func time(_ clock: ContinuousClock, _ body: () async throws -> Void) async throws -> Double {
         let started = clock.now
         try await body()
-        return Self.seconds(started.duration(to: clock.now))
-    }
-
-    private static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        return started.duration(to: clock.now).seconds
     }
 
     private func format(_ value: Double) -> String {
