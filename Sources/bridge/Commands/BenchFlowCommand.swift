@@ -83,11 +83,7 @@ struct BenchFlowCommand: AsyncParsableCommand {
         client: HTTPClient
     ) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await iamSmart.run() }
-            group.addTask { try await relyingParty.run() }
-            let iamSmartURL = try await iamSmart.baseURL().absoluteString
-            let relyingPartyURL = try await relyingParty.baseURL()
-            try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
+            let (iamSmartURL, relyingPartyURL) = try await federation.startPeers(iamSmart, relyingParty, in: &group)
             let file = try federation.writeBridgeConfiguration(
                 bridgeBaseURL: baseURL, listenPort: ports[0], iamSmartBaseURL: iamSmartURL, storeURL: store)
             if logEntries > 0 { try await seedLog(configuration: file) }

@@ -83,11 +83,7 @@ struct FederationHarness: Sendable {
     ) async throws {
         let bridgeURL = "http://127.0.0.1:\(port)"
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await iamSmart.run() }
-            group.addTask { try await relyingParty.run() }
-            let iamSmartURL = try await iamSmart.baseURL().absoluteString
-            let relyingPartyURL = try await relyingParty.baseURL()
-            try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
+            let (iamSmartURL, relyingPartyURL) = try await federation.startPeers(iamSmart, relyingParty, in: &group)
             let file = try federation.writeBridgeConfiguration(
                 bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, storeURL: storeURL, flowLifetime: flowLifetime)
             let configuration = try ConfigurationLoader().load(file: file.path)

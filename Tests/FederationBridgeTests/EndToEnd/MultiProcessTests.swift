@@ -72,11 +72,7 @@ import Testing
         let executable = URL(fileURLWithPath: try MetadataExportTests.bridgeExecutable())
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await iamSmart.run() }
-                group.addTask { try await relyingParty.run() }
-                let iamSmartURL = try await iamSmart.baseURL().absoluteString
-                let relyingPartyURL = try await relyingParty.baseURL()
-                try federation.writeRelyingPartyMetadata(relyingParty, baseURL: relyingPartyURL)
+                let (iamSmartURL, relyingPartyURL) = try await federation.startPeers(iamSmart, relyingParty, in: &group)
                 let file = try federation.writeBridgeConfiguration(
                     bridgeBaseURL: baseURL, listenPort: ports[0], iamSmartBaseURL: iamSmartURL, storeURL: storeURL)
                 let second = try federation.writeInstanceConfiguration(from: file, listenPort: ports[1], name: "bridge-b")
