@@ -240,3 +240,35 @@ struct FlowTests {
         }
     }
 }
+
+/// Instances that share one client ID share iAM Smart's one content key.
+@Suite struct SharedContentKeyTests {
+    /// The shared place, in memory: one value, replaced by each fetch.
+    actor MemoryKeys: ContentKeySharing {
+        var key: SharedContentKey?
+        func current() async -> SharedContentKey? { key }
+        func publish(_ key: SharedContentKey, replacing previous: SharedContentKey?) async { self.key = key }
+    }
+
+    @Test func instancesUseOneKeyAndLeaveItUnrevokedWhenOneStops() async throws {
+        let shared = MemoryKeys()
+        let counts = try await withHarness { h in
+            let configuration = clientConfiguration(baseURL: h.baseURL, padding: .oaepSHA1)
+            let first = Harness(
+                sandbox: h.sandbox, client: try IAMSmartClient(configuration: configuration, contentKeySharing: shared), baseURL: h.baseURL,
+                browser: h.browser)
+            let second = Harness(
+                sandbox: h.sandbox, client: try IAMSmartClient(configuration: configuration, contentKeySharing: shared), baseURL: h.baseURL,
+                browser: h.browser)
+            _ = try await first.signIn("adult-basic")
+            _ = try await second.signIn("adult-plus")
+            _ = try await first.signIn("minor-17")
+            await first.client.shutdown()
+            await second.client.shutdown()
+            return await h.sandbox.contentKeyCounts()
+        }
+        // One getKey for both instances, and stopping either leaves the other's key alone.
+        #expect(counts.issued == 1)
+        #expect(counts.revoked == 0)
+    }
+}
