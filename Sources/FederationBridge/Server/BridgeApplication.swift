@@ -108,6 +108,8 @@ public struct BridgeApplication {
                 do {
                     try await store.ping()
                     return nil
+                } catch let error as StateStoreError {
+                    return error.description
                 } catch {
                     return "state store unreachable (\(type(of: error)))"
                 }

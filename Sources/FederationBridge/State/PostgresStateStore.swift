@@ -62,8 +62,14 @@ public struct PostgresStateStore: StateStore, Service {
         }
     }
 
+    /// Reachable is not enough: a server in read-only mode (a standby, or
+    /// `default_transaction_read_only` set for a full disk) answers reads
+    /// but refuses every step, so readiness asks whether writes would work.
     public func ping() async throws {
-        try await client.query("SELECT 1", logger: logger)
+        let rows = try await client.query("SELECT current_setting('transaction_read_only')", logger: logger)
+        for try await readOnly in rows.decode(String.self) where readOnly == "on" {
+            throw StateStoreError.readOnly
+        }
     }
 
     /// Session encryption as the server reports it, for one pooled connection.

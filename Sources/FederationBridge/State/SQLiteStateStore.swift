@@ -17,8 +17,15 @@ public struct SQLiteStateStore: StateStore {
             }
             pool = try DatabasePool(path: path.path, configuration: configuration)
         } catch {
-            throw StateStoreError.cannotOpen(location: "sqlite:\(path.path)", reason: "\(error)")
+            throw StateStoreError.cannotOpen(location: "sqlite:\(path.path)", reason: Self.explain(error, folder: path.deletingLastPathComponent()))
         }
+    }
+
+    /// SQLite says only "unable to open database file" when the folder is
+    /// on a read-only file system; the operator needs to know which it is.
+    private static func explain(_ error: any Error, folder: URL) -> String {
+        guard access(folder.path, W_OK) != 0, errno == EROFS else { return "\(error)" }
+        return "the file system holding \(folder.path) is read-only (\(error))"
     }
 
     public func prepare() async throws {

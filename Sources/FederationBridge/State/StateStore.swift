@@ -81,6 +81,8 @@ public struct SweepCount: Sendable, Hashable {
 public enum StateStoreError: Error, Sendable, CustomStringConvertible {
     case duplicateArtifact
     case cannotOpen(location: String, reason: String)
+    /// The database answers but refuses writes.
+    case readOnly
 
     public var description: String {
         switch self {
@@ -88,6 +90,8 @@ public enum StateStoreError: Error, Sendable, CustomStringConvertible {
             "artifact handle already stored (handles must be unique)"
         case .cannotOpen(let location, let reason):
             "cannot open state store \(location): \(reason)"
+        case .readOnly:
+            "state store is read-only (a standby or read-only mode): no step can be recorded"
         }
     }
 }

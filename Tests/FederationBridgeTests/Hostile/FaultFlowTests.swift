@@ -55,6 +55,8 @@ import Testing
     @Test(arguments: [
         SandboxFaults(serverError: true), SandboxFaults(malformedJSON: true), SandboxFaults(wrongGCMTag: true),
         SandboxFaults(dropConnection: true),
+        // Slower than the bridge's iAM Smart request timeout (10 s by default).
+        SandboxFaults(delay: .seconds(11)),
     ])
     func iamSmartFailingIsARefusalThatLeavesNothing(fault: SandboxFaults) async throws {
         let logs = LogRecorder()
@@ -159,6 +161,39 @@ import Testing
         try? FileManager.default.removeItem(at: mountPoint)
     }
 
+    /// A store on a file system mounted read-only (as the kernel does after
+    /// a disk error) keeps the bridge from starting, with a line that names
+    /// the store; the log already written there is intact once writable again.
+    @Test(.enabled(if: canMount, "needs root to mount a tmpfs"))
+    func aReadOnlyStoreKeepsTheBridgeFromStarting() async throws {
+        let mountPoint = FileManager.default.temporaryDirectory.appendingPathComponent("fb-ro-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: mountPoint, withIntermediateDirectories: true)
+        #expect(try Self.shell("/bin/mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", mountPoint.path) == 0)
+        defer {
+            _ = try? Self.shell("/bin/umount", "-l", mountPoint.path)
+            try? FileManager.default.removeItem(at: mountPoint)
+        }
+        let storeURL = "sqlite:\(mountPoint.path)/bridge.sqlite"
+        try await FederationHarness.run(storeURL: storeURL) { harness in
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            #expect(run.outcome?.verified == true)
+        }
+        #expect(try Self.shell("/bin/mount", "-o", "remount,ro", mountPoint.path) == 0)
+        let failure = await #expect(throws: (any Error).self) {
+            try await FederationHarness.run(storeURL: storeURL) { _ in
+                Issue.record("the bridge served on a read-only store")
+            }
+        }
+        let message = failure.map { "\($0)" } ?? ""
+        #expect(message.contains(mountPoint.path) && message.contains("read-only"), "\(message)")
+
+        #expect(try Self.shell("/bin/mount", "-o", "remount,rw", mountPoint.path) == 0)
+        try await FederationHarness.run(storeURL: storeURL) { harness in
+            let verified = try await harness.flow.transferLog.verify()
+            #expect(verified.entries == 1)
+        }
+    }
+
     // MARK: PostgreSQL
 
     /// A PostgreSQL server of the test's own, which it stops and starts.
@@ -202,6 +237,14 @@ import Testing
             #expect(try asPostgres("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop") == 0)
         }
 
+        /// Read-only for every session, existing ones included (a reload, no restart).
+        func setReadOnly(_ readOnly: Bool) throws {
+            let setting = "ALTER SYSTEM SET default_transaction_read_only = \(readOnly ? "on" : "off")"
+            for statement in [setting, "SELECT pg_reload_conf()"] {
+                #expect(try asPostgres("psql", "-h", directory.path, "-p", "\(port)", "-U", "postgres", "-c", statement) == 0)
+            }
+        }
+
         func remove() {
             _ = try? asPostgres("pg_ctl", "-D", data, "-m", "immediate", "-w", "stop")
             try? FileManager.default.removeItem(at: directory)
@@ -229,6 +272,37 @@ import Testing
             #expect(try await harness.flow.transferLog.verify().entries == 0)
             try await Self.expectNothingPersonalLeft(harness, flowID: try Self.flowID(consent), lifetime: 60)
             // And the service works again.
+            let run = try await harness.signIn(as: "adult-basic", binding: .post)
+            #expect(run.outcome?.verified == true)
+            #expect(try await harness.logEntries().count == 1)
+        }
+    }
+
+    /// The database turns read-only while the resident reads the consent
+    /// page, as a standby promoted wrongly or a server put in read-only mode
+    /// for a full disk does: `/readyz` names the store, the answer is refused
+    /// with a code and nothing leaves; writable again, everything recovers.
+    @Test(.enabled(if: OwnPostgres.available, "needs root and PostgreSQL (scripts/test.sh)"))
+    func postgresReadOnlyMidFlow() async throws {
+        let server = try await OwnPostgres.make()
+        defer { server.remove() }
+        try await FederationHarness.run(flowLifetime: "1m", storeURL: "\"\(server.url)\"") { harness in
+            let (consent, form) = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            try server.setReadOnly(true)
+
+            let readiness = try await harness.browser.open(try harness.url(harness.bridgeURL + "/readyz"))
+            #expect(readiness.status == 503)
+            #expect(readiness.body.contains("store"), "\(readiness.body)")
+            let refused = try await harness.browser.submit(form, button: "agree")
+            #expect((500..<600).contains(refused.status), "HTTP \(refused.status)")
+            #expect(refused.errorCode != nil)
+            #expect(!refused.body.contains("SAMLResponse"))
+            #expect(await harness.relyingParty.outcomes().isEmpty)
+
+            try server.setReadOnly(false)
+            #expect(try await harness.browser.open(try harness.url(harness.bridgeURL + "/readyz")).status == 200)
+            #expect(try await harness.flow.transferLog.verify().entries == 0)
+            try await Self.expectNothingPersonalLeft(harness, flowID: try Self.flowID(consent), lifetime: 60)
             let run = try await harness.signIn(as: "adult-basic", binding: .post)
             #expect(run.outcome?.verified == true)
             #expect(try await harness.logEntries().count == 1)
