@@ -175,6 +175,29 @@ struct TransferLogStoreTests {
         }
     }
 
+    @Test("a time window read newest first pages by time, also when entries arrived out of time order", arguments: StoreKind.allCases)
+    func searchWindowByTime(kind: StoreKind) async throws {
+        try await withLog(kind) { log, _ in
+            let t0 = Date(timeIntervalSince1970: 1_790_000_000)
+            // Two instances: each append is stamped a little before it lands,
+            // so sequence and time disagree for neighbours.
+            let minutes = [0, 2, 1, 3, 5, 4, 6, 8, 7, 9]
+            for (i, minute) in minutes.enumerated() {
+                _ = try await log.append(Fixtures.entry(i, time: t0.addingTimeInterval(Double(minute) * 60)))
+            }
+            let window = LogFilter(from: t0.addingTimeInterval(60), until: t0.addingTimeInterval(9 * 60))
+            var pages: [[Int]] = []
+            for offset in stride(from: 0, to: 9, by: 3) {
+                pages.append(try await log.entries(filter: window, page: Page(offset: offset, limit: 3), newestFirst: true).map(\.seq))
+            }
+            // Minutes 8…1 newest first; seq of minute m is minutes.firstIndex(of: m).
+            #expect(pages == [[7, 8, 6], [4, 5, 3], [1, 2]])
+            // In sequence order when not newest first (exports), and without a window.
+            #expect(try await log.entries(filter: window).map(\.seq) == Array(1...8))
+            #expect(try await log.entries(filter: LogFilter(), page: Page(limit: 3), newestFirst: true).map(\.seq) == [9, 8, 7])
+        }
+    }
+
     @Test("subject digests and assertion IDs find their entries through the key index", arguments: StoreKind.allCases)
     func searchByKey(kind: StoreKind) async throws {
         try await withLog(kind) { log, _ in
