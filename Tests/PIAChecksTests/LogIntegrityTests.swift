@@ -184,6 +184,78 @@ struct LogIntegrityTests {
         }
     }
 
+    @Test("the audit finds an edit in the middle of what was signed, and appends stop", arguments: StoreKind.allCases)
+    func auditFindsMiddleEdits(kind: StoreKind) async throws {
+        // Each edit leaves the tail and the newest checkpoint alone, so the
+        // append guard alone would not notice it.
+        let edits: [(name: String, naming: String, edit: @Sendable (GuardedLog) async throws -> Void)] = [
+            (
+                "column", "entry 100: stored decision column",
+                {
+                    try await $0.harness.tamper(
+                        "UPDATE log_entries SET decision = CASE WHEN decision = 'transfer' THEN 'refused' ELSE 'transfer' END WHERE seq = 100")
+                }
+            ),
+            ("deleted row", "entry 100: missing", { try await $0.harness.tamper("DELETE FROM log_entries WHERE seq = 100") }),
+            ("body and leaf hash", "hash tile tile/0/000 position 100", { try await $0.rewrite(seq: 100, tile: false) }),
+            ("body, leaf hash and tile", "no longer hash to the signed root of size 300", { try await $0.rewrite(seq: 100, tile: true) }),
+            ("tile only", "hash tile tile/0/001 position 4", { try await $0.overwriteTile(index: 1, position: 4, with: Data(count: 32)) }),
+        ]
+        for (name, naming, edit) in edits {
+            try await withGuardedLog(kind) { log, guarded in
+                try await Self.fill(log, count: 300)
+                #expect(try await log.audit(chunkSize: 256) == 300, "\(name): the untouched log")
+                try await edit(guarded)
+                do {
+                    _ = try await log.audit(chunkSize: 256)
+                    Issue.record("\(name): the audit passed")
+                } catch let error as TransferLogError {
+                    #expect(error.isIntegrityFailure && error.description.contains(naming), "\(name): \(error)")
+                }
+                await #expect(throws: TransferLogError.self, "\(name): appended after the audit failed") {
+                    try await log.append(Fixtures.entry(900))
+                }
+                #expect(await log.integrityProblem()?.contains(naming) == true, "\(name)")
+            }
+        }
+    }
+
+    @Test("audits while appends run never report a false failure", arguments: StoreKind.allCases)
+    func auditUnderLoad(kind: StoreKind) async throws {
+        try await withGuardedLog(kind) { log, _ in
+            try await Self.fill(log, count: 300)
+            let audited = try await withThrowingTaskGroup(of: [Int].self) { group in
+                for writer in 0..<4 {
+                    group.addTask {
+                        for i in 0..<50 { _ = try await log.append(Fixtures.entry(1000 + writer * 100 + i)) }
+                        return []
+                    }
+                }
+                group.addTask {
+                    var sizes: [Int] = []
+                    for _ in 0..<10 { sizes.append(try await log.audit(chunkSize: 256)) }
+                    return sizes
+                }
+                return try await group.reduce([], +)
+            }
+            #expect(audited.count == 10 && audited.allSatisfy { $0 >= 300 })
+            #expect(try await log.audit(chunkSize: 256) == 500)
+            #expect(await log.integrityProblem() == nil)
+        }
+    }
+
+    /// Appends `count` entries, 50 at a time concurrently (batches of several entries).
+    private static func fill(_ log: TransferLog, count: Int) async throws {
+        for start in stride(from: 0, to: count, by: 50) {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in start..<min(start + 50, count) {
+                    group.addTask { _ = try await log.append(Fixtures.entry(i)) }
+                }
+                try await group.waitForAll()
+            }
+        }
+    }
+
     /// Appends are refused with an error naming the problem, and stay refused.
     private func expectRefused(_ log: TransferLog, naming: String) async throws {
         for attempt in 0..<2 {
@@ -243,6 +315,39 @@ struct GuardedLog: Sendable {
         _ = try await store.append((0..<count).map { Fixtures.entry(500 + $0) }, signer: forger)
         try await store.close()
         try await harness.tamper("DELETE FROM log_tree_heads WHERE size > \(start)")
+    }
+
+    /// Rewrites entry `seq`'s body with a leaf hash that matches it (and,
+    /// with `tile`, its hash in the level-0 tile), as an insider covering an
+    /// edit would; the signed root is beyond reach.
+    func rewrite(seq: Int, tile: Bool) async throws {
+        let store = try await harness.open()
+        let record = try #require(try await store.records(from: seq, limit: 1).first)
+        try await store.close()
+        let body = String(decoding: try #require(record.body), as: UTF8.self)
+        let edited = Data(body.replacing(#/"_a\d+"/#, with: "\"_a999\"").utf8)
+        #expect(edited != record.body)
+        let leaf = MerkleTree.leafHash(edited)
+        try await harness.tamper("UPDATE log_entries SET body = \(blob(edited)), leaf_hash = \(blob(leaf)) WHERE seq = \(seq)")
+        guard tile else { return }
+        // The leaf's tile, and the level-1 hash of that tile when it is full.
+        let tileHashes = try await overwriteTile(index: seq / 256, position: seq % 256, with: leaf)
+        if tileHashes.count == 256 {
+            try await overwriteTile(level: 1, index: seq / 65536, position: seq / 256 % 256, with: MerkleTree.root(tileHashes[...]))
+        }
+    }
+
+    /// Replaces one hash in a hash tile; returns the tile's hashes after the edit.
+    @discardableResult
+    func overwriteTile(level: Int = 0, index: Int, position: Int, with hash: Data) async throws -> [Data] {
+        let store = try await harness.open()
+        let id = TileID(level: level, index: index)
+        var hashes = try #require(try await store.tiles([id])[id])
+        try await store.close()
+        let start = hashes.startIndex + position * 32
+        hashes.replaceSubrange(start..<(start + 32), with: hash)
+        try await harness.tamper("UPDATE log_tiles SET hashes = \(blob(hashes)) WHERE level = \(level) AND idx = \(index)")
+        return stride(from: 0, to: hashes.count, by: 32).map { hashes[(hashes.startIndex + $0)..<(hashes.startIndex + $0 + 32)] }
     }
 
     private func blob(_ data: Data) -> String {

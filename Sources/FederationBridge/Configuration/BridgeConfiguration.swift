@@ -131,6 +131,9 @@ public struct BridgeConfiguration: Sendable {
         public var witnessInterval: Duration
         /// Longest time a checkpoint may wait for a witness before `/readyz` fails.
         public var witnessMaxLag: Duration
+        /// Time between two audits of everything already signed (an edit in
+        /// the middle of the log is found within this time plus one pass).
+        public var auditInterval: Duration = .seconds(3600)
     }
 
     public struct Witness: Sendable, Hashable {

@@ -93,6 +93,7 @@ public struct ConfigurationLoader: Sendable {
         let witnesses = readWitnesses(r)
         let witnessInterval = r.duration("transferLog.witnessInterval", default: .seconds(10), minimum: .milliseconds(100))
         let witnessMaxLag = r.duration("transferLog.witnessMaxLag", default: .seconds(300), minimum: .seconds(1))
+        let auditInterval = r.duration("transferLog.auditInterval", default: .seconds(3600), minimum: .seconds(1))
 
         let iamSmart = readIAMSmart(r, tokenConfigured: pkcs11 != nil)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
@@ -135,7 +136,8 @@ public struct ConfigurationLoader: Sendable {
             transferLog: .init(
                 treeHeadKey: treeHeadKey,
                 checkpointFile: checkpointFile ?? Self.defaultCheckpointFile(beside: treeHeadKey, r),
-                witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag),
+                witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag,
+                auditInterval: auditInterval),
             iamSmart: iamSmart,
             flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
             saml: saml,

@@ -43,6 +43,8 @@ extension BridgeApplication {
                 metrics.recordLogIntegrity(consistent: problem == nil)
                 return problem
             })
+        addService(
+            LogAuditService(log: transferLog, interval: configuration.transferLog.auditInterval, metrics: metrics, logger: logger))
         if !configuration.transferLog.witnesses.isEmpty {
             let collector = WitnessCollector(
                 log: transferLog, witnesses: configuration.transferLog.witnesses,

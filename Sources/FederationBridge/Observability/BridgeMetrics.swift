@@ -75,6 +75,11 @@ public struct BridgeMetrics: Sendable {
         gauge(MetricNames.transferLogConsistent).set(Int64(consistent ? 1 : 0))
     }
 
+    public func recordLogAudit(entries: Int, at time: Date) {
+        gauge(MetricNames.transferLogAudited).set(time.timeIntervalSince1970)
+        gauge(MetricNames.transferLogAuditedEntries).set(Int64(entries))
+    }
+
     public func recordWitnessLag(witness: String, seconds: Double, entries: Int) {
         gauge(MetricNames.witnessLagSeconds, [("witness", witness)]).set(seconds)
         gauge(MetricNames.witnessLagEntries, [("witness", witness)]).set(Int64(entries))

@@ -22,6 +22,11 @@ public enum MetricNames {
     /// Gauge. Labels: `witness`. Entries appended since the newest checkpoint
     /// this witness cosigned.
     public static let witnessLagEntries = "fb_transfer_log_witness_lag_entries"
+    /// Gauge (Unix seconds): when the last audit of everything signed
+    /// (every entry, column and hash tile against the signed root) passed.
+    public static let transferLogAudited = "fb_transfer_log_audit_passed_timestamp_seconds"
+    /// Gauge: entries the last passing audit covered.
+    public static let transferLogAuditedEntries = "fb_transfer_log_audit_entries"
     /// Gauge, always 1. Labels: `version`, `swift`.
     public static let buildInfo = "fb_build_info"
     /// Gauge: entries in the transfer log (its newest signed tree size), read at each scrape.
@@ -42,6 +47,8 @@ public enum MetricNames {
         transferLogConsistent: "1 while the stored transfer log extends the newest checkpoint this bridge signed; 0 means every transfer is refused.",
         witnessLagSeconds: "Seconds the newest checkpoint has waited for this witness's cosignature.",
         witnessLagEntries: "Entries appended since the newest checkpoint this witness cosigned.",
+        transferLogAudited: "When the last audit of the whole signed transfer log passed, as a Unix time; alert when it is older than two audit intervals.",
+        transferLogAuditedEntries: "Entries the last passing audit of the transfer log covered.",
         buildInfo: "Build of the running bridge; always 1.",
         transferLogEntries: "Entries in the transfer log (newest signed tree size).",
         certificateExpiry: "When this bridge certificate expires, as a Unix time; alert well before it.",

@@ -52,36 +52,8 @@ struct LogVerifier {
         let end = start.size + records.count
         for (offset, record) in records.enumerated() {
             let index = start.size + offset
-            if record.seq > index {
-                throw LogVerificationError(entry: index, problem: "missing (the next stored entry is \(record.seq))")
-            }
-            if record.seq < index {
-                throw LogVerificationError(entry: record.seq, problem: "stored more than once or out of order")
-            }
-            if let body = record.body {
-                let decoded: (seq: Int, entry: TransferLogEntry)
-                do {
-                    decoded = try EntryBody.decode(body)
-                } catch {
-                    throw LogVerificationError(entry: index, problem: "body is not a readable log entry")
-                }
-                if decoded.seq != index {
-                    throw LogVerificationError(entry: index, problem: "body belongs to entry \(decoded.seq) (rows reordered)")
-                }
-                if MerkleTree.leafHash(body) != record.leafHash {
-                    throw LogVerificationError(entry: index, problem: "body does not match its leaf hash (entry edited)")
-                }
-                if let column = Self.unboundColumn(record, decoded.entry) {
-                    throw LogVerificationError(entry: index, problem: "stored \(column) column differs from the hashed entry (column edited)")
-                }
-                lastTime = decoded.entry.time
-            } else {
-                redacted += 1
-            }
-            guard record.leafHash.count == 32 else {
-                throw LogVerificationError(entry: index, problem: "leaf hash is not 32 bytes")
-            }
-            if record.body == nil { lastTime = Date(timeIntervalSince1970: Double(record.timeMillis) / 1000) }
+            lastTime = try Self.check(record, at: index)
+            if record.body == nil { redacted += 1 }
             range.append(record.leafHash)
             let root = range.root
             if record.treeRoot != root {
@@ -107,6 +79,38 @@ struct LogVerifier {
             entries: end, rootHash: range.root, treeHeadsChecked: checked, redactedEntries: redacted,
             checkpoint: headsBySize[end]?.note, lastEntryTime: lastTime, witnessed: nil,
             entriesChecked: records.count, range: range)
+    }
+
+    /// Checks one stored row as entry `index`: in its place, its body
+    /// hashing to its leaf hash and saying what its columns say. Returns the
+    /// entry's time (from the column when the body was redacted).
+    static func check(_ record: StoredRecord, at index: Int) throws -> Date {
+        if record.seq > index {
+            throw LogVerificationError(entry: index, problem: "missing (the next stored entry is \(record.seq))")
+        }
+        if record.seq < index {
+            throw LogVerificationError(entry: record.seq, problem: "stored more than once or out of order")
+        }
+        guard record.leafHash.count == 32 else {
+            throw LogVerificationError(entry: index, problem: "leaf hash is not 32 bytes")
+        }
+        guard let body = record.body else { return Date(timeIntervalSince1970: Double(record.timeMillis) / 1000) }
+        let decoded: (seq: Int, entry: TransferLogEntry)
+        do {
+            decoded = try EntryBody.decode(body)
+        } catch {
+            throw LogVerificationError(entry: index, problem: "body is not a readable log entry")
+        }
+        if decoded.seq != index {
+            throw LogVerificationError(entry: index, problem: "body belongs to entry \(decoded.seq) (rows reordered)")
+        }
+        if MerkleTree.leafHash(body) != record.leafHash {
+            throw LogVerificationError(entry: index, problem: "body does not match its leaf hash (entry edited)")
+        }
+        if let column = Self.unboundColumn(record, decoded.entry) {
+            throw LogVerificationError(entry: index, problem: "stored \(column) column differs from the hashed entry (column edited)")
+        }
+        return decoded.entry.time
     }
 
     /// Checks the stored hourly tallies (what the overview, the PIA summary

@@ -189,6 +189,26 @@ public actor TransferLog: TransferHistory {
         }
     }
 
+    // MARK: Auditing
+
+    /// Re-checks everything this log signed (see `LogAudit`), chunk by
+    /// chunk with `pause` between chunks. A problem is latched like a failed
+    /// tail check: every later append is refused and `integrityProblem`
+    /// names it. Returns the number of entries checked.
+    public func audit(chunkSize: Int = 4096, pause: Duration = .zero) async throws -> Int {
+        guard let signedState, let signer else { throw TransferLogError.badKey("only a log that appends audits what it signed") }
+        if let failure { throw failure }
+        let target = try await trustedTree(signedState, signer: signer)
+        do {
+            try await LogAudit(store: store, chunkSize: chunkSize).run(target: target, pause: pause)
+        } catch let error as LogVerificationError {
+            let failure = TransferLogError.auditFailed("\(error)")
+            trip(failure)
+            throw failure
+        }
+        return target.size
+    }
+
     // MARK: Tree heads
 
     /// The latest signed tree head, as C2SP signed-note text.

@@ -11,6 +11,17 @@ public enum TransferLogError: Error, CustomStringConvertible, Sendable, Equatabl
     /// The stored log does not extend the newest checkpoint this bridge
     /// signed: rolled back, forked or rewritten. Every append is refused.
     case notExtending(String)
+    /// An entry, column or hash tile below a size this bridge signed no
+    /// longer matches it (edited in the middle). Every append is refused.
+    case auditFailed(String)
+
+    /// The log was changed behind the bridge's back; latched until restart.
+    public var isIntegrityFailure: Bool {
+        switch self {
+        case .notExtending, .auditFailed: true
+        default: false
+        }
+    }
 
     public var description: String {
         switch self {
@@ -24,6 +35,8 @@ public enum TransferLogError: Error, CustomStringConvertible, Sendable, Equatabl
         case .badProof(let why): "proof does not verify: \(why)"
         case .notExtending(let why):
             "the stored transfer log does not extend the newest checkpoint this bridge signed: \(why); no transfers until an operator restores the log"
+        case .auditFailed(let why):
+            "the stored transfer log no longer matches what this bridge signed: \(why); no transfers until an operator restores the log"
         }
     }
 }

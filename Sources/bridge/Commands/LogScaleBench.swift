@@ -41,6 +41,14 @@ struct LogScaleBench {
 
         let full = try await time(clock) { _ = try await log.verify() }
         print("\(name): full verify (remembers the checkpoint)     \(format(full * 1000)) ms")
+        let checkpointFolder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-bench-audit-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: checkpointFolder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: checkpointFolder) }
+        let guarded = TransferLog(
+            store: store, signer: signer, signedState: SignedTreeStateFile(url: checkpointFolder.appendingPathComponent("bench.checkpoint")))
+        _ = await guarded.integrityProblem()  // starts the checkpoint file from a full verification
+        let audit = try await time(clock) { _ = try await guarded.audit() }
+        print("\(name): audit pass (rows, columns, tiles, root)   \(format(audit * 1000)) ms")
 
         var generator = SystemRandomNumberGenerator()
         let inclusion = try await perCall(200) {

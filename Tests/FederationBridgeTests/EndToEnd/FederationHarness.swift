@@ -43,9 +43,10 @@ struct FederationHarness: Sendable {
 
     /// - Parameter token: keep the bridge's keys in this PKCS#11 token instead of files.
     /// - Parameter allPages: also serve the `/preview/…` sample pages and the `/review` pages.
+    /// - Parameter auditInterval: audit the whole transfer log this often instead of hourly.
     static func run(
         flowLifetime: String = "10m", storeURL: String? = nil, logs: LogRecorder? = nil, secondInstance: Bool = false,
-        token: SandboxFederation.SandboxToken? = nil, allPages: Bool = false,
+        token: SandboxFederation.SandboxToken? = nil, allPages: Bool = false, auditInterval: Duration? = nil,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
@@ -68,7 +69,7 @@ struct FederationHarness: Sendable {
         do {
             try await serve(
                 federation: federation, port: port, storeURL: storeURL, flowLifetime: flowLifetime, logs: logs, quiet: quiet,
-                secondInstance: secondInstance, allPages: allPages, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
+                secondInstance: secondInstance, allPages: allPages, auditInterval: auditInterval, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
         } catch {
             await browser.shutdown()
             throw error
@@ -78,7 +79,7 @@ struct FederationHarness: Sendable {
 
     private static func serve(
         federation: SandboxFederation, port: Int, storeURL: String?, flowLifetime: String, logs: LogRecorder?, quiet: Logger,
-        secondInstance: Bool, allPages: Bool, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
+        secondInstance: Bool, allPages: Bool, auditInterval: Duration?, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let bridgeURL = "http://127.0.0.1:\(port)"
@@ -86,7 +87,8 @@ struct FederationHarness: Sendable {
             let (iamSmartURL, relyingPartyURL) = try await federation.startPeers(iamSmart, relyingParty, in: &group)
             let file = try federation.writeBridgeConfiguration(
                 bridgeBaseURL: bridgeURL, listenPort: port, iamSmartBaseURL: iamSmartURL, storeURL: storeURL, flowLifetime: flowLifetime)
-            let configuration = try ConfigurationLoader().load(file: file.path)
+            var configuration = try ConfigurationLoader().load(file: file.path)
+            if let auditInterval { configuration.transferLog.auditInterval = auditInterval }
             var bridgeLogger = quiet
             if let logs {
                 bridgeLogger = Logger(label: "test.e2e.bridge") { _ in logs.handler() }

@@ -48,6 +48,43 @@ import Testing
     }
 }
 
+extension LogIntegrityEndToEndTests {
+    /// An insider edits one searchable column of an old entry, leaving the
+    /// tail and every checkpoint alone: the bridge's audit finds it, and
+    /// every transfer stops.
+    @Test func anEditInTheMiddleOfTheLogStopsEveryTransfer() async throws {
+        let logs = LogRecorder()
+        try await FederationHarness.run(logs: logs, auditInterval: .seconds(1)) { harness in
+            for _ in 0..<3 {
+                let run = try await harness.signIn(as: "adult-basic", binding: .post)
+                #expect(run.outcome?.isSuccess == true)
+            }
+            let path = harness.federation.url("var/transfer-log.sqlite").path
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE log_entries SET decision = 'refused' WHERE seq = 0")
+            }
+            try queue.close()
+
+            // Wait for the next audit (every second here), at most half a minute.
+            var readiness = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
+            for _ in 0..<60 where readiness.status == 200 {
+                try await Task.sleep(for: .milliseconds(500))
+                readiness = try await harness.browser.request(try harness.url(harness.bridgeURL + "/readyz"))
+            }
+            #expect(readiness.status == 503)
+            #expect(readiness.body.contains("transfer-log") && readiness.body.contains("entry 0"), "\(readiness.body)")
+            #expect(harness.services.metrics.exposition().contains("\(MetricNames.transferLogConsistent) 0"))
+            #expect(logs.records.contains { $0.level == .critical && $0.text.contains("decision column") })
+
+            let (_, consent) = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            let refused = try await harness.browser.submit(consent, button: "agree")
+            BadInputTests.expectRefusal(refused, 503, .transferLogUnavailable)
+            #expect(await harness.relyingParty.outcomes().count == 3)
+        }
+    }
+}
+
 /// What a careful insider runs after deleting entries: the hourly tallies
 /// recounted from the rows left, so `verify --full` finds nothing amiss.
 enum TallyRewrite {
