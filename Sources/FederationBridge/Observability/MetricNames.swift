@@ -47,7 +47,8 @@ public enum MetricNames {
         transferLogConsistent: "1 while the stored transfer log extends the newest checkpoint this bridge signed; 0 means every transfer is refused.",
         witnessLagSeconds: "Seconds the newest checkpoint has waited for this witness's cosignature.",
         witnessLagEntries: "Entries appended since the newest checkpoint this witness cosigned.",
-        transferLogAudited: "When the last audit of the whole signed transfer log passed, as a Unix time; alert when it is older than two audit intervals.",
+        transferLogAudited:
+            "When the last audit of the whole signed transfer log passed, as a Unix time; alert when it is older than two audit intervals.",
         transferLogAuditedEntries: "Entries the last passing audit of the transfer log covered.",
         buildInfo: "Build of the running bridge; always 1.",
         transferLogEntries: "Entries in the transfer log (newest signed tree size).",

@@ -47,7 +47,8 @@ struct LogAudit: Sendable {
         guard range.root == target.root else {
             throw LogVerificationError(
                 entry: nil,
-                problem: "entries 0–\(target.size - 1) no longer hash to the signed root of size \(target.size) (an entry rewritten with its leaf hash)")
+                problem:
+                    "entries 0–\(target.size - 1) no longer hash to the signed root of size \(target.size) (an entry rewritten with its leaf hash)")
         }
     }
 
@@ -62,7 +63,9 @@ struct LogAudit: Sendable {
                     let node = tile.index * HashTiles.width + position
                     throw LogVerificationError(
                         entry: tile.level == 0 ? node : nil,
-                        problem: "hash tile \(HashTiles.path(tile, width: nil)) position \(position) (node \(node) at height \(tile.level * HashTiles.height)) differs from the hash of the stored entries")
+                        problem:
+                            "hash tile \(HashTiles.path(tile, width: nil)) position \(position) (node \(node) at height \(tile.level * HashTiles.height)) differs from the hash of the stored entries"
+                    )
                 }
             }
         }

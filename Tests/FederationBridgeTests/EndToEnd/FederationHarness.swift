@@ -69,7 +69,8 @@ struct FederationHarness: Sendable {
         do {
             try await serve(
                 federation: federation, port: port, storeURL: storeURL, flowLifetime: flowLifetime, logs: logs, quiet: quiet,
-                secondInstance: secondInstance, allPages: allPages, auditInterval: auditInterval, iamSmart: iamSmart, relyingParty: relyingParty, browser: browser, body)
+                secondInstance: secondInstance, allPages: allPages, auditInterval: auditInterval, iamSmart: iamSmart, relyingParty: relyingParty,
+                browser: browser, body)
         } catch {
             await browser.shutdown()
             throw error
@@ -79,7 +80,8 @@ struct FederationHarness: Sendable {
 
     private static func serve(
         federation: SandboxFederation, port: Int, storeURL: String?, flowLifetime: String, logs: LogRecorder?, quiet: Logger,
-        secondInstance: Bool, allPages: Bool, auditInterval: Duration?, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty, browser: TestBrowser,
+        secondInstance: Bool, allPages: Bool, auditInterval: Duration?, iamSmart: IAMSmartSandbox, relyingParty: GuangdongRelyingParty,
+        browser: TestBrowser,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
         let bridgeURL = "http://127.0.0.1:\(port)"
