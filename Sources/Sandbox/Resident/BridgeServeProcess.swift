@@ -47,6 +47,20 @@ public final class BridgeServeProcess: Sendable {
         throw BrowserError("bridge at \(url) not ready after 120 s; its output is in \(outputFile.path)")
     }
 
+    /// Waits until the bridge's `/metrics` has a sample of `metric` (for
+    /// example, the first audit of the log has passed).
+    public func waitForMetric(_ metric: String, browser: SandboxBrowser, timeout: Duration = .seconds(900)) async throws {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        guard let metrics = URL(string: url + "/metrics") else { throw BrowserError("bad bridge URL \(url)") }
+        while clock.now < deadline {
+            let page = try await browser.request(metrics)
+            if page.body.split(separator: "\n").contains(where: { $0.hasPrefix(metric + " ") }) { return }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+        throw BrowserError("\(metric) not on \(url)/metrics after \(timeout)")
+    }
+
     /// User plus system CPU seconds the process has used so far.
     public func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
