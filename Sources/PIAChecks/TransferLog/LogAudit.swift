@@ -22,9 +22,12 @@ struct LogAudit: Sendable {
         self.chunkSize = max(HashTiles.width, chunkSize / HashTiles.width * HashTiles.width)
     }
 
-    /// Checks entries `0..<target.size` and their tiles against `target`,
+    /// Checks entries `0..<size` and their tiles against the signed `root`,
     /// sleeping `pause` between chunks; throws the first problem found.
-    func run(target: CompactRange, pause: Duration) async throws {
+    /// Returns the verified tree. Memory stays at one chunk whatever the size.
+    @discardableResult
+    func run(size: Int, root: Data, pause: Duration) async throws -> CompactRange {
+        let target = (size: size, root: root)
         var range = CompactRange()
         while range.size < target.size {
             let first = range.size
@@ -50,6 +53,7 @@ struct LogAudit: Sendable {
                 problem:
                     "entries 0–\(target.size - 1) no longer hash to the signed root of size \(target.size) (an entry rewritten with its leaf hash)")
         }
+        return range
     }
 
     /// Every stored hash a proof could be built from must be the one the leaves give.

@@ -136,18 +136,28 @@ public actor TransferLog: TransferHistory {
             trusted = loaded.tree
             return loaded.tree
         }
-        let snapshot = try await store.snapshot()
-        // Another caller may have set it while the snapshot was read.
-        if let trusted { return trusted }
-        let report: VerificationReport
-        do {
-            report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
-        } catch {
-            throw TransferLogError.notExtending("no signed checkpoint file yet, and the stored log does not verify: \(error)")
-        }
+        // Chunk by chunk, so memory stays small however long the log: the
+        // entries up to the newest signed tree head must hash to its root.
         var tree = CompactRange()
-        for record in snapshot.records { tree.append(record.leafHash) }
-        let note = try report.checkpoint ?? signer.sign(Checkpoint(origin: signer.name, size: tree.size, rootHash: tree.root))
+        var note: String
+        if let latest = try await store.latestTreeHead() {
+            let checkpoint: Checkpoint
+            do {
+                checkpoint = try verifier.verify(noteText: latest.note)
+            } catch {
+                throw TransferLogError.notExtending("no signed checkpoint file yet, and the newest signed tree head does not verify: \(error)")
+            }
+            do {
+                tree = try await LogAudit(store: store, chunkSize: 4096).run(size: checkpoint.size, root: checkpoint.rootHash, pause: .zero)
+            } catch let error as LogVerificationError {
+                throw TransferLogError.notExtending("no signed checkpoint file yet, and the stored log does not verify: \(error)")
+            }
+            note = latest.note
+        } else {
+            note = try signer.sign(Checkpoint(origin: signer.name, size: 0, rootHash: tree.root))
+        }
+        // Another caller may have set it while the log was read.
+        if let trusted { return trusted }
         try file.save(.init(checkpoint: note, tree: tree))
         logger.warning(
             "no signed checkpoint file; started it from the verified stored log",
@@ -200,7 +210,7 @@ public actor TransferLog: TransferHistory {
         if let failure { throw failure }
         let target = try await trustedTree(signedState, signer: signer)
         do {
-            try await LogAudit(store: store, chunkSize: chunkSize).run(target: target, pause: pause)
+            try await LogAudit(store: store, chunkSize: chunkSize).run(size: target.size, root: target.root, pause: pause)
         } catch let error as LogVerificationError {
             let failure = TransferLogError.auditFailed("\(error)")
             trip(failure)
