@@ -36,49 +36,10 @@ struct LogVerifier {
     /// Checks `records` as the entries after `start` (the whole log when
     /// `start` is empty); `heads` are the signed tree heads from `start.size` on.
     func verify(records: [StoredRecord], heads: [StoredTreeHead], from start: CompactRange = CompactRange()) throws -> VerificationReport {
-        var headsBySize: [Int: StoredTreeHead] = [:]
-        for head in heads {
-            headsBySize[head.size] = head
-        }
-        var range = start
-        var redacted = 0
-        var lastGoodHead = start.size
-        var checked = 0
-        var lastTime: Date?
-        if let first = headsBySize[start.size] {
-            try check(head: first, root: range.root, from: start.size)
-            checked += 1
-        }
-        let end = start.size + records.count
-        for (offset, record) in records.enumerated() {
-            let index = start.size + offset
-            lastTime = try Self.check(record, at: index)
-            if record.body == nil { redacted += 1 }
-            range.append(record.leafHash)
-            let root = range.root
-            if record.treeRoot != root {
-                throw LogVerificationError(entry: index, problem: "tree root after this entry does not match (leaf hash altered)")
-            }
-            if let head = headsBySize[index + 1] {
-                try check(head: head, root: root, from: lastGoodHead)
-                lastGoodHead = index + 1
-                checked += 1
-            }
-        }
-        if let beyond = heads.map(\.size).filter({ $0 > end }).min() {
-            throw LogVerificationError(
-                entry: end,
-                problem: "missing: a signed tree head covers \(beyond) entries but only \(end) are stored")
-        }
-        if !records.isEmpty, headsBySize[end] == nil {
-            throw LogVerificationError(
-                entry: lastGoodHead,
-                problem: "entries \(lastGoodHead)–\(end - 1) are not covered by any signed tree head")
-        }
-        return VerificationReport(
-            entries: end, rootHash: range.root, treeHeadsChecked: checked, redactedEntries: redacted,
-            checkpoint: headsBySize[end]?.note, lastEntryTime: lastTime, witnessed: nil,
-            entriesChecked: records.count, range: range)
+        var verification = LogVerification(verifier: self, from: start)
+        try verification.begin(heads: heads, hourly: nil)
+        for record in records { try verification.add(record) }
+        return try verification.finish()
     }
 
     /// Checks one stored row as entry `index`: in its place, its body
@@ -114,19 +75,13 @@ struct LogVerifier {
     }
 
     /// Checks the stored hourly tallies (what the overview, the PIA summary
-    /// and the volume check count from) against the verified entries'
-    /// columns; both must come from one snapshot.
-    static func checkTallies(_ stored: [HourlyTally], records: [StoredRecord]) throws {
-        struct Key: Hashable { var hour: Int, recipient: String, purpose: String, decision: String }
-        var expected: [Key: Int] = [:]
-        for record in records {
-            let key = Key(
-                hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
-            expected[key, default: 0] += 1
-        }
-        var found: [Key: Int] = [:]
+    /// and the volume check count from) against the counts of the verified
+    /// entries' columns; both must come from one snapshot.
+    static func checkTallies(_ stored: [HourlyTally], expected: [TallyKey: Int]) throws {
+        var found: [TallyKey: Int] = [:]
         for tally in stored {
-            found[Key(hour: tally.hour, recipient: tally.recipient, purpose: tally.purpose, decision: tally.decision), default: 0] += tally.entries
+            found[TallyKey(hour: tally.hour, recipient: tally.recipient, purpose: tally.purpose, decision: tally.decision), default: 0] +=
+                tally.entries
         }
         for key in Set(expected.keys).union(found.keys).sorted(by: {
             ($0.hour, $0.recipient, $0.purpose, $0.decision) < ($1.hour, $1.recipient, $1.purpose, $1.decision)
@@ -150,7 +105,7 @@ struct LogVerifier {
         return nil
     }
 
-    private func check(head: StoredTreeHead, root: Data, from: Int) throws {
+    func check(head: StoredTreeHead, root: Data, from: Int) throws {
         let checkpoint: Checkpoint
         do {
             checkpoint = try verifier.verify(noteText: head.note)
@@ -166,5 +121,24 @@ struct LogVerifier {
                 entry: from,
                 problem: "signed tree head of size \(head.size) does not match the recomputed tree; \(entry) altered")
         }
+    }
+}
+
+/// One cell of the hourly tallies.
+struct TallyKey: Hashable, Sendable {
+    var hour: Int
+    var recipient: String
+    var purpose: String
+    var decision: String
+
+    init(hour: Int, recipient: String, purpose: String, decision: String) {
+        self.hour = hour
+        self.recipient = recipient
+        self.purpose = purpose
+        self.decision = decision
+    }
+
+    init(_ record: StoredRecord) {
+        self.init(hour: LogTallies.hour(ofMillis: record.timeMillis), recipient: record.recipient, purpose: record.purpose, decision: record.decision)
     }
 }

@@ -158,15 +158,30 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
     /// Rows of `SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root`.
     private static func records(_ rows: PostgresRowSequence) async throws -> [StoredRecord] {
         var result: [StoredRecord] = []
-        for try await (seq, time, recipient, purpose, decision, body, leaf, root)
+        try await forEachRecord(rows) { result.append($0) }
+        return result
+    }
+
+    /// Hands rows over as postgres-nio streams them in.
+    private static func forEachRecord(_ rows: PostgresRowSequence, _ body: (StoredRecord) throws -> Void) async throws {
+        for try await (seq, time, recipient, purpose, decision, storedBody, leaf, root)
             in rows.decode((Int64, Int64, String, String, String, Data?, Data, Data).self)
         {
-            result.append(
+            try body(
                 StoredRecord(
                     seq: Int(seq), timeMillis: time, recipient: recipient, purpose: purpose,
-                    decision: decision, body: body, leafHash: leaf, treeRoot: root))
+                    decision: decision, body: storedBody, leafHash: leaf, treeRoot: root))
         }
-        return result
+    }
+
+    private static func hourly(_ connection: PostgresConnection, _ table: String, logger: Logger) async throws -> [HourlyTally] {
+        var hourly: [HourlyTally] = []
+        for try await (hour, recipient, purpose, decision, count) in try await connection.query(
+            "SELECT hour, recipient, purpose, decision, entries FROM \(unescaped: table)", logger: logger
+        ).decode((Int64, String, String, String, Int64).self) {
+            hourly.append(HourlyTally(hour: Int(hour), recipient: recipient, purpose: purpose, decision: decision, entries: Int(count)))
+        }
+        return hourly
     }
 
     public func treeHeads() async throws -> [StoredTreeHead] {
@@ -201,13 +216,40 @@ public final class PostgresTransferLogStore: TransferLogStore, SQLLogStore {
                 logger: logger)
             let records = try await Self.records(rows)
             let storedHeads = try await Self.heads(connection, heads, from: 0, logger: logger)
-            var hourly: [HourlyTally] = []
-            for try await (hour, recipient, purpose, decision, count) in try await connection.query(
-                "SELECT hour, recipient, purpose, decision, entries FROM \(unescaped: hourlyTable)", logger: logger
-            ).decode((Int64, String, String, String, Int64).self) {
-                hourly.append(HourlyTally(hour: Int(hour), recipient: recipient, purpose: purpose, decision: decision, entries: Int(count)))
-            }
+            let hourly = try await Self.hourly(connection, hourlyTable, logger: logger)
             return LogSnapshot(records: records, heads: storedHeads, hourly: hourly)
+        }
+    }
+
+    public func scan(_ verification: LogVerification) async throws -> LogVerification {
+        let entries = self.entries
+        let heads = self.heads
+        let hourlyTable = schema.qualified("log_hourly")
+        let logger = self.logger
+        do {
+            return try await scanInTransaction(verification, entries: entries, heads: heads, hourlyTable: hourlyTable, logger: logger)
+        } catch let error as PostgresTransactionError {
+            // What verification found, not the transaction's wrapping of it.
+            if let found = error.closureError as? LogVerificationError { throw found }
+            throw error
+        }
+    }
+
+    private func scanInTransaction(
+        _ verification: LogVerification, entries: String, heads: String, hourlyTable: String, logger: Logger
+    ) async throws -> LogVerification {
+        try await client.withTransaction(logger: logger) { connection in
+            // One snapshot: heads and tallies are never newer than the entries.
+            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY", logger: logger)
+            var verification = verification
+            try verification.begin(
+                heads: try await Self.heads(connection, heads, from: 0, logger: logger),
+                hourly: try await Self.hourly(connection, hourlyTable, logger: logger))
+            let rows = try await connection.query(
+                "SELECT seq, time_ms, recipient, purpose, decision, body, leaf_hash, tree_root FROM \(unescaped: entries) ORDER BY seq",
+                logger: logger)
+            try await Self.forEachRecord(rows) { try verification.add($0) }
+            return verification
         }
     }
 

@@ -108,6 +108,24 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
         }
     }
 
+    public func scan(_ verification: LogVerification) async throws -> LogVerification {
+        // One read transaction: heads, tallies and entries agree; a cursor
+        // keeps one row in memory at a time.
+        try await pool.read { db in
+            var verification = verification
+            let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
+                StoredTreeHead(size: $0["size"], note: $0["note"])
+            }
+            let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
+                HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
+            }
+            try verification.begin(heads: heads, hourly: hourly)
+            let rows = try Row.fetchCursor(db, sql: "SELECT * FROM log_entries ORDER BY seq")
+            while let row = try rows.next() { try verification.add(Self.record(row)) }
+            return verification
+        }
+    }
+
     public func tail(from: Int) async throws -> LogTail {
         try await pool.read { db in
             guard let state = try Row.fetchOne(db, sql: "SELECT size, frontier FROM log_state WHERE id = 1") else {

@@ -259,11 +259,10 @@ public actor TransferLog: TransferHistory {
     /// Verifies, then, with a quorum, finds the newest stored checkpoint that
     /// enough witnesses cosigned (from the same snapshot); throws when none.
     public func verify(requiring quorum: WitnessQuorum?) async throws -> VerificationReport {
-        let snapshot = try await store.snapshot()
-        var report = try LogVerifier(verifier: verifier).verify(records: snapshot.records, heads: snapshot.heads)
-        try LogVerifier.checkTallies(snapshot.hourly, records: snapshot.records)
-        try? await remember(report, heads: snapshot.heads)
-        report.witnessed = try quorum?.newestWitnessed(snapshot.heads)
+        let verification = try await store.scan(LogVerification(verifier: LogVerifier(verifier: verifier)))
+        var report = try verification.finish()
+        try? await remember(report, heads: verification.heads)
+        report.witnessed = try quorum?.newestWitnessed(verification.heads)
         return report
     }
 

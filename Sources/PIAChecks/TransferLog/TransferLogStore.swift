@@ -38,12 +38,27 @@ public protocol TransferLogStore: Sendable {
     func close() async throws
     /// Every row and every signed tree head, read in one transaction.
     func snapshot() async throws -> LogSnapshot
+    /// Feeds `verification` the signed tree heads and hourly tallies, then
+    /// every row in order, from one snapshot, reading rows as a stream
+    /// rather than all at once.
+    func scan(_ verification: LogVerification) async throws -> LogVerification
     /// The tree state an append would extend, with the leaf hashes from
     /// `from` up and the tree heads of size `from` and above, in one read.
     func tail(from: Int) async throws -> LogTail
     /// Replaces the note of the tree head of `size` when it is still `old`
     /// (one conditional statement); used to add witness cosignatures.
     func replaceTreeHead(size: Int, old: String, new: String) async throws -> Bool
+}
+
+extension TransferLogStore {
+    /// For stores that wrap another: the snapshot, read whole.
+    public func scan(_ verification: LogVerification) async throws -> LogVerification {
+        let snapshot = try await snapshot()
+        var verification = verification
+        try verification.begin(heads: snapshot.heads, hourly: snapshot.hourly)
+        for record in snapshot.records { try verification.add(record) }
+        return verification
+    }
 }
 
 /// Rows and tree heads as of one moment.
