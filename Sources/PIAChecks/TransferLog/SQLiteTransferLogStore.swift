@@ -98,12 +98,7 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
         // A read in WAL mode is one transaction: entries and heads agree.
         try await pool.read { db in
             let records = try Row.fetchAll(db, sql: "SELECT * FROM log_entries ORDER BY seq").map(Self.record)
-            let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
-                StoredTreeHead(size: $0["size"], note: $0["note"])
-            }
-            let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
-                HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
-            }
+            let (heads, hourly) = try Self.headsAndTallies(db)
             return LogSnapshot(records: records, heads: heads, hourly: hourly)
         }
     }
@@ -113,17 +108,23 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
         // keeps one row in memory at a time.
         try await pool.read { db in
             var verification = verification
-            let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
-                StoredTreeHead(size: $0["size"], note: $0["note"])
-            }
-            let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
-                HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
-            }
+            let (heads, hourly) = try Self.headsAndTallies(db)
             try verification.begin(heads: heads, hourly: hourly)
             let rows = try Row.fetchCursor(db, sql: "SELECT * FROM log_entries ORDER BY seq")
             while let row = try rows.next() { try verification.add(Self.record(row)) }
             return verification
         }
+    }
+
+    /// Every signed tree head and hourly tally, inside the caller's read.
+    private static func headsAndTallies(_ db: Database) throws -> ([StoredTreeHead], [HourlyTally]) {
+        let heads = try Row.fetchAll(db, sql: "SELECT size, note FROM log_tree_heads ORDER BY size").map {
+            StoredTreeHead(size: $0["size"], note: $0["note"])
+        }
+        let hourly = try Row.fetchAll(db, sql: "SELECT hour, recipient, purpose, decision, entries FROM log_hourly").map {
+            HourlyTally(hour: $0["hour"], recipient: $0["recipient"], purpose: $0["purpose"], decision: $0["decision"], entries: $0["entries"])
+        }
+        return (heads, hourly)
     }
 
     public func tail(from: Int) async throws -> LogTail {
