@@ -97,6 +97,7 @@ public struct ConfigurationLoader: Sendable {
         let iamSmart = readIAMSmart(r, tokenConfigured: pkcs11 != nil)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
         let flowLifetime = r.duration("flow.lifetime", default: .seconds(600), minimum: .seconds(30))
+        let failureRetention = r.duration("flow.failureRetention", default: .seconds(90 * 86_400), minimum: .seconds(3600))
         let saml = BridgeConfiguration.SAML(
             clockSkew: r.duration("saml.clockSkew", default: .seconds(180), minimum: .seconds(0)),
             artifactLifetime: r.duration("saml.artifactLifetime", default: .seconds(60), minimum: .seconds(1)))
@@ -137,7 +138,7 @@ public struct ConfigurationLoader: Sendable {
                 checkpointFile: checkpointFile ?? Self.defaultCheckpointFile(beside: treeHeadKey, r),
                 witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag),
             iamSmart: iamSmart,
-            flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
+            flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime, failureRetention: failureRetention),
             saml: saml,
             session: .init(cookieName: cookieName, lifetime: sessionLifetime, secureCookie: !isPlainLoopback(baseURL)),
             reviewers: reviewers,
