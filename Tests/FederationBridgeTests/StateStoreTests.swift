@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
-import Testing
 import Logging
+import Testing
 
 @testable import FederationBridge
 

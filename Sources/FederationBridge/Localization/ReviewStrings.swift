@@ -30,7 +30,8 @@ public enum ReviewStrings {
         "nav.signed_in": "signed in as",
         "nav.sign_out": "Sign out",
         "nav.language": "Language",
-        "footer": "Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. Times are Hong Kong time (HKT, UTC+8) with UTC beside; exports and date filters are UTC. The log holds attribute names, transforms, check results and digests — never personal data.",
+        "footer":
+            "Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. Times are Hong Kong time (HKT, UTC+8) with UTC beside; exports and date filters are UTC. The log holds attribute names, transforms, check results and digests — never personal data.",
         "signin.title": "Sign in",
         "signin.username": "Reviewer name",
         "signin.password": "Password",
@@ -138,7 +139,8 @@ public enum ReviewStrings {
         "entry.necessity": "Necessity (policy)",
         "entry.nothing": "Nothing was released.",
         "entry.proof": "Inclusion proof",
-        "entry.proof_text": "Leaf {leaf} of a tree of {size} entries, checked here against the checkpoint signed by {signer}. Leaf hash {leafHash}, root {root}.",
+        "entry.proof_text":
+            "Leaf {leaf} of a tree of {size} entries, checked here against the checkpoint signed by {signer}. Leaf hash {leafHash}, root {root}.",
         "entry.download": "Download the proof with its checkpoint (JSON)",
         "entry.checkpoint": "Signed checkpoint",
         "entry.audit_path": "Audit path",
@@ -150,7 +152,8 @@ public enum ReviewStrings {
         "entry.none_recorded": "none recorded",
         "summary.purpose": "Purpose",
         "summary.show": "Show summary",
-        "summary.choose": "Choose a purpose and, if you like, a period, then print the page (the navigation and this form are left out of the print).",
+        "summary.choose":
+            "Choose a purpose and, if you like, a period, then print the page (the navigation and this form are left out of the print).",
         "summary.title": "Privacy impact summary: {purpose}",
         "summary.generated": "Period {period} · generated {generated} by {reviewer}",
         "summary.assurance": "Required assurance",
@@ -181,7 +184,8 @@ public enum ReviewStrings {
         "summary.risk": "Risk",
         "summary.mitigation": "Mitigation",
         "summary.refused_in_period": "Refused in period",
-        "summary.residual": "Residual risk: the integrity of this record rests on the transfer log, whose status is shown above; a recipient's handling after receipt rests on its Standard Contract.",
+        "summary.residual":
+            "Residual risk: the integrity of this record rests on the transfer log, whose status is shown above; a recipient's handling after receipt rests on its Standard Contract.",
         "summary.signoff": "Sign-off",
         "summary.prepared": "Prepared by",
         "summary.reviewed": "Reviewed by (data protection officer)",
@@ -190,9 +194,11 @@ public enum ReviewStrings {
         "summary.options": "☐ Approved &nbsp; ☐ Approved with conditions &nbsp; ☐ Not approved",
         "summary.comments": "Conditions and comments",
         "risk.consent.separate.risk": "Data sent without the resident's separate, informed consent (PIPL Art. 39)",
-        "risk.consent.separate.mitigation": "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline",
+        "risk.consent.separate.mitigation":
+            "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline",
         "risk.minimisation.risk": "More data than the purpose needs",
-        "risk.minimisation.mitigation": "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)",
+        "risk.minimisation.mitigation":
+            "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)",
         "risk.recipient.registered.risk": "A recipient without a filed GBA Standard Contract",
         "risk.recipient.registered.mitigation": "Only recipients registered in the policy with a contract filing reference receive data",
         "risk.sensitive-attributes.risk": "Sensitive personal information (ID numbers, biometrics) leaves Hong Kong",
@@ -208,26 +214,34 @@ public enum ReviewStrings {
         "risk.volume.risk": "Bulk extraction through a compromised recipient",
         "risk.volume.mitigation": "Hourly volume limits and anomaly detection per recipient",
         "failures.heading": "Failures that did not reach the log",
-        "failures.lead": "What a resident was shown under this reference when the sign-in ended before any transfer-log entry. Kept for {days} days; no personal data.",
-        "failures.none": "No failure is kept under this reference. It may be older than {days} days, or the flow ended in the log (see the entries below).",
+        "failures.lead":
+            "What a resident was shown under this reference when the sign-in ended before any transfer-log entry. Kept for {days} days; no personal data.",
+        "failures.none":
+            "No failure is kept under this reference. It may be older than {days} days, or the flow ended in the log (see the entries below).",
         "failures.time": "Time (Hong Kong, UTC)",
         "failures.code": "Code",
         "failures.explanation": "What happened",
         "failures.partner": "Relying party",
         "failures.flow": "Flow reference",
         "failures.reference": "Reference",
-        "failure.session_expired": "The resident's sign-in had expired or was already finished, or the browser had no sign-in at all (for example a step opened twice). Nothing was sent.",
-        "failure.invalid_request": "The relying party's request was refused before the resident was asked anything: unsigned, wrongly signed, stale, replayed, sent to the wrong address, or unreadable.",
+        "failure.session_expired":
+            "The resident's sign-in had expired or was already finished, or the browser had no sign-in at all (for example a step opened twice). Nothing was sent.",
+        "failure.invalid_request":
+            "The relying party's request was refused before the resident was asked anything: unsigned, wrongly signed, stale, replayed, sent to the wrong address, or unreadable.",
         "failure.unknown_partner": "The request came from a site that is not in the partner metadata. Nothing was asked or sent.",
-        "failure.form_expired": "A form came back without a valid token for the resident's session (an old page, or a request from another site). Nothing was changed.",
-        "failure.iamsmart_failed": "The sign-in with iAM Smart did not complete: the resident cancelled it, or iAM Smart failed or could not be reached. Nothing was sent.",
+        "failure.form_expired":
+            "A form came back without a valid token for the resident's session (an old page, or a request from another site). Nothing was changed.",
+        "failure.iamsmart_failed":
+            "The sign-in with iAM Smart did not complete: the resident cancelled it, or iAM Smart failed or could not be reached. Nothing was sent.",
         "failure.refused": "The privacy checks refused the transfer. Nothing was sent.",
         "failure.under_age": "The purpose accepts adults only and the resident is under age. Nothing was sent.",
         "failure.assurance_not_met": "The sign-in did not reach the assurance level the relying party asked for. Nothing was sent.",
         "failure.data_declined": "The resident declined the data request in the iAM Smart app. Nothing was sent; the relying party was told.",
-        "failure.approval_expired": "The data request in the iAM Smart app expired before the resident answered. Nothing was sent; the relying party was told.",
+        "failure.approval_expired":
+            "The data request in the iAM Smart app expired before the resident answered. Nothing was sent; the relying party was told.",
         "failure.not_found": "An address the bridge does not serve.",
-        "failure.internal": "An internal failure (for example the store or the transfer log could not be written). Nothing was sent; operators find the detail in the application log under the reference.",
+        "failure.internal":
+            "An internal failure (for example the store or the transfer log could not be written). Nothing was sent; operators find the detail in the application log under the reference.",
     ]
 
     static let traditionalChinese: [String: String] = [

@@ -91,7 +91,8 @@ struct ReviewChart: Sendable {
     }
 
     private static func header(width: Int, height: Int, title: String, bars: [Bar], words: Words) -> String {
-        let summary = bars.prefix(20).map { "\($0.label) \($0.transfers) \(words.transferred) \($0.refusals) \(words.refused)" }.joined(separator: "; ")
+        let summary = bars.prefix(20).map { "\($0.label) \($0.transfers) \(words.transferred) \($0.refusals) \(words.refused)" }.joined(
+            separator: "; ")
         return
             #"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="12" aria-label="\#(escape(title + ": " + summary))">"#
             + "<title>\(escape(title))</title>"

@@ -135,7 +135,7 @@ struct ReviewLayout: Sendable {
         .grid .panel{margin:0}
         table{border-collapse:collapse;width:100%;background:#fff}
         th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal;hyphens:manual}
-        td code,p code{overflow-wrap:anywhere}
+        td code,p code,#matched{overflow-wrap:anywhere}
         svg.chart{max-width:100%;height:auto}
         .signoff td.blank{height:3.5em}.signoff td.comments{height:7em}
         th{background:#f1f3f4;font-weight:600}
@@ -149,7 +149,7 @@ struct ReviewLayout: Sendable {
         form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
         .actions{margin:10px 0;display:flex;gap:16px;flex-wrap:wrap}
         footer{color:var(--muted);font-size:12px;padding:16px 24px;max-width:1180px;margin:0 auto}
-        @media (max-width:700px){header{flex-wrap:wrap;gap:6px 14px;padding:10px 12px}header .who{margin-left:0}header .langs{width:100%}main{padding:8px 12px}.grid{grid-template-columns:1fr}table{display:block;overflow-x:auto;max-width:100%}form.filters input{max-width:100%}}
+        @media (max-width:700px){header{flex-wrap:wrap;gap:6px 14px;padding:10px 12px}header .who{margin-left:0}header .langs{width:100%}main{padding:8px 12px}.grid{grid-template-columns:1fr}table{display:block;overflow-x:auto;max-width:100%}form.filters input{max-width:100%}table.failures thead{position:absolute;left:-9999px}table.failures tr,table.failures td{display:block;border:0}table.failures tr{border-bottom:1px solid var(--line);padding:6px 0}table.failures td{padding:2px 0}table.failures td::before{content:attr(data-label) ": ";font-weight:600;color:var(--muted)}}
         @page{size:A4;margin:16mm}
         @media print{header,form,form.filters,.actions,.noprint{display:none!important}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}.panel,.card{border:1px solid #999}.panel{overflow:visible}svg.chart{width:100%;height:auto}h2{break-after:avoid}tr,.signoff{break-inside:avoid}a{color:inherit;text-decoration:none}.grid{display:block}}
         """

@@ -125,7 +125,7 @@ struct ReviewSearchPage: Sendable {
         <p class="muted">{{lead}}</p>
         {{#hasRows}}<table class="failures">
         <thead><tr><th>{{t.failures_time}}</th><th>{{t.failures_code}}</th><th>{{t.failures_explanation}}</th><th>{{t.failures_partner}}</th><th>{{t.failures_flow}}</th><th>{{t.failures_reference}}</th></tr></thead>
-        <tbody>{{#rows}}<tr><td>{{time}}</td><td><code>{{code}}</code></td><td>{{explanation}}</td><td><code>{{partner}}</code></td><td>{{#flowReference}}<code>{{.}}</code>{{/flowReference}}{{^flowReference}}—{{/flowReference}}</td><td><code>{{reference}}</code></td></tr>{{/rows}}</tbody>
+        <tbody>{{#rows}}<tr><td data-label="{{t.failures_time}}">{{time}}</td><td data-label="{{t.failures_code}}"><code>{{code}}</code></td><td data-label="{{t.failures_explanation}}">{{explanation}}</td><td data-label="{{t.failures_partner}}"><code>{{partner}}</code></td><td data-label="{{t.failures_flow}}">{{#flowReference}}<code>{{.}}</code>{{/flowReference}}{{^flowReference}}—{{/flowReference}}</td><td data-label="{{t.failures_reference}}"><code>{{reference}}</code></td></tr>{{/rows}}</tbody>
         </table>{{/hasRows}}
         {{^hasRows}}<p id="no-failures">{{none}}</p>{{/hasRows}}
         </section>{{/failureSearch}}

@@ -154,6 +154,7 @@ struct ReviewSummaryPage: Sendable {
     ]
 
     static let template = """
+        {{^report}}<h1>{{t.nav_summary}}</h1>{{/report}}
         <form class="filters noprint" method="get" action="{{base}}/summary">
         <label>{{t.summary_purpose}}<select name="purpose" required>{{#purposes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/purposes}}</select></label>
         <label>{{t.search_from}}<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>

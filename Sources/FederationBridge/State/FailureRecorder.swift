@@ -77,7 +77,7 @@ public struct FailureRecorder: Sendable {
 
         @discardableResult
         func resume(_ outcome: Outcome) -> Bool {
-            guard let waiting = continuation.withLock({ value in defer { value = nil }; return value }) else { return false }
+            guard let waiting = continuation.withLock({ $0.take() }) else { return false }
             waiting.resume(returning: outcome)
             return true
         }

@@ -71,7 +71,8 @@ import Testing
 
         // What is kept: pseudonymous fields only.
         let store = harness.services.store
-        let kept = try await store.failures(reference: requestReference, now: Date(), limit: 10)
+        let kept =
+            try await store.failures(reference: requestReference, now: Date(), limit: 10)
             + store.failures(reference: flowReference, now: Date(), limit: 10)
         #expect(kept.map(\.code).sorted() == ["data-declined", FlowError.Code.unknownIssuer.rawValue])
         for record in kept {
