@@ -25,11 +25,7 @@ struct ReviewLayout: Sendable {
         self.library = library
         self.basePath = basePath
         var contexts: [Language: [String: String]] = [:]
-        for language in Language.allCases {
-            // Dots would be read as nested lookups by Mustache.
-            contexts[language] = Dictionary(
-                uniqueKeysWithValues: ReviewStrings.table(for: language).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
-        }
+        for language in Language.allCases { contexts[language] = PageStrings.mustacheKeyed(ReviewStrings.table(for: language)) }
         self.strings = contexts
     }
 
