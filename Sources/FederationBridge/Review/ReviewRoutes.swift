@@ -233,7 +233,7 @@ public struct ReviewRoutes: Sendable {
         let html = layout.render(
             template: "signin", page: page, title: ReviewStrings.format("signin.title", in: language.current), reviewer: nil,
             language: language.current, switchTarget: basePath + "/sign-in?" + ReviewQuery.encode([("next", next)]))
-        return Self.remembering(language, Self.html(status, html), path: basePath)
+        return remembering(language, Self.html(status, html))
     }
 
     private func signInAnswer(_ request: Request) async -> Response {
@@ -301,10 +301,13 @@ public struct ReviewRoutes: Sendable {
     }
 
     /// Sets the language cookie when the request chose one.
-    static func remembering(_ language: (current: Language, chosen: Language?), _ response: Response, path: String) -> Response {
+    func remembering(_ language: (current: Language, chosen: Language?), _ response: Response) -> Response {
         guard let chosen = language.chosen else { return response }
         var response = response
-        response.setCookie(Cookie(name: languageCookie, value: chosen.rawValue, maxAge: 365 * 86_400, path: path, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: Self.languageCookie, value: chosen.rawValue, maxAge: 365 * 86_400, path: basePath, secure: signIn.secureCookie,
+                httpOnly: true, sameSite: .lax))
         return response
     }
 
@@ -339,7 +342,7 @@ public struct ReviewRoutes: Sendable {
     ) async -> Response {
         let language = Self.language(of: request)
         let response = await authenticatedResponse(to: request, action: action, target: target, language: language, body)
-        return Self.remembering(language, response, path: basePath)
+        return remembering(language, response)
     }
 
     private func authenticatedResponse(

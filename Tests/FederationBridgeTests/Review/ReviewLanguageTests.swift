@@ -69,7 +69,8 @@ import Testing
                     #expect(html.contains("<html lang=\"\(language.rawValue)\">"), "\(page.path) \(language)")
                     #expect(html.contains(heading), "\(page.path) \(language): \(heading)")
                     #expect(html.contains("HKT (") || response.status != .ok, "\(page.path): Hong Kong time with UTC beside")
-                    #expect(response.headers[.setCookie]?.hasPrefix("fb_review_lang=\(language.rawValue)") == true)
+                    let cookie = response.headers[.setCookie] ?? ""
+                    #expect(cookie.hasPrefix("fb_review_lang=\(language.rawValue)") && cookie.contains("Path=/review") && cookie.contains("HttpOnly"))
                     if language != .english {
                         #expect(!html.contains(page.english), "\(page.path) \(language) still has English")
                         #expect(!html.contains("Sign out") && !html.contains("Read-only view"), "\(page.path) \(language)")
