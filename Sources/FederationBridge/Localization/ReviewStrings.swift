@@ -219,6 +219,9 @@ public enum ReviewStrings {
         "failures.none":
             "No failure is kept under this reference. It may be older than {days} days, or the flow ended in the log (see the entries below).",
         "failures.time": "Time (Hong Kong, UTC)",
+        "colon": ": ",
+        "failures.unreadable":
+            "The failures kept outside the log cannot be read right now (the state store did not answer); the log entries below are complete.",
         "failures.code": "Code",
         "failures.explanation": "What happened",
         "failures.partner": "Relying party",
@@ -435,6 +438,8 @@ public enum ReviewStrings {
         "failures.lead": "登入在寫入傳送記錄之前已結束時，居民在這個參考編號下看到的結果。保存 {days} 日，不含個人資料。",
         "failures.none": "這個參考編號下沒有保存任何失敗記錄。記錄可能已超過 {days} 日，或這個流程已寫入傳送記錄（見下方的記錄）。",
         "failures.time": "時間（香港時間，UTC）",
+        "colon": "：",
+        "failures.unreadable": "現時無法讀取未寫入傳送記錄的失敗（狀態儲存沒有回應）；下方的傳送記錄仍然完整。",
         "failures.code": "代碼",
         "failures.explanation": "發生了甚麼事",
         "failures.partner": "依賴方",
@@ -645,6 +650,8 @@ public enum ReviewStrings {
         "failures.lead": "登录在写入传输日志之前已结束时，居民在此参考编号下看到的结果。保存 {days} 天，不含个人信息。",
         "failures.none": "此参考编号下没有保存失败记录。记录可能已超过 {days} 天，或该流程已写入传输日志（见下方条目）。",
         "failures.time": "时间（香港时间，UTC）",
+        "colon": "：",
+        "failures.unreadable": "目前无法读取未写入传输日志的失败（状态存储没有响应）；下方的日志条目仍然完整。",
         "failures.code": "代码",
         "failures.explanation": "发生了什么",
         "failures.partner": "依赖方",

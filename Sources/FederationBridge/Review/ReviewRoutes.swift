@@ -137,22 +137,28 @@ public struct ReviewRoutes: Sendable {
         let searchPage = ReviewSearchPage(
             base: basePath, filter: filter, query: query, page: found.page, matched: found.matched, rows: found.records,
             choices: (recipients: context.recipientIDs, purposes: context.purposeIDs, checks: Self.checkIDs),
-            failureSearch: try await failureSearch(filter, language: language), language: language)
+            failureSearch: await failureSearch(filter, language: language), language: language)
         return .page(template: "search", page: searchPage, title: ReviewStrings.format("nav.search", in: language))
     }
 
     /// Failures kept outside the log under the searched references, newest
     /// first; `nil` when no reference was searched or no store is attached.
-    private func failureSearch(_ filter: ReviewFilter, language: Language) async throws -> ReviewSearchPage.FailureSearch? {
+    private func failureSearch(_ filter: ReviewFilter, language: Language) async -> ReviewSearchPage.FailureSearch? {
         guard let failures, !filter.failureReferences.isEmpty else { return nil }
+        let days = Int((failureRetention.components.seconds + 86_399) / 86_400)
         var records: [FailureRecord] = []
-        for reference in filter.failureReferences {
-            for record in try await failures.failures(reference: reference, now: Date(), limit: Self.failureLimit) where !records.contains(record) {
-                records.append(record)
+        do {
+            for reference in filter.failureReferences {
+                for record in try await failures.failures(reference: reference, now: Date(), limit: Self.failureLimit)
+                where !records.contains(record) {
+                    records.append(record)
+                }
             }
+        } catch {
+            logger.error("kept failures could not be read", metadata: ["error.type": "\(type(of: error))"])
+            return ReviewSearchPage.FailureSearch([], retentionDays: days, language: language, unreadable: true)
         }
         records.sort { $0.time > $1.time }
-        let days = Int((failureRetention.components.seconds + 86_399) / 86_400)
         return ReviewSearchPage.FailureSearch(records, retentionDays: days, language: language)
     }
 

@@ -38,10 +38,13 @@ struct ReviewSearchPage: Sendable {
         let hasRows: Bool
         let lead: String
         let none: String
+        /// The store did not answer; the log part of the page still did.
+        let unreadable: Bool
 
-        init(_ records: [FailureRecord], retentionDays: Int, language: Language) {
+        init(_ records: [FailureRecord], retentionDays: Int, language: Language, unreadable: Bool = false) {
             rows = records.map { FailureRow($0, language: language) }
             hasRows = !records.isEmpty
+            self.unreadable = unreadable
             lead = ReviewStrings.format("failures.lead", in: language, ["days": String(retentionDays)])
             none = ReviewStrings.format("failures.none", in: language, ["days": String(retentionDays)])
         }
@@ -125,9 +128,10 @@ struct ReviewSearchPage: Sendable {
         <p class="muted">{{lead}}</p>
         {{#hasRows}}<table class="failures">
         <thead><tr><th>{{t.failures_time}}</th><th>{{t.failures_code}}</th><th>{{t.failures_explanation}}</th><th>{{t.failures_partner}}</th><th>{{t.failures_flow}}</th><th>{{t.failures_reference}}</th></tr></thead>
-        <tbody>{{#rows}}<tr><td data-label="{{t.failures_time}}">{{time}}</td><td data-label="{{t.failures_code}}"><code>{{code}}</code></td><td data-label="{{t.failures_explanation}}">{{explanation}}</td><td data-label="{{t.failures_partner}}"><code>{{partner}}</code></td><td data-label="{{t.failures_flow}}">{{#flowReference}}<code>{{.}}</code>{{/flowReference}}{{^flowReference}}—{{/flowReference}}</td><td data-label="{{t.failures_reference}}"><code>{{reference}}</code></td></tr>{{/rows}}</tbody>
+        <tbody>{{#rows}}<tr><td data-label="{{t.failures_time}}{{t.colon}}">{{time}}</td><td data-label="{{t.failures_code}}{{t.colon}}"><code>{{code}}</code></td><td data-label="{{t.failures_explanation}}{{t.colon}}">{{explanation}}</td><td data-label="{{t.failures_partner}}{{t.colon}}"><code>{{partner}}</code></td><td data-label="{{t.failures_flow}}{{t.colon}}">{{#flowReference}}<code>{{.}}</code>{{/flowReference}}{{^flowReference}}—{{/flowReference}}</td><td data-label="{{t.failures_reference}}{{t.colon}}"><code>{{reference}}</code></td></tr>{{/rows}}</tbody>
         </table>{{/hasRows}}
-        {{^hasRows}}<p id="no-failures">{{none}}</p>{{/hasRows}}
+        {{#unreadable}}<p id="failures-unreadable" class="banner bad">{{t.failures_unreadable}}</p>{{/unreadable}}
+        {{^unreadable}}{{^hasRows}}<p id="no-failures">{{none}}</p>{{/hasRows}}{{/unreadable}}
         </section>{{/failureSearch}}
         <p id="matched">{{{matchedText}}}</p>
         <div class="actions"><a href="{{base}}/export.csv?{{exportQuery}}">{{t.search_csv}}</a><a href="{{base}}/export.jsonl?{{exportQuery}}">{{t.search_jsonl}}</a></div>

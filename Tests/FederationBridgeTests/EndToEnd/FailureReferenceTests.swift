@@ -21,6 +21,28 @@ import Testing
         }
     }
 
+    /// A store that cannot take the record changes nothing the resident sees.
+    @Test func aFailureRecordThatCannotBeWrittenLeavesThePageAsItWas() async throws {
+        try await FederationHarness.run(allPages: true) { harness in
+            guard case .sqlite(let path) = harness.services.configuration.store else {
+                Issue.record("the harness uses SQLite by default")
+                return
+            }
+            try SQLiteTamper.run(path: path.path, sql: "DROP TABLE failure_record")
+            let unknown = try await harness.relyingParty.authnRequestURL(
+                binding: .post, overrides: .init(issuer: "https://unknown.example/sp"))
+            let page = try await harness.browser.request(try harness.url(unknown.url))
+            #expect(page.status == 403 && page.errorCode == FlowError.Code.unknownIssuer.rawValue)
+            let reference = try #require(page.text(id: "reference"))
+            #expect(!reference.isEmpty)
+            // The search still answers from the log, and says the kept failures cannot be read.
+            let search = try await Self.search(harness, "reference=\(reference)")
+            #expect(search.status == 200 && search.body.contains("id=\"failures-unreadable\""))
+            // And a whole sign-in still works.
+            #expect(try await harness.signIn(as: "adult-basic", binding: .post).outcome?.isSuccess == true)
+        }
+    }
+
     static func search(_ harness: FederationHarness, _ query: String) async throws -> TestBrowser.Page {
         try await harness.browser.request(
             try harness.url(harness.bridgeURL + "/review/entries?" + query), headers: [("Authorization", reviewer)])
