@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Logging
 import Testing
 
 @testable import FederationBridge
@@ -193,5 +194,51 @@ import Testing
             #expect(try await vault.advanceFlow(id: "fl-x", from: "awaiting-iamsmart", to: "exchanging-code", state: nil, now: now))
             #expect(try await vault.flow(id: "fl-x", now: now) == Data("kept".utf8), "no new state keeps the sealed one")
         }
+    }
+}
+
+extension StateStoreTests {
+    @Test(arguments: StoreKind.allCases)
+    func failureRecordsAreFoundByEitherReferenceAndExpire(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
+            let flow = FlowID.random().value
+            let first = FailureRecord(
+                reference: "00ff00ff00ff00ff00ff00ff00ff00ff", time: now, code: "iamsmart-failed", kind: .iamSmartFailed,
+                partner: "https://rp.example/sp", flowReference: flow)
+            let second = FailureRecord(
+                reference: flow, time: now.addingTimeInterval(5), code: "data-declined", kind: .dataDeclined, partner: "https://rp.example/sp",
+                flowReference: flow)
+            let other = FailureRecord(reference: "abc", time: now, code: "unknown-issuer", kind: .unknownPartner)
+            try await store.recordFailure(first, expiresAt: now.addingTimeInterval(60))
+            try await store.recordFailure(second, expiresAt: now.addingTimeInterval(120))
+            try await store.recordFailure(other, expiresAt: now.addingTimeInterval(60))
+
+            #expect(try await store.failures(reference: flow, now: now, limit: 10) == [second, first], "newest first, by flow reference")
+            #expect(try await store.failures(reference: first.reference, now: now, limit: 10) == [first])
+            #expect(try await store.failures(reference: "abc", now: now, limit: 10) == [other])
+            #expect(try await store.failures(reference: flow, now: now, limit: 1) == [second])
+            for hostile in ["' OR '1'='1", "%", "abc' --", "\"; DROP TABLE failure_record; --"] {
+                #expect(try await store.failures(reference: hostile, now: now, limit: 10).isEmpty)
+            }
+
+            // Expired rows are neither found nor kept.
+            let later = now.addingTimeInterval(90)
+            #expect(try await store.failures(reference: flow, now: later, limit: 10) == [second])
+            #expect(try await store.sweep(now: later) == SweepCount(failureRecords: 2))
+            #expect(try await store.failures(reference: "abc", now: now, limit: 10).isEmpty, "deleted, not only hidden")
+            #expect(try await store.failures(reference: flow, now: now, limit: 10) == [second])
+        }
+    }
+
+    /// A store that does not answer costs the resident nothing: the recorder gives up.
+    @Test func aStuckStoreDoesNotHoldUpTheFailurePage() async throws {
+        let recorder = FailureRecorder(store: StuckStore(), retention: .seconds(3600), wait: .milliseconds(50))
+        let written = await recorder.record(
+            FailureRecord(reference: "abc", time: Date(), code: "internal", kind: .internal), logger: Logger(label: "test"))
+        #expect(!written)
+        let refused = await FailureRecorder(store: StuckStore(), retention: .seconds(3600)).record(
+            FailureRecord(reference: "not a reference", time: Date(), code: "internal", kind: .internal), logger: Logger(label: "test"))
+        #expect(!refused, "a reference of another form is not written")
     }
 }

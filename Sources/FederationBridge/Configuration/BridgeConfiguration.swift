@@ -172,6 +172,8 @@ public struct BridgeConfiguration: Sendable {
         /// AES-256-GCM key for flow state at rest (bytes: `SymmetricKey` is not `Sendable` here).
         public var stateKeyBytes: Data
         public var lifetime: Duration
+        /// How long a failure that did not reach the transfer log is kept for reviewers.
+        public var failureRetention: Duration = .seconds(90 * 86_400)
         public var stateKey: SymmetricKey { SymmetricKey(data: stateKeyBytes) }
     }
 

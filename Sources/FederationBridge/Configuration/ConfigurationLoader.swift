@@ -98,6 +98,7 @@ public struct ConfigurationLoader: Sendable {
         let iamSmart = readIAMSmart(r, tokenConfigured: pkcs11 != nil)
         let flowKey = symmetricKey(r, "flow.stateKey", exactBytes: 32)
         let flowLifetime = r.duration("flow.lifetime", default: .seconds(600), minimum: .seconds(30))
+        let failureRetention = r.duration("flow.failureRetention", default: .seconds(90 * 86_400), minimum: .seconds(3600))
         let saml = BridgeConfiguration.SAML(
             clockSkew: r.duration("saml.clockSkew", default: .seconds(180), minimum: .seconds(0)),
             artifactLifetime: r.duration("saml.artifactLifetime", default: .seconds(60), minimum: .seconds(1)))
@@ -139,7 +140,7 @@ public struct ConfigurationLoader: Sendable {
                 witnesses: witnesses, witnessInterval: witnessInterval, witnessMaxLag: witnessMaxLag,
                 auditInterval: auditInterval),
             iamSmart: iamSmart,
-            flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime),
+            flow: .init(stateKeyBytes: flowKey, lifetime: flowLifetime, failureRetention: failureRetention),
             saml: saml,
             session: .init(cookieName: cookieName, lifetime: sessionLifetime, secureCookie: !isPlainLoopback(baseURL)),
             reviewers: reviewers,

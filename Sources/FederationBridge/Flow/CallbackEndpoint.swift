@@ -48,8 +48,9 @@ struct CallbackEndpoint: Sendable {
             log.info("resident cancelled at iAM Smart")
             let status = SAMLStatus(
                 code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in at iAM Smart")
-            return try await delivery.deliver(
-                status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
+            return try await delivery.deliverUnlogged(
+                status: status, code: "iamsmart-cancelled", notice: .iamSmartCancelled, kind: .iamSmartFailed, route: pointer.route,
+                flowID: pointer.flowID, context: context, request: request)
         }
 
         let session: IAMSmartSession
@@ -58,7 +59,7 @@ struct CallbackEndpoint: Sendable {
                 callback: parameters, pending: pending, flowID: state.flowID, previousSession: state.stepUpFrom)
         } catch {
             await flows.end(state, context)
-            throw Self.iamSmartFailure(error, route: pointer.route)
+            throw Self.iamSmartFailure(error, route: pointer.route, flowID: pointer.flowID)
         }
         // The asserted class is what iAM Smart delivered, judged against the request only now.
         let requested = state.route.requestedAuthnContext?.saml
@@ -83,7 +84,7 @@ struct CallbackEndpoint: Sendable {
                 "the sign-in obtained \(session.assurance), which does not meet the relying party's RequestedAuthnContext; nothing was sent",
                 saml: SAMLStatus(
                     code: SAMLStatus.responder, subCode: SAMLStatus.noAuthnContext, message: "the sign-in does not meet the requested context"),
-                route: pointer.route)
+                route: pointer.route, flowID: pointer.flowID)
         }
         // The data request waits for the resident's approval in the app.
         let ticket: ProfileTicket
@@ -91,7 +92,7 @@ struct CallbackEndpoint: Sendable {
             ticket = try await iamSmart.initiateProfileRequest(session: session, fields: planner(state).profileFields, source: pending.source)
         } catch {
             await flows.end(state, context)
-            throw Self.iamSmartFailure(error, route: pointer.route)
+            throw Self.iamSmartFailure(error, route: pointer.route, flowID: pointer.flowID)
         }
         var next = state
         next.pending = nil
@@ -132,13 +133,13 @@ struct CallbackEndpoint: Sendable {
                 message: declined
                     ? "the resident declined the data request in iAM Smart; nothing was sent"
                     : "the data request in iAM Smart expired; nothing was sent")
-            return try await delivery.deliver(
-                status: status, route: pointer.route, notice: .failed(declined ? .dataDeclined : .approvalExpired), context: context,
-                request: request,
-                reference: pointer.flowID)
+            let kind: ResidentErrorKind = declined ? .dataDeclined : .approvalExpired
+            return try await delivery.deliverUnlogged(
+                status: status, code: declined ? "data-declined" : "approval-expired", notice: .failed(kind), kind: kind,
+                route: pointer.route, flowID: pointer.flowID, context: context, request: request)
         } catch {
             await flows.end(state, context)
-            throw Self.iamSmartFailure(error, route: pointer.route)
+            throw Self.iamSmartFailure(error, route: pointer.route, flowID: pointer.flowID)
         }
         // Approved: one of concurrent polls takes the flow and prepares the release.
         try await flows.advance(state, from: .awaitingApproval, to: .exchangingCode)
@@ -201,8 +202,9 @@ struct CallbackEndpoint: Sendable {
         await flows.end(state, context)
         context.logger(flowID: state.flowID).info("resident cancelled while waiting for the data approval")
         let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the resident cancelled the sign-in")
-        return try await delivery.deliver(
-            status: status, route: pointer.route, notice: .iamSmartCancelled, context: context, request: request, reference: pointer.flowID)
+        return try await delivery.deliverUnlogged(
+            status: status, code: "iamsmart-cancelled", notice: .iamSmartCancelled, kind: .iamSmartFailed, route: pointer.route,
+            flowID: pointer.flowID, context: context, request: request)
     }
 
     /// How often the waiting page reloads itself.
@@ -240,11 +242,11 @@ struct CallbackEndpoint: Sendable {
             status: status, route: state.route, notice: .failed(kind), context: context, request: request, reference: state.flowID)
     }
 
-    static func iamSmartFailure(_ error: any Error, route: FlowRoute) -> FlowError {
+    static func iamSmartFailure(_ error: any Error, route: FlowRoute, flowID: String) -> FlowError {
         FlowError(
             .iamSmartFailed, .badGateway, .iamSmartFailed, "iAM Smart step failed: \(error)",
             saml: SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "the sign-in with iAM Smart did not complete"),
-            route: route)
+            route: route, flowID: flowID)
     }
 
     /// The release planner for this flow's purpose and relying party.

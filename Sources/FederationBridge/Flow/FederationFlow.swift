@@ -45,7 +45,8 @@ public final class FederationFlow: Sendable {
         let gate = PIAGate(policies: policies, log: transferLog, subjectKey: subjectKey, metrics: services.metrics)
         let flows = FlowStore(vault: services.vault, sessions: services.sessions, clock: clock, lifetime: configuration.flow.lifetime)
         let delivery = ResponseDelivery(
-            configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock, policies: policies)
+            configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock, policies: policies,
+            failures: services.failures)
         let description = TransferDescription(policies: policies, registry: registry)
         self.delivery = delivery
         singleSignOn = SingleSignOnEndpoint(

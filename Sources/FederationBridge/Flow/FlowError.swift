@@ -44,11 +44,14 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
     public var residentKind: ResidentErrorKind
     /// Set when the relying party can be answered (its ACS is known from metadata).
     var route: FlowRoute?
+    /// The flow the failure ended, when there was one (kept for reviewers).
+    var flowID: String?
 
     init(
         _ code: Code, _ status: HTTPResponse.Status, _ kind: ResidentErrorKind, _ detail: String,
-        saml: SAMLStatus? = nil, route: FlowRoute? = nil
+        saml: SAMLStatus? = nil, route: FlowRoute? = nil, flowID: String? = nil
     ) {
+        self.flowID = flowID
         self.code = code
         self.status = status
         self.residentKind = kind

@@ -17,6 +17,8 @@ struct ResponseDelivery: Sendable {
     let clock: FlowClock
     /// For the recipient's name on the "sent to X" page.
     let policies: PolicyStore
+    /// Failures that end here without a transfer-log entry are kept for reviewers.
+    let failures: FailureRecorder
     var policy: Policy { policies.current }
 
     /// Runs a resident step, turning a `FlowError` into its page (and, when
@@ -43,6 +45,20 @@ struct ResponseDelivery: Sendable {
         try await deliver(
             responseXML: try statusResponse(status, route: route), route: route, notice: notice, context: context, request: request,
             httpStatus: httpStatus, reference: reference)
+    }
+
+    /// Ends a flow whose outcome is not in the transfer log (the resident
+    /// cancelled, declined or let the data request expire at iAM Smart): the
+    /// failure is recorded under the flow reference the page shows, so a
+    /// reviewer searching it finds what happened, then the status goes back.
+    func deliverUnlogged(
+        status: SAMLStatus, code: String, notice: DeliveryNotice, kind: ResidentErrorKind, route: FlowRoute, flowID: String,
+        context: BridgeRequestContext, request: Request
+    ) async throws -> Hummingbird.Response {
+        await failures.record(
+            FailureRecord(reference: flowID, time: clock.now(), code: code, kind: kind, partner: route.relyingParty, flowReference: flowID),
+            logger: context.logger)
+        return try await deliver(status: status, route: route, notice: notice, context: context, request: request, reference: flowID)
     }
 
     /// Delivers a Response to the ACS from metadata. HTTP-POST: the return
@@ -97,9 +113,15 @@ struct ResponseDelivery: Sendable {
     /// language, with one reference (the request ID, which every log line of
     /// the refusal carries) and no internal text; the code is in the
     /// `FB-Error` header for partners' tooling. When the relying party is
-    /// known, the page also carries a signed SAML status back to it.
+    /// known, the page also carries a signed SAML status back to it. The
+    /// failure is recorded under that reference for reviewers.
     func errorResponse(_ error: FlowError, request: Request, context: BridgeRequestContext) async -> Hummingbird.Response {
         let reference = context.id
+        await failures.record(
+            FailureRecord(
+                reference: reference, time: clock.now(), code: error.code.rawValue, kind: error.residentKind,
+                partner: error.route?.relyingParty, flowReference: error.flowID),
+            logger: context.logger)
         var response: Hummingbird.Response
         if let route = error.route, let status = error.samlStatus,
             let delivered = try? await deliver(

@@ -20,6 +20,12 @@ public enum PageStrings {
         return text
     }
 
+    /// A string table keyed for Mustache templates (`{{t.consent_title}}`):
+    /// dots would be read as nested lookups. Shared with the reviewer pages.
+    static func mustacheKeyed(_ table: [String: String]) -> [String: String] {
+        Dictionary(uniqueKeysWithValues: table.map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
+    }
+
     /// Label for an attribute on the consent page.
     public static func label(for attribute: GuangdongAttribute, in language: Language) -> String {
         table(for: language)["attr.\(attribute.rawValue)"] ?? attribute.rawValue

@@ -31,9 +31,7 @@ public struct PageRenderer: Sendable {
         self.styleHash = "'sha256-\(Data(digest).base64EncodedString())'"
         var contexts: [Language: [String: String]] = [:]
         for language in Language.allCases {
-            // Dots would be read as nested lookups by Mustache.
-            contexts[language] = Dictionary(
-                uniqueKeysWithValues: PageStrings.table(for: language).map { ($0.key.replacingOccurrences(of: ".", with: "_"), $0.value) })
+            contexts[language] = PageStrings.mustacheKeyed(PageStrings.table(for: language))
         }
         self.stringContexts = contexts
         self.scriptHash = "'sha256-\(Data(SHA256.hash(data: Data(PageTemplates.autoSubmit.utf8))).base64EncodedString())'"

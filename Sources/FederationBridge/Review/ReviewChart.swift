@@ -21,16 +21,17 @@ struct ReviewChart: Sendable {
 
     /// Horizontal stacked bars, one row per label: for recipients, purposes and
     /// failed checks, whose labels are long identifiers.
-    static func horizontal(title: String, bars: [Bar], width: Int = 560) -> String {
+    static func horizontal(title: String, bars: [Bar], width: Int = 560, language: Language = .english) -> String {
+        let words = Words(language)
         let rowHeight = 26
         let labelWidth = 230
         let top = 8
         let height = max(1, bars.count) * rowHeight + top + 24
         let plotWidth = width - labelWidth - 60
         let maximum = max(1, bars.map(\.total).max() ?? 1)
-        var svg = header(width: width, height: height, title: title, bars: bars)
+        var svg = header(width: width, height: height, title: title, bars: bars, words: words)
         if bars.isEmpty {
-            svg += #"<text x="\#(width / 2)" y="\#(top + 16)" text-anchor="middle" fill="dimgray">no entries</text>"#
+            svg += #"<text x="\#(width / 2)" y="\#(top + 16)" text-anchor="middle" fill="dimgray">\#(escape(words.empty))</text>"#
         }
         for (index, bar) in bars.enumerated() {
             let y = top + index * rowHeight
@@ -38,25 +39,26 @@ struct ReviewChart: Sendable {
             let refusalWidth = Double(plotWidth) * Double(bar.refusals) / Double(maximum)
             svg += #"<text x="\#(labelWidth - 6)" y="\#(y + 16)" text-anchor="end">\#(escape(shorten(bar.label, to: 34)))</text>"#
             svg += "<g>"
-            svg += "<title>\(escape(bar.label)): \(bar.transfers) transferred, \(bar.refusals) refused</title>"
+            svg += "<title>\(escape(bar.label)): \(bar.transfers) \(words.transferred), \(bar.refusals) \(words.refused)</title>"
             svg += rect(x: Double(labelWidth), y: y + 4, width: transferWidth, height: rowHeight - 8, colour: transferColour)
             svg += rect(x: Double(labelWidth) + transferWidth, y: y + 4, width: refusalWidth, height: rowHeight - 8, colour: refusalColour)
             svg += "</g>"
             svg += #"<text x="\#(format(Double(labelWidth) + transferWidth + refusalWidth + 6))" y="\#(y + 16)">\#(bar.total)</text>"#
         }
-        svg += legend(x: labelWidth, y: height - 8)
+        svg += legend(x: labelWidth, y: height - 8, words: words)
         return svg + "</svg>"
     }
 
     /// Vertical stacked bars along time, oldest on the left.
-    static func timeline(title: String, bars: [Bar], width: Int = 1100, height: Int = 240) -> String {
+    static func timeline(title: String, bars: [Bar], width: Int = 1100, height: Int = 240, language: Language = .english) -> String {
+        let words = Words(language)
         let left = 44
         let bottom = 46
         let top = 10
         let plotWidth = width - left - 10
         let plotHeight = height - top - bottom
         let maximum = max(1, bars.map(\.total).max() ?? 1)
-        var svg = header(width: width, height: height, title: title, bars: bars)
+        var svg = header(width: width, height: height, title: title, bars: bars, words: words)
         // Axis with three gridlines so magnitudes can be read without hovering.
         for step in 0...2 {
             let value = maximum * step / 2
@@ -65,7 +67,7 @@ struct ReviewChart: Sendable {
             svg += #"<text x="\#(left - 4)" y="\#(format(y + 4))" text-anchor="end">\#(value)</text>"#
         }
         if bars.isEmpty {
-            svg += #"<text x="\#(width / 2)" y="\#(top + plotHeight / 2)" text-anchor="middle" fill="dimgray">no entries</text>"#
+            svg += #"<text x="\#(width / 2)" y="\#(top + plotHeight / 2)" text-anchor="middle" fill="dimgray">\#(escape(words.empty))</text>"#
         }
         let slot = Double(plotWidth) / Double(max(1, bars.count))
         let barWidth = max(1, slot * 0.7)
@@ -75,7 +77,7 @@ struct ReviewChart: Sendable {
             let transferHeight = Double(plotHeight) * Double(bar.transfers) / Double(maximum)
             let refusalHeight = Double(plotHeight) * Double(bar.refusals) / Double(maximum)
             let base = Double(top + plotHeight)
-            svg += "<g><title>\(escape(bar.label)): \(bar.transfers) transferred, \(bar.refusals) refused</title>"
+            svg += "<g><title>\(escape(bar.label)): \(bar.transfers) \(words.transferred), \(bar.refusals) \(words.refused)</title>"
             svg += rect(x: x, y: base - transferHeight, width: barWidth, height: transferHeight, colour: transferColour)
             svg += rect(x: x, y: base - transferHeight - refusalHeight, width: barWidth, height: refusalHeight, colour: refusalColour)
             svg += "</g>"
@@ -84,22 +86,36 @@ struct ReviewChart: Sendable {
                 svg += #"<text x="\#(format(x + barWidth / 2))" y="\#(top + plotHeight + 14)" text-anchor="middle">\#(escape(bar.label))</text>"#
             }
         }
-        svg += legend(x: left, y: height - 8)
+        svg += legend(x: left, y: height - 8, words: words)
         return svg + "</svg>"
     }
 
-    private static func header(width: Int, height: Int, title: String, bars: [Bar]) -> String {
-        let summary = bars.prefix(20).map { "\($0.label) \($0.transfers) transferred \($0.refusals) refused" }.joined(separator: "; ")
+    private static func header(width: Int, height: Int, title: String, bars: [Bar], words: Words) -> String {
+        let summary = bars.prefix(20).map { "\($0.label) \($0.transfers) \(words.transferred) \($0.refusals) \(words.refused)" }.joined(
+            separator: "; ")
         return
             #"<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="\#(width)" height="\#(height)" viewBox="0 0 \#(width) \#(height)" font-family="sans-serif" font-size="12" aria-label="\#(escape(title + ": " + summary))">"#
             + "<title>\(escape(title))</title>"
     }
 
-    private static func legend(x: Int, y: Int) -> String {
+    private static func legend(x: Int, y: Int, words: Words) -> String {
         rect(x: Double(x), y: y - 10, width: 10, height: 10, colour: transferColour)
-            + #"<text x="\#(x + 14)" y="\#(y)">transferred</text>"#
+            + #"<text x="\#(x + 14)" y="\#(y)">\#(escape(words.transferred))</text>"#
             + rect(x: Double(x + 100), y: y - 10, width: 10, height: 10, colour: refusalColour)
-            + #"<text x="\#(x + 114)" y="\#(y)">refused</text>"#
+            + #"<text x="\#(x + 114)" y="\#(y)">\#(escape(words.refused))</text>"#
+    }
+
+    /// The chart's own words in the page's language.
+    struct Words {
+        let transferred: String
+        let refused: String
+        let empty: String
+
+        init(_ language: Language) {
+            transferred = ReviewStrings.format("chart.transferred", in: language)
+            refused = ReviewStrings.format("chart.refused", in: language)
+            empty = ReviewStrings.format("chart.empty", in: language)
+        }
     }
 
     private static func rect(x: Double, y: Int, width: Double, height: Int, colour: String) -> String {

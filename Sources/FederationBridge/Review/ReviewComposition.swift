@@ -19,7 +19,8 @@ extension BridgeApplication {
         let readOnlyLog = TransferLog(store: flow.transferLog.store, verifier: flow.transferLog.verifier)
         let signIn = ReviewSignIn(store: services.store, accounts: accounts, secureCookie: configuration.session.secureCookie)
         let routes = try ReviewRoutes(
-            log: readOnlyLog, policy: flow.policy, signIn: signIn, auditLog: auditLog, logger: services.logger)
+            log: readOnlyLog, policy: flow.policy, signIn: signIn, auditLog: auditLog, logger: services.logger,
+            failures: services.store, failureRetention: configuration.flow.failureRetention)
         routes.register(on: router)
     }
 

@@ -20,6 +20,10 @@ public struct ReviewFilter: Sendable, Equatable {
     /// A keyed subject digest (64 hex), as the resident's "What have I
     /// shared?" page shows it: for access requests.
     public var subjectDigest: String?
+    /// The reference on a resident's error or return page: a flow reference
+    /// or a request ID. Finds the flow's log entry, and failures that never
+    /// reached the log (kept in the state store).
+    public var reference: String?
 
     public init(
         recipient: String? = nil, purpose: String? = nil, decision: ReviewRecord.Decision? = nil,
@@ -40,7 +44,20 @@ public struct ReviewFilter: Sendable, Equatable {
         LogFilter(
             recipient: recipient, purpose: purpose, decision: decision,
             failedCheck: failedCheck, from: from, until: until, subjectDigest: subjectDigest,
-            assertionID: flowReference.flatMap(FlowID.init).map(\.assertionID))
+            assertionID: flowReference.flatMap(FlowID.init).map(\.assertionID) ?? reference.map { Self.assertionID(reference: $0) })
+    }
+
+    /// The assertion ID a reference is logged under: a flow's, or (a
+    /// request ID) one no entry carries, so that the log part finds nothing.
+    static func assertionID(reference: String) -> String {
+        FlowID(reference)?.assertionID ?? "_" + reference
+    }
+
+    /// The references to look up among failures that did not reach the log.
+    var failureReferences: [String] {
+        var references: [String] = []
+        for value in [flowReference, reference].compactMap({ $0 }) where !references.contains(value) { references.append(value) }
+        return references
     }
 
     public var isEmpty: Bool { self == ReviewFilter() }
@@ -55,7 +72,7 @@ public struct ReviewFilter: Sendable, Equatable {
         func text(_ key: String) throws(ReviewRequestError) -> String? {
             guard let value = query[key]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
             guard value.count <= Self.maximumFieldLength, !value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
-                throw ReviewRequestError.invalidParameter(key, "too long or contains control characters")
+                throw ReviewRequestError.invalidParameter(key, ReviewRequestError.Problem.text)
             }
             return value
         }
@@ -64,36 +81,42 @@ public struct ReviewFilter: Sendable, Equatable {
         self.failedCheck = try text("check")
         if let decision = try text("decision") {
             guard let parsed = ReviewRecord.Decision(rawValue: decision) else {
-                throw ReviewRequestError.invalidParameter("decision", "expected transfer, refused or declined")
+                throw ReviewRequestError.invalidParameter("decision", ReviewRequestError.Problem.decision)
             }
             self.decision = parsed
         }
         if let from = try text("from") {
             guard let date = Self.parseDate(from, endOfDay: false) else {
-                throw ReviewRequestError.invalidParameter("from", "expected YYYY-MM-DD or an ISO 8601 time")
+                throw ReviewRequestError.invalidParameter("from", ReviewRequestError.Problem.date)
             }
             self.from = date
         }
         if let to = try text("to") {
             guard let date = Self.parseDate(to, endOfDay: true) else {
-                throw ReviewRequestError.invalidParameter("to", "expected YYYY-MM-DD or an ISO 8601 time")
+                throw ReviewRequestError.invalidParameter("to", ReviewRequestError.Problem.date)
             }
             self.until = date
         }
         if let flow = try text("flow") {
             guard FlowID(flow) != nil else {
-                throw ReviewRequestError.invalidParameter("flow", "expected a flow reference such as fl- followed by 26 letters and digits")
+                throw ReviewRequestError.invalidParameter("flow", ReviewRequestError.Problem.flow)
             }
             self.flowReference = flow
         }
         if let subject = try text("subject")?.lowercased() {
             guard subject.count == 64, subject.allSatisfy(\.isHexDigit) else {
-                throw ReviewRequestError.invalidParameter("subject", "expected a subject digest of 64 hexadecimal digits")
+                throw ReviewRequestError.invalidParameter("subject", ReviewRequestError.Problem.subject)
             }
             self.subjectDigest = subject
         }
+        if let reference = try text("reference")?.lowercased() {
+            guard FailureRecord.isReference(reference) else {
+                throw ReviewRequestError.invalidParameter("reference", ReviewRequestError.Problem.reference)
+            }
+            self.reference = reference
+        }
         if let from, let until, until <= from {
-            throw ReviewRequestError.invalidParameter("to", "must be after from")
+            throw ReviewRequestError.invalidParameter("to", ReviewRequestError.Problem.order)
         }
     }
 
@@ -108,6 +131,7 @@ public struct ReviewFilter: Sendable, Equatable {
         if let until { items.append(("to", ReviewFormat.instant(until))) }
         if let flowReference { items.append(("flow", flowReference)) }
         if let subjectDigest { items.append(("subject", subjectDigest)) }
+        if let reference { items.append(("reference", reference)) }
         return items
     }
 

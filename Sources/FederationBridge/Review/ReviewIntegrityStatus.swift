@@ -15,18 +15,22 @@ public enum ReviewIntegrityStatus: Sendable, Equatable {
         return false
     }
 
-    /// The banner sentence.
-    var message: String {
+    /// The banner sentence, in English (logs, tests).
+    var message: String { message(in: .english) }
+
+    /// The banner sentence in the page's language; the reason of a failure
+    /// is the verifier's own text.
+    func message(in language: Language) -> String {
         switch self {
         case .verified(let size, let time, let root):
-            let when = time.map { " at \(ReviewFormat.readable($0))" } ?? ""
-            return "Log verified up to checkpoint \(size)\(when), root \(root)"
+            let when = time.map { ReviewStrings.format("integrity.at", in: language, ["time": ReviewFormat.readable($0)]) } ?? ""
+            return ReviewStrings.format("integrity.verified", in: language, ["size": String(size), "when": when, "root": root])
         case .empty:
-            return "The transfer log is empty: nothing has been transferred or refused yet."
+            return ReviewStrings.format("integrity.empty", in: language)
         case .failed(let entry?, let reason):
-            return "Log verification FAILED at entry \(entry): \(reason)"
+            return ReviewStrings.format("integrity.failed_at", in: language, ["entry": String(entry), "reason": reason])
         case .failed(nil, let reason):
-            return "Log verification FAILED: \(reason)"
+            return ReviewStrings.format("integrity.failed", in: language, ["reason": reason])
         }
     }
 }

@@ -16,32 +16,60 @@ struct ReviewLayout: Sendable {
     init(basePath: String) throws {
         var library = MustacheLibrary()
         try library.register(Self.layout, named: "layout")
-        try library.register(ReviewOverviewPage.template, named: "overview")
-        try library.register(ReviewSearchPage.template, named: "search")
-        try library.register(ReviewEntryPage.template, named: "entry")
-        try library.register(ReviewSummaryPage.template, named: "summary")
-        try library.register(ReviewErrorPage.template, named: "error")
-        try library.register(ReviewSignInPage.template, named: "signin")
+        let pages = [
+            ("overview", ReviewOverviewPage.template), ("search", ReviewSearchPage.template), ("entry", ReviewEntryPage.template),
+            ("summary", ReviewSummaryPage.template), ("error", ReviewErrorPage.template), ("signin", ReviewSignInPage.template),
+        ]
+        // Each page renders inside its model, with the strings (`t`) one level up.
+        for (name, template) in pages { try library.register("{{#page}}" + template + "{{/page}}", named: name) }
         self.library = library
         self.basePath = basePath
+        var contexts: [Language: [String: String]] = [:]
+        for language in Language.allCases { contexts[language] = PageStrings.mustacheKeyed(ReviewStrings.table(for: language)) }
+        self.strings = contexts
     }
 
-    /// Renders `page` with its template inside the frame.
-    /// - Parameter reviewer: `nil` on the sign-in page (no navigation, no sign-out).
-    func render(template: String, page: Any, title: String, reviewer: Reviewer?) -> String {
-        let body = library.render(page, withTemplate: template) ?? ""
+    /// Each language's strings, keyed for Mustache, built once.
+    private let strings: [Language: [String: String]]
+
+    /// Renders `page` with its template inside the frame, in `language`.
+    /// - Parameters:
+    ///   - reviewer: `nil` on the sign-in page (no navigation, no sign-out).
+    ///   - switchTarget: the current path and query without `lang`; the
+    ///     language switch links back to it, so the page and its filters stay.
+    func render(
+        template: String, page: Any, title: String, reviewer: Reviewer?, language: Language = .english, switchTarget: String? = nil
+    ) -> String {
+        let strings = strings[language] ?? [:]
+        let body = library.render(["page": page, "t": strings] as [String: Any], withTemplate: template) ?? ""
+        let target = switchTarget ?? basePath
+        let separator = target.contains("?") ? "&" : "?"
         let frame = Frame(
-            title: title, reviewer: reviewer?.username ?? "", signedIn: reviewer != nil, base: basePath, css: Self.css, body: body)
+            lang: language.rawValue, t: strings, title: title, reviewer: reviewer?.username ?? "", signedIn: reviewer != nil, base: basePath,
+            css: Self.css, body: body,
+            languages: Language.allCases.map {
+                LanguageLink(code: $0.rawValue, name: $0.endonym, current: $0 == language, href: target + separator + "lang=" + $0.rawValue)
+            })
         return library.render(frame, withTemplate: "layout") ?? body
     }
 
     private struct Frame {
+        let lang: String
+        let t: [String: String]
         let title: String
         let reviewer: String
         let signedIn: Bool
         let base: String
         let css: String
         let body: String
+        let languages: [LanguageLink]
+    }
+
+    private struct LanguageLink {
+        let code: String
+        let name: String
+        let current: Bool
+        let href: String
     }
 
     /// The content security policy for every reviewer page: nothing but this
@@ -53,25 +81,26 @@ struct ReviewLayout: Sendable {
 
     static let layout = """
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang="{{lang}}">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <meta name="robots" content="noindex">
-        <title>{{title}} · FederationBridge privacy review</title>
+        <title>{{title}} · {{t.site_title}}</title>
         <style>{{{css}}}</style>
         </head>
         <body>
         <header>
-        <strong>FederationBridge · privacy review</strong>
-        {{#signedIn}}<nav aria-label="Reviewer pages"><a href="{{base}}">Overview</a><a href="{{base}}/entries">Search</a><a href="{{base}}/summary">PIA summary</a></nav>
-        <span class="who">signed in as {{reviewer}}</span>
-        <form method="post" action="{{base}}/sign-out" class="signout"><button type="submit" id="sign-out">Sign out</button></form>{{/signedIn}}
+        <strong>{{t.site_brand}}</strong>
+        {{#signedIn}}<nav aria-label="{{t.nav_pages}}"><a href="{{base}}">{{t.nav_overview}}</a><a href="{{base}}/entries">{{t.nav_search}}</a><a href="{{base}}/summary">{{t.nav_summary}}</a></nav>{{/signedIn}}
+        <nav aria-label="{{t.nav_language}}" class="langs"><ul>{{#languages}}<li>{{#current}}<span aria-current="true" lang="{{code}}">{{name}}</span>{{/current}}{{^current}}<a href="{{href}}" lang="{{code}}" hreflang="{{code}}" id="lang-{{code}}">{{name}}</a>{{/current}}</li>{{/languages}}</ul></nav>
+        {{#signedIn}}<span class="who">{{t.nav_signed_in}} {{reviewer}}</span>
+        <form method="post" action="{{base}}/sign-out" class="signout"><button type="submit" id="sign-out">{{t.nav_sign_out}}</button></form>{{/signedIn}}
         </header>
         <main>
         {{{body}}}
         </main>
-        <footer>Read-only view of the transfer log. Every page view, proof download and export is written to the reviewer audit trail. Times are Hong Kong time (HKT, UTC+8) with UTC beside; exports and date filters are UTC. The log holds attribute names, transforms, check results and digests — never personal data.</footer>
+        <footer>{{t.footer}}</footer>
         </body>
         </html>
         """
@@ -83,6 +112,7 @@ struct ReviewLayout: Sendable {
         header{display:flex;gap:24px;align-items:center;background:#12263a;color:#fff;padding:10px 24px}
         header a{color:#cfe3ff;text-decoration:none;margin-right:18px}
         header .who{margin-left:auto;color:#c8d3dd}
+        header .langs ul{list-style:none;display:flex;gap:12px;margin:0;padding:0}header .langs span{font-weight:600}header .langs a{margin-right:0}
         header form.signout{margin:0}header button{font:inherit;background:#fff;color:#12263a;border:0;border-radius:4px;padding:4px 10px;cursor:pointer}
         a:focus,button:focus,input:focus,select:focus{outline:3px solid #f2b705;outline-offset:2px}
         form.signin{display:grid;gap:10px;max-width:360px;background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px}
@@ -101,7 +131,7 @@ struct ReviewLayout: Sendable {
         .grid .panel{margin:0}
         table{border-collapse:collapse;width:100%;background:#fff}
         th,td{border-bottom:1px solid var(--line);padding:5px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal;hyphens:manual}
-        td code,p code{overflow-wrap:anywhere}
+        td code,p code,#matched{overflow-wrap:anywhere}
         svg.chart{max-width:100%;height:auto}
         .signoff td.blank{height:3.5em}.signoff td.comments{height:7em}
         th{background:#f1f3f4;font-weight:600}
@@ -115,7 +145,7 @@ struct ReviewLayout: Sendable {
         form.filters label{display:flex;flex-direction:column;font-size:12px;color:var(--muted)}
         .actions{margin:10px 0;display:flex;gap:16px;flex-wrap:wrap}
         footer{color:var(--muted);font-size:12px;padding:16px 24px;max-width:1180px;margin:0 auto}
-        @media (max-width:700px){header{flex-wrap:wrap;gap:6px 14px;padding:10px 12px}header .who{margin-left:0}main{padding:8px 12px}.grid{grid-template-columns:1fr}table{display:block;overflow-x:auto;max-width:100%}form.filters input{max-width:100%}}
+        @media (max-width:700px){header{flex-wrap:wrap;gap:6px 14px;padding:10px 12px}header .who{margin-left:0}header .langs{width:100%}main{padding:8px 12px}.grid{grid-template-columns:1fr}table{display:block;overflow-x:auto;max-width:100%}form.filters input{max-width:100%}table.failures thead{position:absolute;left:-9999px}table.failures tr,table.failures td{display:block;border:0}table.failures tr{border-bottom:1px solid var(--line);padding:6px 0}table.failures td{padding:2px 0}table.failures td::before{content:attr(data-label);font-weight:600;color:var(--muted)}}
         @page{size:A4;margin:16mm}
         @media print{header,form,form.filters,.actions,.noprint{display:none!important}body{background:#fff;font-size:10pt}main{max-width:none;padding:0}.panel,.card{border:1px solid #999}.panel{overflow:visible}svg.chart{width:100%;height:auto}h2{break-after:avoid}tr,.signoff{break-inside:avoid}a{color:inherit;text-decoration:none}.grid{display:block}}
         """

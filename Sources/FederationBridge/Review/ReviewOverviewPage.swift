@@ -20,10 +20,11 @@ struct ReviewOverviewPage: Sendable {
     static let latestCount = 10
 
     /// - Parameter latest: the newest entries, newest first.
-    init(base: String, statistics: ReviewStatistics, latest: [ReviewRecord], integrity: ReviewIntegrityStatus) {
+    init(base: String, statistics: ReviewStatistics, latest: [ReviewRecord], integrity: ReviewIntegrityStatus, language: Language) {
+        func text(_ key: String) -> String { ReviewStrings.format(key, in: language) }
         self.base = base
         verified = integrity.isVerified || integrity == .empty
-        banner = integrity.message
+        banner = integrity.message(in: language)
         total = statistics.total
         transfers = statistics.transfers
         refusals = statistics.refusals
@@ -31,37 +32,38 @@ struct ReviewOverviewPage: Sendable {
         recipientCount = statistics.byRecipient.count
         purposeCount = statistics.byPurpose.count
         if let first = statistics.first, let last = statistics.last {
-            period = "\(ReviewFormat.readable(first)) – \(ReviewFormat.readable(last))"
+            period = ReviewStrings.format(
+                "overview.period", in: language, ["period": "\(ReviewFormat.readable(first)) – \(ReviewFormat.readable(last))"])
         } else {
-            period = "no entries yet"
+            period = ReviewStrings.format("overview.period", in: language, ["period": text("overview.no_entries")])
         }
-        timelineChart = ReviewChart.timeline(title: "Transfers and refusals over time", bars: statistics.timeline)
-        recipientChart = ReviewChart.horizontal(title: "Entries by recipient", bars: statistics.byRecipient)
-        purposeChart = ReviewChart.horizontal(title: "Entries by purpose", bars: statistics.byPurpose)
-        checkChart = ReviewChart.horizontal(title: "Refusals by failed check", bars: statistics.refusalsByCheck, width: 1100)
-        rows = latest.prefix(Self.latestCount).map(ReviewEntryRow.init)
+        timelineChart = ReviewChart.timeline(title: text("chart.timeline"), bars: statistics.timeline, language: language)
+        recipientChart = ReviewChart.horizontal(title: text("chart.recipients"), bars: statistics.byRecipient, language: language)
+        purposeChart = ReviewChart.horizontal(title: text("chart.purposes"), bars: statistics.byPurpose, language: language)
+        checkChart = ReviewChart.horizontal(title: text("chart.checks"), bars: statistics.refusalsByCheck, width: 1100, language: language)
+        rows = latest.prefix(Self.latestCount).map { ReviewEntryRow($0, language: language) }
     }
 
     static let template = """
-        <h1>Transfer log overview</h1>
+        <h1>{{t.overview_title}}</h1>
         <div id="integrity" class="banner {{#verified}}ok{{/verified}}{{^verified}}bad{{/verified}}" role="status">{{banner}}</div>
         <div class="cards">
-        <div class="card"><b>{{total}}</b>entries</div>
-        <div class="card"><b class="transfer">{{transfers}}</b>transfers</div>
-        <div class="card"><b class="refused">{{refusals}}</b>refusals</div>
-        <div class="card"><b>{{declines}}</b>declined by the resident</div>
-        <div class="card"><b>{{recipientCount}}</b>recipients</div>
-        <div class="card"><b>{{purposeCount}}</b>purposes</div>
+        <div class="card"><b>{{total}}</b>{{t.overview_entries}}</div>
+        <div class="card"><b class="transfer">{{transfers}}</b>{{t.overview_transfers}}</div>
+        <div class="card"><b class="refused">{{refusals}}</b>{{t.overview_refusals}}</div>
+        <div class="card"><b>{{declines}}</b>{{t.overview_declines}}</div>
+        <div class="card"><b>{{recipientCount}}</b>{{t.overview_recipients}}</div>
+        <div class="card"><b>{{purposeCount}}</b>{{t.overview_purposes}}</div>
         </div>
-        <p class="muted">Period: {{period}}</p>
-        <div class="panel"><h2>Over time</h2>{{{timelineChart}}}</div>
+        <p class="muted">{{period}}</p>
+        <div class="panel"><h2>{{t.overview_over_time}}</h2>{{{timelineChart}}}</div>
         <div class="grid">
-        <div class="panel"><h2>By recipient</h2>{{{recipientChart}}}</div>
-        <div class="panel"><h2>By purpose</h2>{{{purposeChart}}}</div>
+        <div class="panel"><h2>{{t.overview_by_recipient}}</h2>{{{recipientChart}}}</div>
+        <div class="panel"><h2>{{t.overview_by_purpose}}</h2>{{{purposeChart}}}</div>
         </div>
-        <div class="panel"><h2>Refusals by failed check</h2>{{{checkChart}}}</div>
-        <h2>Latest entries</h2>
+        <div class="panel"><h2>{{t.overview_by_check}}</h2>{{{checkChart}}}</div>
+        <h2>{{t.overview_latest}}</h2>
         """ + ReviewEntryRow.template + """
-            <div class="actions"><a href="{{base}}/entries">Search all entries</a><a href="{{base}}/summary">Printable PIA summary</a></div>
+            <div class="actions"><a href="{{base}}/entries">{{t.overview_search_all}}</a><a href="{{base}}/summary">{{t.overview_summary}}</a></div>
             """
 }

@@ -28,8 +28,11 @@ struct ReviewPolicyContext: Sendable {
         let necessity: [String: String]
 
         /// English first, since reviewers may come from either side.
-        var description: String {
-            descriptions["en"] ?? descriptions["zh-Hant"] ?? descriptions.values.sorted().first ?? ""
+        var description: String { description(in: .english) }
+
+        /// The page's language first, then English, then any the policy gives.
+        func description(in language: Language) -> String {
+            descriptions[language.rawValue] ?? descriptions["en"] ?? descriptions["zh-Hant"] ?? descriptions.values.sorted().first ?? ""
         }
     }
 

@@ -26,15 +26,21 @@ public struct ReviewRoutes: Sendable {
     let layout: ReviewLayout
     let basePath: String
     let logger: Logger
+    /// Where failures that never reached the log are kept; `nil`: not searched.
+    let failures: (any StateStore)?
+    let failureRetention: Duration
 
     /// - Parameters:
     ///   - log: the transfer log to show; open it with the verifier key only
     ///     (`TransferLog(store:verifier:)`): the pages never write.
     ///   - policy: the current policy, for recipient contracts, purpose texts and necessities.
     ///   - basePath: where the pages are mounted; links are built from it.
+    ///   - failures: the state store, where failures that never reached the
+    ///     log are kept (`flow.failureRetention`); the search finds them by reference.
     public init(
         log: TransferLog, policy: Policy, signIn: ReviewSignIn, auditLog: ReviewAuditLog,
-        basePath: String = "/review", logger: Logger = Logger(label: "FederationBridge.review")
+        basePath: String = "/review", logger: Logger = Logger(label: "FederationBridge.review"),
+        failures: (any StateStore)? = nil, failureRetention: Duration = .seconds(90 * 86_400)
     ) throws(ReviewConfigurationError) {
         guard basePath.hasPrefix("/"), !basePath.hasSuffix("/"), !basePath.contains("{"), !basePath.contains(":") else {
             throw ReviewConfigurationError("base path '\(basePath)' must start with '/' and not end with one")
@@ -50,6 +56,8 @@ public struct ReviewRoutes: Sendable {
         self.auditLog = auditLog
         self.basePath = basePath
         self.logger = logger
+        self.failures = failures
+        self.failureRetention = failureRetention
     }
 
     /// Adds the reviewer routes under `basePath`.
@@ -59,33 +67,35 @@ public struct ReviewRoutes: Sendable {
         group.post("sign-in") { request, _ in await signInAnswer(request) }
         group.post("sign-out") { request, _ in await signOut(request) }
         group.get { request, _ in
-            await respond(to: request, action: "view-overview", target: { _ in "overview" }) { _ in try await overview(request) }
+            await respond(to: request, action: "view-overview", target: { _ in "overview" }) { _, language in
+                try await overview(request, language: language)
+            }
         }
         group.get("entries") { request, _ in
-            await respond(to: request, action: "search", target: { try ReviewFilter(query: $0).auditDescription }) { reviewer in
-                try await search(request, reviewer: reviewer)
+            await respond(to: request, action: "search", target: { try ReviewFilter(query: $0).auditDescription }) { _, language in
+                try await search(request, language: language)
             }
         }
         group.get("entries/{sequence}") { request, requestContext in
             let sequence = requestContext.parameters.get("sequence")
-            return await respond(to: request, action: "view-entry", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _ in
-                try await entry(sequence)
+            return await respond(to: request, action: "view-entry", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _, language in
+                try await entry(sequence, language: language)
             }
         }
         group.get("entries/{sequence}/proof") { request, requestContext in
             let sequence = requestContext.parameters.get("sequence")
-            return await respond(to: request, action: "download-proof", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _ in
+            return await respond(to: request, action: "download-proof", target: { _ in "entry \(sequence?.prefix(24) ?? "?")" }) { _, _ in
                 try await proof(sequence)
             }
         }
         group.get("export.csv") { request, _ in
-            await respond(to: request, action: "export-csv", target: { try ReviewFilter(query: $0).auditDescription }) { _ in
+            await respond(to: request, action: "export-csv", target: { try ReviewFilter(query: $0).auditDescription }) { _, _ in
                 let records = try await filtered(request)
                 return .download(ReviewExport.csv(records), contentType: "text/csv; charset=utf-8", filename: "transfer-log.csv")
             }
         }
         group.get("export.jsonl") { request, _ in
-            await respond(to: request, action: "export-jsonl", target: { try ReviewFilter(query: $0).auditDescription }) { _ in
+            await respond(to: request, action: "export-jsonl", target: { try ReviewFilter(query: $0).auditDescription }) { _, _ in
                 // The hashed bytes, as `bridge log export` gives them.
                 let filter = try ReviewFilter(query: ReviewQuery(request.uri.query))
                 let entries = try await reader.log.entries(filter: filter.logFilter, page: .all)
@@ -94,45 +104,71 @@ public struct ReviewRoutes: Sendable {
             }
         }
         group.get("notifications.csv") { request, _ in
-            await respond(to: request, action: "export-notifications", target: { "recipient=\($0["recipient"] ?? "all")" }) { _ in
+            await respond(to: request, action: "export-notifications", target: { "recipient=\($0["recipient"] ?? "all")" }) { _, _ in
                 .download(
                     try await notifications(ReviewQuery(request.uri.query)["recipient"]), contentType: "text/csv; charset=utf-8",
                     filename: "consent-withdrawals.csv")
             }
         }
         group.get("summary") { request, _ in
-            await respond(to: request, action: "view-pia-summary", target: { try ReviewFilter(query: $0).auditDescription }) { reviewer in
-                try await summary(request, reviewer: reviewer)
+            await respond(to: request, action: "view-pia-summary", target: { try ReviewFilter(query: $0).auditDescription }) {
+                reviewer, language in
+                try await summary(request, reviewer: reviewer, language: language)
             }
         }
     }
 
     // MARK: Pages
 
-    private func overview(_ request: Request) async throws -> Rendered {
+    private func overview(_ request: Request, language: Language) async throws -> Rendered {
         let statistics = try await reader.statistics(ReviewFilter())
         let latest = try await reader.page(ReviewFilter(), number: 1, size: ReviewOverviewPage.latestCount).records
         let integrity = await reader.integrity()
-        let page = ReviewOverviewPage(base: basePath, statistics: statistics, latest: latest, integrity: integrity)
-        return .page(template: "overview", page: page, title: "Overview")
+        let page = ReviewOverviewPage(base: basePath, statistics: statistics, latest: latest, integrity: integrity, language: language)
+        return .page(template: "overview", page: page, title: ReviewStrings.format("nav.overview", in: language))
     }
 
     /// One read of the log: the drop-downs offer what the current policy and
     /// the standard checks name (a value chosen by hand is kept on screen).
-    private func search(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
+    private func search(_ request: Request, language: Language) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
         let found = try await reader.page(filter, number: try Self.pageNumber(query), size: ReviewSearchPage.pageSize)
         let searchPage = ReviewSearchPage(
             base: basePath, filter: filter, query: query, page: found.page, matched: found.matched, rows: found.records,
-            choices: (recipients: context.recipientIDs, purposes: context.purposeIDs, checks: Self.checkIDs))
-        return .page(template: "search", page: searchPage, title: "Search")
+            choices: (recipients: context.recipientIDs, purposes: context.purposeIDs, checks: Self.checkIDs),
+            failureSearch: await failureSearch(filter, language: language), language: language)
+        return .page(template: "search", page: searchPage, title: ReviewStrings.format("nav.search", in: language))
     }
+
+    /// Failures kept outside the log under the searched references, newest
+    /// first; `nil` when no reference was searched or no store is attached.
+    private func failureSearch(_ filter: ReviewFilter, language: Language) async -> ReviewSearchPage.FailureSearch? {
+        guard let failures, !filter.failureReferences.isEmpty else { return nil }
+        let days = Int((failureRetention.components.seconds + 86_399) / 86_400)
+        var records: [FailureRecord] = []
+        do {
+            for reference in filter.failureReferences {
+                for record in try await failures.failures(reference: reference, now: Date(), limit: Self.failureLimit)
+                where !records.contains(record) {
+                    records.append(record)
+                }
+            }
+        } catch {
+            logger.error("kept failures could not be read", metadata: ["error.type": "\(type(of: error))"])
+            return ReviewSearchPage.FailureSearch([], retentionDays: days, language: language, unreadable: true)
+        }
+        records.sort { $0.time > $1.time }
+        return ReviewSearchPage.FailureSearch(records, retentionDays: days, language: language)
+    }
+
+    /// Most failures shown for one reference (a flow has a handful at most).
+    static let failureLimit = 50
 
     /// The checks the bridge runs, in verdict order, for the search form.
     static let checkIDs = PIAEvaluator.standardChecks.map(\.id)
 
-    private func entry(_ sequenceText: String?) async throws -> Rendered {
+    private func entry(_ sequenceText: String?, language: Language) async throws -> Rendered {
         let sequence = try Self.sequence(sequenceText)
         let record = try await reader.record(sequence: sequence)
         var proof: ReviewEntryPage.Proof?
@@ -144,8 +180,9 @@ public struct ReviewRoutes: Sendable {
                 proofError = "\(error)"
             }
         }
-        let page = ReviewEntryPage(base: basePath, record: record, context: context, proof: proof, proofError: proofError)
-        return .page(template: "entry", page: page, title: "Entry \(sequence)")
+        let page = ReviewEntryPage(
+            base: basePath, record: record, context: context, proof: proof, proofError: proofError, language: language)
+        return .page(template: "entry", page: page, title: ReviewStrings.format("entry.title", in: language, ["sequence": String(sequence)]))
     }
 
     private func proof(_ sequenceText: String?) async throws -> Rendered {
@@ -175,7 +212,7 @@ public struct ReviewRoutes: Sendable {
         return try await reader.records(filter)
     }
 
-    private func summary(_ request: Request, reviewer: Reviewer) async throws -> Rendered {
+    private func summary(_ request: Request, reviewer: Reviewer, language: Language) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
         var statistics: ReviewStatistics?
@@ -188,23 +225,30 @@ public struct ReviewRoutes: Sendable {
         }
         let page = ReviewSummaryPage(
             base: basePath, purposes: context.purposeIDs, query: query, filter: filter, statistics: statistics, context: context,
-            integrity: await reader.integrity(), reviewer: reviewer, now: Date())
-        return .page(template: "summary", page: page, title: "PIA summary\(filter.purpose.map { ": \($0)" } ?? "")")
+            integrity: await reader.integrity(), reviewer: reviewer, now: Date(), language: language)
+        let title = ReviewStrings.format("nav.summary", in: language) + (filter.purpose.map { ": \($0)" } ?? "")
+        return .page(template: "summary", page: page, title: title)
     }
 
     // MARK: Signing in and out
 
     private func signInPage(_ request: Request, message: String?, status: HTTPResponse.Status) -> Response {
+        let language = Self.language(of: request)
         let next = Self.safeNext(request.uri.queryParameters["next"].map(String.init), base: basePath)
         let page = ReviewSignInPage(base: basePath, next: next, message: message)
-        return Self.html(status, layout.render(template: "signin", page: page, title: "Sign in", reviewer: nil))
+        let html = layout.render(
+            template: "signin", page: page, title: ReviewStrings.format("signin.title", in: language.current), reviewer: nil,
+            language: language.current, switchTarget: basePath + "/sign-in?" + ReviewQuery.encode([("next", next)]))
+        return remembering(language, Self.html(status, html))
     }
 
     private func signInAnswer(_ request: Request) async -> Response {
+        let language = Self.language(of: request).current
+        func text(_ key: String, _ values: [String: String] = [:]) -> String { ReviewStrings.format(key, in: language, values) }
         guard let form = try? await FormFields.from(request, limit: 4096),
             let username = form["username"], let password = form["password"], !username.isEmpty
         else {
-            return signInPage(request, message: "Enter your reviewer name and password.", status: .badRequest)
+            return signInPage(request, message: text("signin.missing"), status: .badRequest)
         }
         let next = Self.safeNext(form["next"], base: basePath)
         do {
@@ -216,16 +260,14 @@ public struct ReviewRoutes: Sendable {
                 return response
             case .refused:
                 await auditLog.recordRefusedSignIn()
-                return signInPage(request, message: "The reviewer name or password is wrong.", status: .unauthorized)
+                return signInPage(request, message: text("signin.wrong"), status: .unauthorized)
             case .locked(let until):
                 await auditLog.recordRefusedSignIn()
-                return locked(until: until) { message in signInPage(request, message: message, status: .tooManyRequests) }
+                return locked(until: until, language: language) { message in signInPage(request, message: message, status: .tooManyRequests) }
             }
         } catch {
             logger.error("reviewer sign-in failed", metadata: ["error": "\(error)"])
-            return signInPage(
-                request, message: "Signing in is not possible right now: the state store or the audit trail cannot be written.",
-                status: .serviceUnavailable)
+            return signInPage(request, message: text("signin.unavailable"), status: .serviceUnavailable)
         }
     }
 
@@ -239,10 +281,46 @@ public struct ReviewRoutes: Sendable {
     }
 
     /// A locked account's answer, with `Retry-After`.
-    private func locked(until: Date, _ page: (String) -> Response) -> Response {
-        var response = page("Too many failed sign-ins for this name. Try again after \(ReviewFormat.readable(until)).")
+    private func locked(until: Date, language: Language, _ page: (String) -> Response) -> Response {
+        var response = page(ReviewStrings.format("signin.locked", in: language, ["time": ReviewFormat.readable(until)]))
         response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSinceNow.rounded(.up))))
         return response
+    }
+
+    // MARK: Language
+
+    /// Remembers an explicit choice for the reviewer pages.
+    static let languageCookie = "fb_review_lang"
+
+    /// The page language: the `lang` switch (our codes or BCP 47 tags such as
+    /// `zh-HK`), else the remembered choice, else `Accept-Language`; English
+    /// when the browser states no preference (scripts, curl).
+    static func language(of request: Request) -> (current: Language, chosen: Language?) {
+        if let requested = request.uri.queryParameters["lang"].map(String.init),
+            let chosen = Language(rawValue: requested) ?? Language(tag: requested)
+        {
+            return (chosen, chosen)
+        }
+        if let remembered = request.cookies[languageCookie].flatMap({ Language(rawValue: $0.value) }) { return (remembered, nil) }
+        guard let header = request.headers[.acceptLanguage] else { return (.english, nil) }
+        return (Language.negotiate(acceptLanguage: header), nil)
+    }
+
+    /// Sets the language cookie when the request chose one.
+    func remembering(_ language: (current: Language, chosen: Language?), _ response: Response) -> Response {
+        guard let chosen = language.chosen else { return response }
+        var response = response
+        response.setCookie(
+            Cookie(
+                name: Self.languageCookie, value: chosen.rawValue, maxAge: 365 * 86_400, path: basePath, secure: signIn.secureCookie,
+                httpOnly: true, sameSite: .lax))
+        return response
+    }
+
+    /// The current address without `lang`, for the language switch.
+    static func switchTarget(_ request: Request) -> String {
+        let kept = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") && $0 != "lang" }
+        return request.uri.path + (kept.isEmpty ? "" : "?" + kept.joined(separator: "&"))
     }
 
     /// Only a path under the reviewer pages: never another site.
@@ -266,7 +344,16 @@ public struct ReviewRoutes: Sendable {
     /// reach `body` or the log.
     private func respond(
         to request: Request, action: String, target: (ReviewQuery) throws -> String,
-        _ body: (Reviewer) async throws -> Rendered
+        _ body: (Reviewer, Language) async throws -> Rendered
+    ) async -> Response {
+        let language = Self.language(of: request)
+        let response = await authenticatedResponse(to: request, action: action, target: target, language: language, body)
+        return remembering(language, response)
+    }
+
+    private func authenticatedResponse(
+        to request: Request, action: String, target: (ReviewQuery) throws -> String, language: (current: Language, chosen: Language?),
+        _ body: (Reviewer, Language) async throws -> Rendered
     ) async -> Response {
         let reviewer: Reviewer
         if let session = await signIn.reviewer(for: request) {
@@ -280,7 +367,7 @@ public struct ReviewRoutes: Sendable {
                 return Self.unauthorized()
             case .locked(let until):
                 await auditLog.recordRefusedSignIn()
-                return locked(until: until) { message in
+                return locked(until: until, language: language.current) { message in
                     var response = Self.unauthorized(message + "\n")
                     response.status = .tooManyRequests
                     return response
@@ -303,12 +390,16 @@ public struct ReviewRoutes: Sendable {
             _ = try await auditLog.record(reviewer: reviewer, action: action, target: targetText)
         } catch {
             logger.error("reviewer action not recorded; refusing it", metadata: ["error": "\(error)"])
-            return errorPage(.serviceUnavailable, "The reviewer audit trail cannot be written, so nothing is shown. \(error)", reviewer: reviewer)
+            let message = ReviewStrings.format("error.audit", in: language.current) + " \(error)"
+            return errorPage(.serviceUnavailable, message, reviewer: reviewer, request: request, language: language.current)
         }
         do {
-            switch try await body(reviewer) {
+            switch try await body(reviewer, language.current) {
             case .page(let template, let page, let title):
-                return Self.html(.ok, layout.render(template: template, page: page, title: title, reviewer: reviewer))
+                let html = layout.render(
+                    template: template, page: page, title: title, reviewer: reviewer, language: language.current,
+                    switchTarget: Self.switchTarget(request))
+                return Self.html(.ok, html)
             case .download(let text, let contentType, let filename):
                 var headers = Self.securityHeaders
                 headers[.contentType] = contentType
@@ -316,16 +407,21 @@ public struct ReviewRoutes: Sendable {
                 return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
             }
         } catch let error as ReviewRequestError {
-            return errorPage(error.status, error.description, reviewer: reviewer)
+            return errorPage(error.status, error.message(in: language.current), reviewer: reviewer, request: request, language: language.current)
         } catch {
             logger.error("reviewer page failed", metadata: ["action": "\(action)", "error": "\(error)"])
-            return errorPage(.internalServerError, "The transfer log could not be read: \(error)", reviewer: reviewer)
+            let message = ReviewStrings.format("error.read", in: language.current) + " \(error)"
+            return errorPage(.internalServerError, message, reviewer: reviewer, request: request, language: language.current)
         }
     }
 
-    private func errorPage(_ status: HTTPResponse.Status, _ message: String, reviewer: Reviewer) -> Response {
-        let page = ReviewErrorPage(status: "\(status.code) \(status.reasonPhrase)", message: message, base: basePath)
-        return Self.html(status, layout.render(template: "error", page: page, title: page.status, reviewer: reviewer))
+    private func errorPage(
+        _ status: HTTPResponse.Status, _ message: String, reviewer: Reviewer, request: Request, language: Language
+    ) -> Response {
+        let page = ReviewErrorPage(status: status, message: message, base: basePath, language: language)
+        let html = layout.render(
+            template: "error", page: page, title: page.status, reviewer: reviewer, language: language, switchTarget: Self.switchTarget(request))
+        return Self.html(status, html)
     }
 
     static func html(_ status: HTTPResponse.Status, _ html: String) -> Response {
@@ -355,7 +451,7 @@ public struct ReviewRoutes: Sendable {
 
     static func sequence(_ text: String?) throws(ReviewRequestError) -> Int {
         guard let text, text.count <= 18, let sequence = Int(text), sequence >= 0 else {
-            throw ReviewRequestError.invalidParameter("sequence", "expected a non-negative entry number")
+            throw ReviewRequestError.invalidParameter("sequence", ReviewRequestError.Problem.sequence)
         }
         return sequence
     }
@@ -363,7 +459,7 @@ public struct ReviewRoutes: Sendable {
     static func pageNumber(_ query: ReviewQuery) throws(ReviewRequestError) -> Int {
         guard let text = query["page"], !text.isEmpty else { return 1 }
         guard text.count <= 9, let page = Int(text), page >= 1 else {
-            throw ReviewRequestError.invalidParameter("page", "expected a page number from 1")
+            throw ReviewRequestError.invalidParameter("page", ReviewRequestError.Problem.page)
         }
         return page
     }

@@ -36,6 +36,7 @@ struct ReviewSummaryPage: Sendable {
         let city: String
         let contractReference: String
         let contractFiledOn: String
+        let filed: String
         let contact: String
         let retention: String
         let onwardTransfer: String
@@ -65,6 +66,8 @@ struct ReviewSummaryPage: Sendable {
         let verified: Bool
         let generated: String
         let reviewer: String
+        let title: String
+        let byline: String
     }
 
     let base: String
@@ -75,8 +78,11 @@ struct ReviewSummaryPage: Sendable {
 
     init(
         base: String, purposes: [String], query: ReviewQuery, filter: ReviewFilter, statistics: ReviewStatistics?,
-        context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date
+        context: ReviewPolicyContext, integrity: ReviewIntegrityStatus, reviewer: Reviewer, now: Date, language: Language = .english
     ) {
+        func text(_ key: String, _ values: [String: String] = [:]) -> String { ReviewStrings.format(key, in: language, values) }
+        func days(_ count: Int) -> String { text("summary.days", ["n": String(count)]) }
+        let notInPolicy = text("entry.not_in_policy")
         self.base = base
         let offered = purposes + (filter.purpose.map { purposes.contains($0) ? [] : [$0] } ?? [])
         self.purposes = offered.map { Option(value: $0, selected: $0 == filter.purpose) }
@@ -90,12 +96,13 @@ struct ReviewSummaryPage: Sendable {
         let periodStart = filter.from ?? statistics.first
         let periodEnd = filter.until ?? statistics.last
         let period = [periodStart, periodEnd].map { $0.map(ReviewFormat.readable) ?? "…" }.joined(separator: " – ")
+        let generated = ReviewFormat.readable(now)
         report = Report(
             purpose: purpose,
             descriptions: (purposeInfo?.descriptions ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" },
-            legalBasis: purposeInfo?.legalBasis ?? "not in the current policy",
+            legalBasis: purposeInfo?.legalBasis ?? notInPolicy,
             requiredAssurance: purposeInfo?.requiredAssurance ?? "—",
-            maximumRetention: purposeInfo.map { "\($0.maxRetentionDays) days" } ?? "—",
+            maximumRetention: purposeInfo.map { days($0.maxRetentionDays) } ?? "—",
             period: period,
             total: statistics.total,
             transfers: statistics.transfers,
@@ -106,123 +113,106 @@ struct ReviewSummaryPage: Sendable {
             attributes: statistics.releases.sorted { $0.key < $1.key }.map { name, value in
                 AttributeRow(
                     name: name, transforms: value.transforms.sorted().joined(separator: "; "), count: value.count,
-                    necessity: purposeInfo?.necessity[name] ?? "not allowed by the current policy")
+                    necessity: purposeInfo?.necessity[name] ?? text("summary.not_allowed"))
             },
             recipients: statistics.byRecipient.map { bar in
                 let info = context.recipient(bar.label)
                 return RecipientRow(
                     entityID: bar.label,
-                    legalEntity: info?.legalEntity ?? "not in the current policy",
+                    legalEntity: info?.legalEntity ?? notInPolicy,
                     city: info?.city ?? "—",
                     contractReference: info?.contractReference ?? "—",
                     contractFiledOn: info?.contractFiledOn ?? "—",
+                    filed: text("summary.filed", ["date": info?.contractFiledOn ?? "—"]),
                     contact: info?.contact ?? "—",
-                    retention: info.map { "\($0.retentionDays) days" } ?? "—",
-                    onwardTransfer: info.map { $0.onwardTransferExcluded ? "excluded" : "NOT excluded" } ?? "—",
+                    retention: info.map { days($0.retentionDays) } ?? "—",
+                    onwardTransfer: info.map { text($0.onwardTransferExcluded ? "summary.excluded" : "summary.not_excluded") } ?? "—",
                     transfers: bar.transfers, refusals: bar.refusals)
             },
-            risks: Self.risks.map { risk in
+            risks: Self.riskChecks.map { check in
                 RiskRow(
-                    risk: risk.risk, mitigation: risk.mitigation, check: risk.check,
-                    refusals: statistics.refusalsByCheck.first { $0.label == risk.check }?.refusals ?? 0)
+                    risk: text("risk.\(check).risk"), mitigation: text("risk.\(check).mitigation"), check: check,
+                    refusals: statistics.refusalsByCheck.first { $0.label == check }?.refusals ?? 0)
             },
-            chart: ReviewChart.timeline(title: "Transfers and refusals for \(purpose)", bars: statistics.timeline, width: 1000, height: 200),
-            integrity: integrity.message,
+            chart: ReviewChart.timeline(
+                title: text("chart.purpose_timeline", ["purpose": purpose]), bars: statistics.timeline, width: 1000, height: 200,
+                language: language),
+            integrity: integrity.message(in: language),
             verified: integrity.isVerified || integrity == .empty,
-            generated: ReviewFormat.readable(now),
-            reviewer: reviewer.username)
+            generated: generated,
+            reviewer: reviewer.username,
+            title: text("summary.title", ["purpose": purpose]),
+            byline: text("summary.generated", ["period": period, "generated": generated, "reviewer": reviewer.username]))
     }
 
     /// The risks of sending Hong Kong residents' data to the Mainland that the
-    /// privacy checks stand against, each with the check that enforces it.
-    static let risks: [(risk: String, mitigation: String, check: String)] = [
-        (
-            "Data sent without the resident's separate, informed consent (PIPL Art. 39)",
-            "Consent page in the resident's language names recipient, purpose, cross-boundary route, contract filing and rights; the consent record binds the digest of exactly what was shown; nothing is sent on decline",
-            "consent.separate"
-        ),
-        (
-            "More data than the purpose needs",
-            "Only attributes the policy allows for the purpose, each with a stated necessity and required transforms (pairwise ID, age-over claims instead of birth dates)",
-            "minimisation"
-        ),
-        (
-            "A recipient without a filed GBA Standard Contract",
-            "Only recipients registered in the policy with a contract filing reference receive data", "recipient.registered"
-        ),
-        (
-            "Sensitive personal information (ID numbers, biometrics) leaves Hong Kong",
-            "Sensitive attributes are refused unless a purpose names them explicitly", "sensitive-attributes"
-        ),
-        ("Data of minors", "Purposes carry a minimum age; younger residents are refused before any consent is asked", "age-eligibility"),
-        (
-            "Identity not strong enough for a real-name account",
-            "The iAM Smart assurance must meet the purpose's level; a face re-authentication is asked for when it would", "assurance"
-        ),
-        ("Interception or disclosure on the way", "Assertions are signed and encrypted to the recipient's key from its metadata", "encryption"),
-        ("Kept longer than the purpose allows", "The recipient's promised retention must not exceed the purpose's maximum", "retention"),
-        ("Bulk extraction through a compromised recipient", "Hourly volume limits and anomaly detection per recipient", "volume"),
+    /// privacy checks stand against, named by the check that enforces each;
+    /// the risk and its mitigation are `risk.<check>.*` in `ReviewStrings`.
+    static let riskChecks = [
+        "consent.separate", "minimisation", "recipient.registered", "sensitive-attributes", "age-eligibility", "assurance", "encryption",
+        "retention", "volume",
     ]
 
     static let template = """
+        {{^report}}<h1>{{t.nav_summary}}</h1>{{/report}}
         <form class="filters noprint" method="get" action="{{base}}/summary">
-        <label>Purpose<select name="purpose" required>{{#purposes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/purposes}}</select></label>
-        <label>From (UTC)<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>
-        <label>To, inclusive (UTC)<input name="to" value="{{to}}" placeholder="YYYY-MM-DD" size="22"></label>
-        <button type="submit">Show summary</button>
+        <label>{{t.summary_purpose}}<select name="purpose" required>{{#purposes}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{value}}</option>{{/purposes}}</select></label>
+        <label>{{t.search_from}}<input name="from" value="{{from}}" placeholder="YYYY-MM-DD" size="22"></label>
+        <label>{{t.search_to}}<input name="to" value="{{to}}" placeholder="YYYY-MM-DD" size="22"></label>
+        <button type="submit">{{t.summary_show}}</button>
         </form>
-        {{^report}}<p class="muted">Choose a purpose and, if you like, a period, then print the page (the navigation and this form are left out of the print).</p>{{/report}}
+        {{^report}}<p class="muted">{{t.summary_choose}}</p>{{/report}}
         {{#report}}
-        <h1>Privacy impact summary: {{purpose}}</h1>
-        <p>Period {{period}} · generated {{generated}} by {{reviewer}}</p>
+        <h1>{{title}}</h1>
+        <p>{{byline}}</p>
         <div class="banner {{#verified}}ok{{/verified}}{{^verified}}bad{{/verified}}">{{integrity}}</div>
         <div class="panel">
         <table class="facts">
-        <tr><th>Purpose</th><td>{{purpose}}{{#descriptions}}<br>{{.}}{{/descriptions}}</td></tr>
-        <tr><th>Legal basis</th><td>{{legalBasis}}</td></tr>
-        <tr><th>Required assurance</th><td>{{requiredAssurance}}</td></tr>
-        <tr><th>Maximum retention</th><td>{{maximumRetention}}</td></tr>
+        <tr><th>{{t.summary_purpose}}</th><td>{{purpose}}{{#descriptions}}<br>{{.}}{{/descriptions}}</td></tr>
+        <tr><th>{{t.entry_legal_basis}}</th><td>{{legalBasis}}</td></tr>
+        <tr><th>{{t.summary_assurance}}</th><td>{{requiredAssurance}}</td></tr>
+        <tr><th>{{t.summary_max_retention}}</th><td>{{maximumRetention}}</td></tr>
         </table>
         </div>
-        <h2>Volumes</h2>
+        <h2>{{t.summary_volumes}}</h2>
         <table class="volumes">
-        <tr><th class="num">Entries</th><th class="num">Transfers</th><th class="num">Refusals</th><th class="num">Declined</th><th class="num">Refusal rate</th></tr>
+        <tr><th class="num">{{t.summary_entries}}</th><th class="num">{{t.summary_transfers}}</th><th class="num">{{t.summary_refusals}}</th><th class="num">{{t.summary_declined}}</th><th class="num">{{t.summary_rate}}</th></tr>
         <tr><td class="num">{{total}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td><td class="num">{{declines}}</td><td class="num">{{refusalRate}}</td></tr>
         </table>
         <div class="panel">{{{chart}}}</div>
-        <h2>Refusals by check</h2>
+        <h2>{{t.summary_by_check}}</h2>
         <table class="refusals">
-        <thead><tr><th>Check</th><th class="num">Refusals</th></tr></thead>
+        <thead><tr><th>{{t.entry_check}}</th><th class="num">{{t.summary_refusals}}</th></tr></thead>
         <tbody>{{#refusalsByCheck}}<tr><td><code>{{name}}</code></td><td class="num">{{count}}</td></tr>{{/refusalsByCheck}}
-        {{^refusalsByCheck}}<tr><td colspan="2" class="muted">No refusals in this period.</td></tr>{{/refusalsByCheck}}</tbody>
+        {{^refusalsByCheck}}<tr><td colspan="2" class="muted">{{t.summary_no_refusals}}</td></tr>{{/refusalsByCheck}}</tbody>
         </table>
-        <h2>Attributes released</h2>
+        <h2>{{t.summary_attributes}}</h2>
         <table class="attributes">
-        <thead><tr><th>Attribute</th><th>Transforms</th><th class="num">Transfers</th><th>Necessity (policy)</th></tr></thead>
+        <thead><tr><th>{{t.summary_attribute}}</th><th>{{t.summary_transforms}}</th><th class="num">{{t.summary_transfers}}</th><th>{{t.entry_necessity}}</th></tr></thead>
         <tbody>{{#attributes}}<tr><td><code>{{name}}</code></td><td>{{transforms}}</td><td class="num">{{count}}</td><td>{{necessity}}</td></tr>{{/attributes}}
-        {{^attributes}}<tr><td colspan="4" class="muted">Nothing was released in this period.</td></tr>{{/attributes}}</tbody>
+        {{^attributes}}<tr><td colspan="4" class="muted">{{t.summary_nothing}}</td></tr>{{/attributes}}</tbody>
         </table>
-        <h2>Recipients</h2>
+        <h2>{{t.summary_recipients}}</h2>
         <table class="recipients">
-        <thead><tr><th>Recipient</th><th>City</th><th>Standard Contract</th><th>Retention promised</th><th>Onward transfer</th><th class="num">Transfers</th><th class="num">Refusals</th></tr></thead>
-        <tbody>{{#recipients}}<tr><td><code>{{entityID}}</code><br>{{legalEntity}}<br><span class="muted">{{contact}}</span></td><td>{{city}}</td><td>{{contractReference}}<br><span class="muted">filed {{contractFiledOn}}</span></td><td>{{retention}}</td><td>{{onwardTransfer}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td></tr>{{/recipients}}
-        {{^recipients}}<tr><td colspan="7" class="muted">No recipient received or was refused data for this purpose in this period.</td></tr>{{/recipients}}</tbody>
+        <thead><tr><th>{{t.rows_recipient}}</th><th>{{t.summary_city}}</th><th>{{t.entry_contract}}</th><th>{{t.summary_retention}}</th><th>{{t.summary_onward}}</th><th class="num">{{t.summary_transfers}}</th><th class="num">{{t.summary_refusals}}</th></tr></thead>
+        <tbody>{{#recipients}}<tr><td><code>{{entityID}}</code><br>{{legalEntity}}<br><span class="muted">{{contact}}</span></td><td>{{city}}</td><td>{{contractReference}}<br><span class="muted">{{filed}}</span></td><td>{{retention}}</td><td>{{onwardTransfer}}</td><td class="num">{{transfers}}</td><td class="num">{{refusals}}</td></tr>{{/recipients}}
+        {{^recipients}}<tr><td colspan="7" class="muted">{{t.summary_no_recipients}}</td></tr>{{/recipients}}</tbody>
         </table>
         <section class="risks">
-        <h2>Risks and mitigations</h2>
+        <h2>{{t.summary_risks}}</h2>
         <table class="risks">
-        <thead><tr><th>Risk</th><th>Mitigation</th><th>Check</th><th class="num">Refused in period</th></tr></thead>
+        <thead><tr><th>{{t.summary_risk}}</th><th>{{t.summary_mitigation}}</th><th>{{t.entry_check}}</th><th class="num">{{t.summary_refused_in_period}}</th></tr></thead>
         <tbody>{{#risks}}<tr><td>{{risk}}</td><td>{{mitigation}}</td><td><code>{{check}}</code></td><td class="num">{{refusals}}</td></tr>{{/risks}}</tbody>
         </table>
-        <p>Residual risk: the integrity of this record rests on the transfer log, whose status is shown above; a recipient's handling after receipt rests on its Standard Contract.</p>
+        <p>{{t.summary_residual}}</p>
         </section>
         <section class="signoff">
-        <h2>Sign-off</h2>
+        <h2>{{t.summary_signoff}}</h2>
         <table class="signoff">
-        <tr><th>Prepared by</th><td>{{reviewer}}, {{generated}}</td></tr>
-        <tr><th>Reviewed by (data protection officer)</th><td class="blank">Name:<br><br>Signature:<br><br>Date:</td></tr>
-        <tr><th>Decision</th><td class="blank">☐ Approved &nbsp; ☐ Approved with conditions &nbsp; ☐ Not approved</td></tr>
-        <tr><th>Conditions and comments</th><td class="blank comments"></td></tr>
+        <tr><th>{{t.summary_prepared}}</th><td>{{reviewer}}, {{generated}}</td></tr>
+        <tr><th>{{t.summary_reviewed}}</th><td class="blank">{{{t.summary_fields}}}</td></tr>
+        <tr><th>{{t.summary_decision}}</th><td class="blank">{{{t.summary_options}}}</td></tr>
+        <tr><th>{{t.summary_comments}}</th><td class="blank comments"></td></tr>
         </table>
         </section>
         {{/report}}

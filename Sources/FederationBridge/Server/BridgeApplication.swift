@@ -55,7 +55,7 @@ public struct BridgeApplication {
         router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
         router.add(middleware: RequestDeadlineMiddleware(limit: configuration.listen.requestDeadline))
         OperationalRoutes.install(on: router, readiness: readiness, metrics: metrics)
-        let residentRoutes = router.group().add(middleware: ResidentMiddleware(sessions: sessions, renderer: renderer))
+        let residentRoutes = router.group().add(middleware: ResidentMiddleware(sessions: sessions, renderer: renderer, failures: services.failures))
         // Any other address: the resident's "page not found", in their language (more specific routes win).
         residentRoutes.get("**") { _, _ -> Response in throw ResidentError(.notFound, status: .notFound) }
         if previewPages {

@@ -15,4 +15,6 @@ public struct BridgeServices: Sendable {
     public let readiness: Readiness
     public let mapper: AttributeMapper
     public let logger: Logger
+    /// Keeps failures that did not reach the transfer log, for reviewers.
+    public var failures: FailureRecorder { FailureRecorder(store: store, retention: configuration.flow.failureRetention) }
 }

@@ -4,13 +4,15 @@ import Logging
 
 /// Everything resident pages share: the language (switch, cookie or
 /// `Accept-Language`), the session cookie, and turning errors into the
-/// localized error page.
+/// localized error page, each kept for reviewers under the page's reference
+/// (a missing page is not: scanners would fill the store).
 struct ResidentMiddleware: RouterMiddleware {
     typealias Context = BridgeRequestContext
     static let languageCookie = "fb_lang"
 
     let sessions: SessionManager
     let renderer: PageRenderer
+    let failures: FailureRecorder
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
@@ -46,6 +48,11 @@ struct ResidentMiddleware: RouterMiddleware {
                 metadata: [
                     "reference": "\(error.reference ?? context.id)", "kind": "\(error.kind.rawValue)", "status": "\(error.status.code)",
                 ])
+            if error.kind != .notFound {
+                await failures.record(
+                    FailureRecord(reference: error.reference ?? context.id, time: Date(), code: error.kind.rawValue, kind: error.kind),
+                    logger: context.logger)
+            }
             response = renderer.response(
                 .error(ErrorPage(kind: error.kind, reference: error.reference ?? context.id)),
                 language: context.language, path: request.uri.path, status: error.status)
@@ -56,6 +63,9 @@ struct ResidentMiddleware: RouterMiddleware {
         } catch {
             // The type name only: error texts may quote input.
             context.logger.error("resident route failed", metadata: ["reference": "\(context.id)", "error.type": "\(type(of: error))"])
+            await failures.record(
+                FailureRecord(reference: context.id, time: Date(), code: FlowError.Code.internalFailure.rawValue, kind: .internal),
+                logger: context.logger)
             response = renderer.response(
                 .error(ErrorPage(kind: .internal, reference: context.id)),
                 language: context.language, path: request.uri.path, status: .internalServerError)

@@ -28,6 +28,7 @@ public struct PostgresStateStore: StateStore, Service {
     private var replayTable: String { settings.schema.qualified("replay_cache") }
     private var artifactTable: String { settings.schema.qualified("artifact") }
     private var signInFailureTable: String { settings.schema.qualified("sign_in_failure") }
+    private var failureTable: String { settings.schema.qualified("failure_record") }
 
     /// Checks the server on one connection of its own first, so that a
     /// refused TLS handshake or login fails the start with its reason
@@ -59,6 +60,17 @@ public struct PostgresStateStore: StateStore, Service {
                 CREATE TABLE IF NOT EXISTS \(unescaped: signInFailureTable) (
                     key TEXT PRIMARY KEY, failures BIGINT NOT NULL, window_ends BIGINT NOT NULL, locked_until BIGINT NOT NULL)
                 """, logger: logger)
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: failureTable) (
+                    reference TEXT NOT NULL, flow_reference TEXT, time BIGINT NOT NULL, code TEXT NOT NULL,
+                    kind TEXT NOT NULL, partner TEXT, expires_at BIGINT NOT NULL)
+                """, logger: logger)
+            for (name, column) in [("reference", "reference"), ("flow", "flow_reference"), ("expiry", "expires_at")] {
+                try await connection.query(
+                    "CREATE INDEX IF NOT EXISTS \(unescaped: "failure_record_\(name)") ON \(unescaped: failureTable) (\(unescaped: column))",
+                    logger: logger)
+            }
         }
     }
 
@@ -178,6 +190,32 @@ public struct PostgresStateStore: StateStore, Service {
         try await client.query("DELETE FROM \(unescaped: signInFailureTable) WHERE key = \(key)", logger: logger)
     }
 
+    public func recordFailure(_ record: FailureRecord, expiresAt: Date) async throws {
+        try await client.query(
+            """
+            INSERT INTO \(unescaped: failureTable) (reference, flow_reference, time, code, kind, partner, expires_at)
+            VALUES (\(record.reference), \(record.flowReference), \(record.time.storeMilliseconds), \(record.code),
+                    \(record.kind.rawValue), \(record.partner), \(expiresAt.storeMilliseconds))
+            """, logger: logger)
+    }
+
+    public func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord] {
+        let rows = try await client.query(
+            """
+            SELECT reference, time, code, kind, partner, flow_reference FROM \(unescaped: failureTable)
+            WHERE (reference = \(reference) OR flow_reference = \(reference)) AND expires_at > \(now.storeMilliseconds)
+            ORDER BY time DESC LIMIT \(Int64(limit))
+            """, logger: logger)
+        var found: [FailureRecord] = []
+        for try await (reference, time, code, kind, partner, flow) in rows.decode((String, Int64, String, String, String?, String?).self) {
+            found.append(
+                FailureRecord(
+                    reference: reference, time: Date(storeMilliseconds: time), code: code, kind: ResidentErrorKind(rawValue: kind) ?? .internal,
+                    partner: partner, flowReference: flow))
+        }
+        return found
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         let cutoff = now.storeMilliseconds
         func delete(_ table: String) async throws -> Int {
@@ -197,6 +235,7 @@ public struct PostgresStateStore: StateStore, Service {
             flows: try await delete(flowTable),
             replayEntries: try await delete(replayTable),
             artifacts: try await delete(artifactTable),
-            signInFailures: signInFailures)
+            signInFailures: signInFailures,
+            failureRecords: try await delete(failureTable))
     }
 }

@@ -42,6 +42,12 @@ public struct SQLiteStateStore: StateStore {
                         handle TEXT PRIMARY KEY, payload BLOB NOT NULL, expires_at INTEGER NOT NULL);
                     CREATE TABLE IF NOT EXISTS sign_in_failure (
                         key TEXT PRIMARY KEY, failures INTEGER NOT NULL, window_ends INTEGER NOT NULL, locked_until INTEGER NOT NULL);
+                    CREATE TABLE IF NOT EXISTS failure_record (
+                        reference TEXT NOT NULL, flow_reference TEXT, time INTEGER NOT NULL, code TEXT NOT NULL,
+                        kind TEXT NOT NULL, partner TEXT, expires_at INTEGER NOT NULL);
+                    CREATE INDEX IF NOT EXISTS failure_record_reference ON failure_record(reference);
+                    CREATE INDEX IF NOT EXISTS failure_record_flow ON failure_record(flow_reference);
+                    CREATE INDEX IF NOT EXISTS failure_record_expiry ON failure_record(expires_at);
                     """)
             // Stores made before flow steps were guarded by phase get the column.
             let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('flow_state')")
@@ -141,6 +147,32 @@ public struct SQLiteStateStore: StateStore {
         }
     }
 
+    public func recordFailure(_ record: FailureRecord, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO failure_record (reference, flow_reference, time, code, kind, partner, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [
+                    record.reference, record.flowReference, record.time.storeMilliseconds, record.code, record.kind.rawValue, record.partner,
+                    expiresAt.storeMilliseconds,
+                ])
+        }
+    }
+
+    public func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord] {
+        try await pool.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT reference, time, code, kind, partner, flow_reference FROM failure_record "
+                    + "WHERE (reference = ?1 OR flow_reference = ?1) AND expires_at > ?2 ORDER BY time DESC LIMIT ?3",
+                arguments: [reference, now.storeMilliseconds, limit]
+            ).map { row in
+                FailureRecord(
+                    reference: row[0], time: Date(storeMilliseconds: row[1]), code: row[2],
+                    kind: ResidentErrorKind(rawValue: row[3]) ?? .internal, partner: row[4], flowReference: row[5])
+            }
+        }
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         try await pool.write { db in
             let cutoff = now.storeMilliseconds
@@ -153,6 +185,8 @@ public struct SQLiteStateStore: StateStore {
             count.artifacts = db.changesCount
             try db.execute(sql: "DELETE FROM sign_in_failure WHERE window_ends <= ? AND locked_until <= ?", arguments: [cutoff, cutoff])
             count.signInFailures = db.changesCount
+            try db.execute(sql: "DELETE FROM failure_record WHERE expires_at <= ?", arguments: [cutoff])
+            count.failureRecords = db.changesCount
             return count
         }
     }

@@ -1,7 +1,7 @@
 import Foundation
 
-/// Short-lived shared state of the bridge: flow state, the replay cache and
-/// SAML artifacts.
+/// Short-lived shared state of the bridge: flow state, the replay cache,
+/// SAML artifacts, sign-in throttling and failures kept for reviewers.
 ///
 /// Two implementations (SQLite for one instance, PostgreSQL for several
 /// behind a load balancer) pass the same tests. Stores hold bytes only;
@@ -46,6 +46,13 @@ public protocol StateStore: Sendable {
     /// Forgets the failures of `key` (after a successful sign-in).
     func clearFailedSignIns(key: String) async throws
 
+    /// Keeps a failure that did not reach the transfer log until `expiresAt`:
+    /// one INSERT.
+    func recordFailure(_ record: FailureRecord, expiresAt: Date) async throws
+    /// Live failures whose reference or flow reference is `reference`, newest
+    /// first, at most `limit`.
+    func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord]
+
     /// Deletes everything expired at `now`.
     func sweep(now: Date) async throws -> SweepCount
 }
@@ -69,12 +76,15 @@ public struct SweepCount: Sendable, Hashable {
     public var replayEntries: Int
     public var artifacts: Int
     public var signInFailures: Int
+    /// Failure records past their retention.
+    public var failureRecords: Int
 
-    public init(flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0, signInFailures: Int = 0) {
+    public init(flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0, signInFailures: Int = 0, failureRecords: Int = 0) {
         self.flows = flows
         self.replayEntries = replayEntries
         self.artifacts = artifacts
         self.signInFailures = signInFailures
+        self.failureRecords = failureRecords
     }
 }
 

@@ -3,8 +3,8 @@ import Testing
 
 @testable import FederationBridge
 
-/// Every resident page in Traditional Chinese, Simplified Chinese and
-/// English, and every reviewer page, at 1280 px and 390 px in headless
+/// Every resident page and every reviewer page in Traditional Chinese,
+/// Simplified Chinese and English, at 1280 px and 390 px in headless
 /// Chromium: a screenshot of each (kept as an artifact) and an accessibility
 /// check (`Tests/browser/a11y_check.js`: language attributes, labels and
 /// names, contrast, visible focus, headings, reflow) whose violations fail
@@ -20,10 +20,13 @@ import Testing
         ("not-found", "/no-such-page"), ("my", "/my"),
     ]
 
-    static func reviewerPages(purpose: String) -> [(name: String, path: String)] {
+    /// The reviewer pages, among them a search that finds a failure kept
+    /// outside the log (`reference`) and the error page.
+    static func reviewerPages(purpose: String, reference: String) -> [(name: String, path: String)] {
         [
-            ("review-overview", "/review"), ("review-search", "/review/entries"), ("review-entry", "/review/entries/0"),
-            ("review-summary", "/review/summary?purpose=\(purpose)"),
+            ("review-overview", "/review"), ("review-search", "/review/entries?decision=transfer"), ("review-entry", "/review/entries/0"),
+            ("review-failure", "/review/entries?reference=\(reference)"), ("review-summary", "/review/summary?purpose=\(purpose)"),
+            ("review-summary-choose", "/review/summary"), ("review-error", "/review/entries/999999"),
         ]
     }
 
@@ -37,6 +40,11 @@ import Testing
             // Something for the resident to find on "What have I shared?".
             let run = try await harness.signIn(as: "adult-basic", binding: .post)
             #expect(run.outcome?.isSuccess == true)
+            // And for a reviewer, a failure that never reached the log.
+            let unknown = try await harness.relyingParty.authnRequestURL(
+                binding: .post, overrides: .init(issuer: "https://unknown.example/sp"))
+            let refused = try await harness.browser.request(try harness.url(unknown.url))
+            let reference = try #require(refused.text(id: "reference"))
             let base = harness.bridgeURL
             var steps: [[String: Any]] = []
             var shots: [(file: URL, width: Int)] = []
@@ -53,7 +61,9 @@ import Testing
                 for language in Language.allCases {
                     check("my-signed-out-\(language.rawValue)", base + "/my?lang=\(language.rawValue)", width: width)
                 }
-                check("review-sign-in", base + "/review/sign-in", width: width)
+                for language in Language.allCases {
+                    check("review-sign-in-\(language.rawValue)", base + "/review/sign-in?lang=\(language.rawValue)", width: width)
+                }
             }
             // Sign in: the resident with iAM Smart (sandbox), the reviewer on the sign-in page.
             steps += [
@@ -72,9 +82,18 @@ import Testing
                             scripts: page.name != "return")
                     }
                 }
-                for page in Self.reviewerPages(purpose: harness.federation.purposeID) {
-                    check(page.name, base + page.path, width: width)
+                for language in Language.allCases {
+                    for page in Self.reviewerPages(purpose: harness.federation.purposeID, reference: reference) {
+                        let separator = page.path.contains("?") ? "&" : "?"
+                        check("\(page.name)-\(language.rawValue)", base + page.path + separator + "lang=\(language.rawValue)", width: width)
+                    }
                 }
+            }
+            // The failure search really shows the kept failure, in each language's words.
+            for (language, words) in [
+                (Language.english, "not in the partner metadata"), (.traditionalChinese, "不在合作方元數據內"), (.simplifiedChinese, "不在合作方元数据中"),
+            ] {
+                steps += [["goto": base + "/review/entries?reference=\(reference)&lang=\(language.rawValue)"], ["waitText": words]]
             }
             let result = try await ExternalToolTests.clickThrough(steps)
             #expect(result.status == 0, "click_through.py: \(result.output.suffix(4000))")

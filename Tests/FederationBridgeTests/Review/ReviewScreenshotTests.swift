@@ -2,7 +2,10 @@ import Foundation
 import HummingbirdTesting
 import Testing
 
-/// Renders the overview and an entry page in headless Chromium and keeps the
+@testable import FederationBridge
+
+/// Renders the overview, an entry page and the PIA summary in headless
+/// Chromium, in each language at 1280 px and 390 px, and keeps the
 /// screenshots as artifacts (`FB_ARTIFACTS_DIR`, else a temporary folder).
 @Suite struct ReviewScreenshotTests {
     static var artifactsDirectory: URL {
@@ -26,10 +29,19 @@ import Testing
         defer { fixture.remove() }
         let directory = Self.artifactsDirectory
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let shots = [
-            ("review-overview.png", "/review"), ("review-entry.png", "/review/entries/7"),
-            ("review-pia-summary.png", "/review/summary?purpose=gd-realname-account"),
+        let pages = [
+            ("review-overview", "/review?"), ("review-entry", "/review/entries/7?"),
+            ("review-pia-summary", "/review/summary?purpose=gd-realname-account&"),
         ]
+        var shots: [(name: String, path: String, width: Int, language: Language)] = []
+        for width in [1280, 390] {
+            for language in Language.allCases {
+                for (name, path) in pages {
+                    shots.append(("\(name)-\(language.rawValue)-\(width).png", path + "lang=\(language.rawValue)", width, language))
+                }
+            }
+        }
+        let planned = shots
         try await fixture.withServer { client in
             let base = "http://localhost:\(try #require(client.port))"
             var steps: [[String: Any]] = [
@@ -38,20 +50,22 @@ import Testing
                 ["fill": "#username", "value": ReviewFixture.username], ["fill": "#password", "value": ReviewFixture.password],
                 ["click": "#sign-in"],
             ]
-            for (name, path) in shots {
-                let output = directory.appendingPathComponent(name)
+            for shot in planned {
+                let output = directory.appendingPathComponent(shot.name)
                 try? FileManager.default.removeItem(at: output)
-                steps += [["goto": base + path], ["screenshot": output.path]]
+                let heading = ReviewStrings.table(for: shot.language)["nav.sign_out"] ?? "-"
+                steps += [["viewport": [shot.width, 1000]], ["goto": base + shot.path], ["waitText": heading], ["screenshot": output.path]]
             }
             let result = try await ExternalToolTests.clickThrough(steps)
             #expect(result.status == 0, "click_through.py: \(result.output)")
         }
-        for (name, _) in shots {
+        for shot in shots {
+            let name = shot.name
             let data = try Data(contentsOf: directory.appendingPathComponent(name))
             #expect(data.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]), "\(name) is a PNG")
             // IHDR: width, big-endian, at bytes 16–19.
             let width = data[16..<20].reduce(0) { $0 << 8 | Int($1) }
-            #expect(width == 1280, "\(name) is \(width) px wide")
+            #expect(width == shot.width, "\(name) is \(width) px wide")
             // A sign-in or blank page compresses to a few kilobytes; the pages
             // with tables and charts do not.
             #expect(data.count > 40_000, "\(name) has only \(data.count) bytes")
