@@ -30,6 +30,9 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         case transferLogUnavailable = "transfer-log-unavailable"
         case partnerMetadataUnavailable = "partner-metadata-unavailable"
         case artifactUnknown = "artifact-unknown"
+        case noLogoutService = "no-logout-service"
+        case unknownSession = "unknown-session"
+        case nameIDMismatch = "name-id-mismatch"
         case internalFailure = "internal"
     }
 
