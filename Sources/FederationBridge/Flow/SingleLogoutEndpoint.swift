@@ -215,8 +215,9 @@ struct SingleLogoutEndpoint: Sendable {
                 notice: .loggedOut, status: .ok, context: context, request: request)
         }
         let participant = next.remaining.removeFirst()
+        // The binding the requesting partner chose, where the next one offers it.
         guard let provider = registry.serviceProvider(entityID: participant.relyingParty, now: now),
-            let endpoint = Self.endpoint(in: provider)
+            let endpoint = Self.endpoint(in: provider, preferring: next.answer.binding)
         else {
             next.partial = true
             return try await proceed(next, previousPhase: previousPhase, request: request, context: context)

@@ -1,0 +1,258 @@
+import Foundation
+import Logging
+import SAMLMapper
+import Sandbox
+import Testing
+
+@testable import FederationBridge
+
+/// SAML Single Logout over HTTP with two sandbox relying parties: a
+/// sign-in to each joins one IdP session; a LogoutRequest from one ends it,
+/// the other is sent a signed LogoutRequest, and the first gets a signed
+/// LogoutResponse. Hostile logout messages are refused and change nothing.
+@Suite struct SingleLogoutTests {
+    static let secondEntityID = "https://second.partner.example.cn/sp"
+
+    /// Runs a second sandbox relying party, registered like a real partner:
+    /// its metadata signed by the federation key, and a recipient in the policy.
+    static func withSecondPartner(
+        _ harness: FederationHarness, _ body: @escaping @Sendable (GuangdongRelyingParty) async throws -> Void
+    ) async throws {
+        var configuration = try harness.federation.relyingPartyConfiguration(bridgeBaseURL: harness.bridgeURL)
+        configuration.entityID = secondEntityID
+        var quiet = Logger(label: "test.second-partner")
+        quiet.logLevel = .critical
+        let second = try GuangdongRelyingParty(configuration: configuration, logger: quiet)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await second.run() }
+            defer { group.cancelAll() }
+            try harness.federation.writeRelyingPartyMetadata(second, baseURL: try await second.baseURL(), fileName: "second-partner.xml")
+            let policies = harness.flow.policies
+            let policy = try String(contentsOf: policies.file, encoding: .utf8)
+            try policy.replacingOccurrences(
+                of: "recipients:\n",
+                with: """
+                    recipients:
+                      - entityID: \(secondEntityID)
+                        legalEntity: Second partner
+                        city: Shenzhen
+                        standardContract:
+                          filingReference: GBA-SC-2026-0098
+                          filedOn: 2026-11-01
+                        contact: privacy@second.partner.example.cn
+                        retentionDays: 30
+                        onwardTransferExcluded: true
+                        maxTransfersPerHour: 10
+
+                    """
+            ).write(to: policies.file, atomically: true, encoding: .utf8)
+            #expect(policies.reload(), "\(policies.problem ?? "")")
+            harness.flow.registry.reload()
+            try await body(second)
+        }
+    }
+
+    /// Signs in to the harness's relying party and to `second` from one browser.
+    static func signInToBoth(_ harness: FederationHarness, second: GuangdongRelyingParty, binding: RelyingPartyOutcome.Binding = .post)
+        async throws -> (first: RelyingPartyOutcome, second: RelyingPartyOutcome)
+    {
+        let first = try #require(try await harness.signIn(as: "adult-basic", binding: binding).outcome)
+        let other = try #require(try await harness.signIn(as: "adult-basic", binding: binding, party: second).outcome)
+        #expect(first.verified && other.verified, "\(first.problem ?? "") \(other.problem ?? "")")
+        return (first, other)
+    }
+
+    /// Follows a logout message from a relying party through the browser to
+    /// its end, submitting each POST form (the sandbox pages run no script).
+    /// Returns every page on the way.
+    static func follow(_ message: RelyingPartyLogoutMessage, _ harness: FederationHarness) async throws -> [TestBrowser.Page] {
+        var page: TestBrowser.Page
+        switch message {
+        case .redirect(let url, _): page = try await harness.browser.open(try harness.url(url))
+        case .post(let action, let fields, _):
+            page = try await harness.browser.open(try harness.url(action), method: .POST, form: fields.map { ($0.name, $0.value) })
+        }
+        var pages = [page]
+        while page.status == 200, let form = page.forms.first(where: { $0.fields.contains { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" } }) {
+            page = try await harness.browser.submit(form)
+            pages.append(page)
+            guard pages.count < 10 else { break }
+        }
+        return pages
+    }
+
+    @Test(arguments: [MetadataEndpoint.redirectBinding, MetadataEndpoint.postBinding])
+    func aLogoutFromOnePartnerEndsTheSessionAtTheOther(binding: String) async throws {
+        try await FederationHarness.run { harness in
+            try await Self.withSecondPartner(harness) { second in
+                let store = harness.services.store
+                let (first, other) = try await Self.signInToBoth(harness, second: second)
+                let firstIndex = try #require(first.sessionIndex)
+                let otherIndex = try #require(other.sessionIndex)
+                #expect(firstIndex != otherIndex)
+                #expect(harness.browser.cookie("fb_session_idp") != nil, "the IdP session cookie is set")
+                // One browser, one IdP session, both partners in it.
+                let a = try #require(try await store.idpSession(sessionIndex: firstIndex, now: Date()))
+                let b = try #require(try await store.idpSession(sessionIndex: otherIndex, now: Date()))
+                #expect(a.key == b.key)
+                #expect(a.participant.nameID == first.nameID && b.participant.nameID == other.nameID)
+                #expect(first.nameID != other.nameID, "pairwise NameIDs differ per partner")
+
+                let message = try await harness.relyingParty.logoutRequest(binding: binding)
+                let pages = try await Self.follow(message, harness)
+                let last = try #require(pages.last)
+                #expect(last.text(id: "logout") == "logged-out", "\(pages.map { "\($0.status) \($0.url)" }) \(last.body.prefix(600))")
+
+                // The other partner was sent a signed LogoutRequest for its session, and answered.
+                let told = await second.logouts()
+                #expect(told.count == 1)
+                #expect(told.first?.kind == .request && told.first?.verified == true, "\(told.first?.problem ?? "")")
+                #expect(told.first?.binding == binding)
+                #expect(told.first?.nameID == other.nameID && told.first?.sessionIndexes == [otherIndex])
+                #expect(await second.sessions().isEmpty)
+                // The first got a signed LogoutResponse to its request: Success.
+                let answered = await harness.relyingParty.logouts()
+                #expect(answered.count == 1)
+                #expect(answered.first?.kind == .response && answered.first?.verified == true, "\(answered.first?.problem ?? "")")
+                #expect(answered.first?.isSuccess == true && answered.first?.subStatusCode == nil)
+                #expect(answered.first?.inResponseTo == message.requestID)
+                // The session is gone.
+                #expect(try await store.idpSession(sessionIndex: firstIndex, now: Date()) == nil)
+                #expect(try await store.idpSession(sessionIndex: otherIndex, now: Date()) == nil)
+                #expect(try await store.endIdPSession(key: a.key, now: Date()).isEmpty)
+            }
+        }
+    }
+
+    @Test func aPartnerWithoutSingleLogoutServiceMakesItPartial() async throws {
+        try await FederationHarness.run { harness in
+            try await Self.withSecondPartner(harness) { second in
+                _ = try await Self.signInToBoth(harness, second: second)
+                // The second partner's metadata now lists no SingleLogoutService.
+                var writer = second.metadataWriter(baseURL: try await second.baseURL())
+                writer.singleLogoutServices = []
+                let signer = EnvelopedSigner(key: try SigningKey(pem: try harness.federation.text("keys/federation-key.pem")))
+                try writer.signedXML(signer).write(to: harness.federation.url("metadata/second-partner.xml"), options: .atomic)
+                harness.flow.registry.reload()
+
+                let pages = try await Self.follow(try await harness.relyingParty.logoutRequest(), harness)
+                #expect(pages.last?.text(id: "logout") == "logged-out")
+                #expect(await second.logouts().isEmpty, "nothing can be sent to it")
+                let answered = try #require(await harness.relyingParty.logouts().first)
+                #expect(answered.verified && answered.isSuccess && answered.subStatusCode == SAMLStatus.partialLogout)
+            }
+        }
+    }
+
+    @Test func theMetadataAdvertisesSingleLogoutForBothBindings() async throws {
+        try await FederationHarness.run { harness in
+            let page = try await harness.browser.request(try harness.url(harness.bridgeURL + "/saml/metadata"))
+            let document = try XMLDocument(parsing: Data(page.body.utf8))
+            let idp = try #require(document.root.firstChild("IDPSSODescriptor", in: XMLNamespaces.md))
+            let slo = idp.children("SingleLogoutService", in: XMLNamespaces.md).map { ($0.attribute("Binding") ?? "", $0.attribute("Location") ?? "") }
+            #expect(slo.map(\.0) == [MetadataEndpoint.redirectBinding, MetadataEndpoint.postBinding])
+            #expect(slo.allSatisfy { $0.1 == harness.bridgeURL + "/saml/slo" })
+        }
+    }
+
+    /// What a hostile LogoutRequest is, as overrides on an otherwise good one.
+    enum Hostile: String, CaseIterable, Sendable {
+        case unsigned, wrongKey, wrongDestination, stale, unknownSessionIndex, nameIDOfAnotherPartner
+
+        var expectedCode: String {
+            switch self {
+            case .unsigned: "unsigned-request"
+            case .wrongKey: "bad-signature"
+            case .wrongDestination: "wrong-destination"
+            case .stale: "stale-request"
+            case .unknownSessionIndex: "unknown-session"
+            case .nameIDOfAnotherPartner: "name-id-mismatch"
+            }
+        }
+
+        /// Refused before the partner is verified: an error page only. After: also a signed LogoutResponse to the partner.
+        var answersThePartner: Bool { self == .unknownSessionIndex || self == .nameIDOfAnotherPartner }
+    }
+
+    @Test(arguments: Hostile.allCases, [MetadataEndpoint.redirectBinding, MetadataEndpoint.postBinding])
+    func aHostileLogoutRequestIsRefusedAndChangesNothing(_ hostile: Hostile, binding: String) async throws {
+        try await FederationHarness.run { harness in
+            try await Self.withSecondPartner(harness) { second in
+                let store = harness.services.store
+                let (first, other) = try await Self.signInToBoth(harness, second: second)
+                let index = try #require(first.sessionIndex)
+                var overrides = GuangdongRelyingParty.LogoutOverrides(nameID: first.nameID, sessionIndex: index)
+                switch hostile {
+                case .unsigned: overrides.unsigned = true
+                case .wrongKey: overrides.signingKey = try SigningKey(pem: try harness.federation.text("keys/federation-key.pem"))
+                case .wrongDestination: overrides.destination = harness.bridgeURL + "/saml/sso"
+                case .stale: overrides.issueInstant = Date().addingTimeInterval(-3600)
+                case .unknownSessionIndex: overrides.sessionIndex = SAMLIdentifier.make()
+                case .nameIDOfAnotherPartner: overrides.nameID = other.nameID
+                }
+                let message = try await harness.relyingParty.logoutRequest(binding: binding, overrides: overrides)
+                let page = try await Self.sendOnce(message, harness)
+                #expect(page.errorCode == hostile.expectedCode, "\(page.status) \(page.body.prefix(300))")
+                #expect(page.status >= 400)
+                let answer = page.forms.first { $0.fields.contains { $0.name == "SAMLResponse" } }
+                if hostile.answersThePartner {
+                    // The refusal also goes to the partner, signed, as a LogoutResponse.
+                    let form = try #require(answer)
+                    #expect(form.action.absoluteString == (try await harness.relyingParty.baseURL()) + "/slo")
+                    _ = try await harness.browser.submit(form)
+                    let told = try #require(await harness.relyingParty.logouts().last)
+                    #expect(told.verified && told.statusCode == SAMLStatus.requester && told.subStatusCode == SAMLStatus.unknownPrincipal)
+                } else {
+                    #expect(answer == nil)
+                }
+                // Nothing changed: both parts of the session are there, and the other partner was told nothing.
+                #expect(try await store.idpSession(sessionIndex: index, now: Date()) != nil)
+                #expect(try await store.idpSession(sessionIndex: try #require(other.sessionIndex), now: Date()) != nil)
+                #expect(await second.logouts().isEmpty)
+            }
+        }
+    }
+
+    @Test func aReplayedLogoutRequestIsRefusedAndChangesNothing() async throws {
+        try await FederationHarness.run { harness in
+            let store = harness.services.store
+            let first = try #require(try await harness.signIn(as: "adult-basic", binding: .post).outcome)
+            let index = try #require(first.sessionIndex)
+            // A request ID the bridge has seen (here on a request it refused) cannot come again.
+            let id = SAMLIdentifier.make()
+            let seen = try await harness.relyingParty.logoutRequest(
+                overrides: .init(id: id, nameID: first.nameID, sessionIndex: SAMLIdentifier.make()))
+            #expect(try await Self.sendOnce(seen, harness).errorCode == "unknown-session")
+            let replayed = try await harness.relyingParty.logoutRequest(overrides: .init(id: id, nameID: first.nameID, sessionIndex: index))
+            let page = try await Self.sendOnce(replayed, harness)
+            #expect(page.errorCode == "replayed-request" && page.status == 400, "\(page.status)")
+            #expect(try await store.idpSession(sessionIndex: index, now: Date()) != nil)
+            // A fresh request for the same session is still accepted.
+            let pages = try await Self.follow(try await harness.relyingParty.logoutRequest(sessionIndex: index, overrides: .init(nameID: first.nameID)), harness)
+            #expect(pages.last?.text(id: "logout") == "logged-out")
+            #expect(try await store.idpSession(sessionIndex: index, now: Date()) == nil)
+        }
+    }
+
+    @Test func aLogoutResponseNotAwaitedIsRefused() async throws {
+        try await FederationHarness.run { harness in
+            // A signed LogoutResponse naming no logout under way: refused, with its code.
+            let response = LogoutResponse(
+                inResponseTo: SAMLIdentifier.make(), destination: harness.bridgeURL + "/saml/slo", issuer: harness.federation.relyingPartyEntityID)
+            let query = try RedirectBinding.encode(
+                Data(response.builder.xmlString().utf8), parameter: "SAMLResponse", relayState: "slo-aaaaaaaaaaaaaaaaaaaaaaaaaa",
+                key: try SigningKey(pem: try harness.federation.text("keys/rp-signing-key.pem")))
+            let page = try await harness.browser.request(try harness.url(harness.bridgeURL + "/saml/slo?" + query))
+            #expect(page.status == 400 && page.errorCode == "unknown-state")
+        }
+    }
+
+    /// Sends a logout message to the bridge and returns its answer unfollowed.
+    static func sendOnce(_ message: RelyingPartyLogoutMessage, _ harness: FederationHarness) async throws -> TestBrowser.Page {
+        switch message {
+        case .redirect(let url, _): return try await harness.browser.request(try harness.url(url))
+        case .post(let action, let fields, _):
+            return try await harness.browser.request(try harness.url(action), method: .POST, form: fields.map { ($0.name, $0.value) })
+        }
+    }
+}
