@@ -84,43 +84,81 @@ import Testing
     @Test(arguments: [MetadataEndpoint.redirectBinding, MetadataEndpoint.postBinding])
     func aLogoutFromOnePartnerEndsTheSessionAtTheOther(binding: String) async throws {
         try await FederationHarness.run { harness in
-            try await Self.withSecondPartner(harness) { second in
-                let store = harness.services.store
-                let (first, other) = try await Self.signInToBoth(harness, second: second)
-                let firstIndex = try #require(first.sessionIndex)
-                let otherIndex = try #require(other.sessionIndex)
-                #expect(firstIndex != otherIndex)
-                #expect(harness.browser.cookie("fb_session_idp") != nil, "the IdP session cookie is set")
-                // One browser, one IdP session, both partners in it.
-                let a = try #require(try await store.idpSession(sessionIndex: firstIndex, now: Date()))
-                let b = try #require(try await store.idpSession(sessionIndex: otherIndex, now: Date()))
-                #expect(a.key == b.key)
-                #expect(a.participant.nameID == first.nameID && b.participant.nameID == other.nameID)
-                #expect(first.nameID != other.nameID, "pairwise NameIDs differ per partner")
+            try await Self.withSecondPartner(harness) { second in try await Self.logOutOfBoth(harness, second: second, binding: binding) }
+        }
+    }
 
-                let message = try await harness.relyingParty.logoutRequest(binding: binding)
-                let pages = try await Self.follow(message, harness)
-                let last = try #require(pages.last)
-                #expect(last.text(id: "logout") == "logged-out", "\(pages.map { "\($0.status) \($0.url)" }) \(last.body.prefix(600))")
-
-                // The other partner was sent a signed LogoutRequest for its session, and answered.
-                let told = await second.logouts()
-                #expect(told.count == 1)
-                #expect(told.first?.kind == .request && told.first?.verified == true, "\(told.first?.problem ?? "")")
-                #expect(told.first?.binding == binding)
-                #expect(told.first?.nameID == other.nameID && told.first?.sessionIndexes == [otherIndex])
-                #expect(await second.sessions().isEmpty)
-                // The first got a signed LogoutResponse to its request: Success.
-                let answered = await harness.relyingParty.logouts()
-                #expect(answered.count == 1)
-                #expect(answered.first?.kind == .response && answered.first?.verified == true, "\(answered.first?.problem ?? "")")
-                #expect(answered.first?.isSuccess == true && answered.first?.subStatusCode == nil)
-                #expect(answered.first?.inResponseTo == message.requestID)
-                // The session is gone.
-                #expect(try await store.idpSession(sessionIndex: firstIndex, now: Date()) == nil)
-                #expect(try await store.idpSession(sessionIndex: otherIndex, now: Date()) == nil)
-                #expect(try await store.endIdPSession(key: a.key, now: Date()).isEmpty)
+    @Test(.enabled(if: PostgresTestServer.baseURL != nil, "scripts/test.sh starts PostgreSQL"))
+    func singleLogoutRunsOnPostgreSQLToo() async throws {
+        try await PostgresTestServer.withSchema("SLO_") { schema in
+            let url = try PostgresTestServer.url(schema: schema)
+            try await FederationHarness.run(storeURL: "\"\(url)\"") { harness in
+                try await Self.withSecondPartner(harness) { second in
+                    try await Self.logOutOfBoth(harness, second: second, binding: MetadataEndpoint.redirectBinding)
+                }
             }
+        }
+    }
+
+    /// Signs in to both partners, logs out from the first over `binding`, and checks every message and the store.
+    static func logOutOfBoth(_ harness: FederationHarness, second: GuangdongRelyingParty, binding: String) async throws {
+        let store = harness.services.store
+        let (first, other) = try await Self.signInToBoth(harness, second: second)
+        let firstIndex = try #require(first.sessionIndex)
+        let otherIndex = try #require(other.sessionIndex)
+        #expect(firstIndex != otherIndex)
+        #expect(harness.browser.cookie("fb_session_idp") != nil, "the IdP session cookie is set")
+        // One browser, one IdP session, both partners in it.
+        let a = try #require(try await store.idpSession(sessionIndex: firstIndex, now: Date()))
+        let b = try #require(try await store.idpSession(sessionIndex: otherIndex, now: Date()))
+        #expect(a.key == b.key)
+        #expect(a.participant.nameID == first.nameID && b.participant.nameID == other.nameID)
+        #expect(first.nameID != other.nameID, "pairwise NameIDs differ per partner")
+
+        let message = try await harness.relyingParty.logoutRequest(binding: binding)
+        let pages = try await Self.follow(message, harness)
+        let last = try #require(pages.last)
+        #expect(last.text(id: "logout") == "logged-out", "\(pages.map { "\($0.status) \($0.url)" }) \(last.body.prefix(600))")
+
+        // The other partner was sent a signed LogoutRequest for its session, and answered.
+        let told = await second.logouts()
+        #expect(told.count == 1)
+        #expect(told.first?.kind == .request && told.first?.verified == true, "\(told.first?.problem ?? "")")
+        #expect(told.first?.binding == binding)
+        #expect(told.first?.nameID == other.nameID && told.first?.sessionIndexes == [otherIndex])
+        #expect(await second.sessions().isEmpty)
+        // The first got a signed LogoutResponse to its request: Success.
+        let answered = await harness.relyingParty.logouts()
+        #expect(answered.count == 1)
+        #expect(answered.first?.kind == .response && answered.first?.verified == true, "\(answered.first?.problem ?? "")")
+        #expect(answered.first?.isSuccess == true && answered.first?.subStatusCode == nil)
+        #expect(answered.first?.inResponseTo == message.requestID)
+        if binding == MetadataEndpoint.postBinding { try checkWithXMLSec1(pages, harness) }
+        // The session is gone.
+        #expect(try await store.idpSession(sessionIndex: firstIndex, now: Date()) == nil)
+        #expect(try await store.idpSession(sessionIndex: otherIndex, now: Date()) == nil)
+        #expect(try await store.endIdPSession(key: a.key, now: Date()).isEmpty)
+    }
+
+    /// xmlsec1 verifies the enveloped signatures of the bridge's HTTP-POST
+    /// logout messages (the LogoutRequest to the other partner, the
+    /// LogoutResponse to the first) with our signing certificate.
+    static func checkWithXMLSec1(_ pages: [TestBrowser.Page], _ harness: FederationHarness) throws {
+        guard let xmlsec = ExternalToolTests.tool("xmlsec1") else { return }
+        let sent = pages.filter { $0.url.absoluteString.hasPrefix(harness.bridgeURL) }.flatMap(\.forms).flatMap(\.fields)
+            .filter { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" }
+        #expect(sent.map(\.name) == ["SAMLRequest", "SAMLResponse"])
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-slo-xmlsec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let cert = harness.federation.url("keys/bridge-signing-cert.pem").path
+        for (name, value) in sent {
+            let file = folder.appendingPathComponent("\(name).xml")
+            try #require(Data(base64Encoded: value)).write(to: file)
+            let element = name == "SAMLRequest" ? "LogoutRequest" : "LogoutResponse"
+            let verified = try ExternalToolTests.run(
+                xmlsec, ["--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:\(element)", file.path])
+            #expect(verified.status == 0, "xmlsec1 on the \(element): \(verified.output)")
         }
     }
 
