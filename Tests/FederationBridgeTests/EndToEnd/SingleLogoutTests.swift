@@ -285,6 +285,82 @@ import Testing
         }
     }
 
+    /// Runs `Tests/Fixtures/partners/slo_peer.py` (pysaml2) with `arguments`; its JSON answer.
+    static func pysaml2(_ arguments: [String: Any]) throws -> Any {
+        let python = try #require(ExternalToolTests.tool("python3"))
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Fixtures/partners/slo_peer.py").path
+        let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
+        let (status, output) = try ExternalToolTests.run(python, [script, json])
+        try #require(status == 0, "pysaml2 (python3-pysaml2, installed by scripts/test.sh): \(output)")
+        let line = try #require(output.split(separator: "\n").last.map(String.init))
+        return try JSONSerialization.jsonObject(with: Data(line.utf8))
+    }
+
+    /// pysaml2, an independent implementation, as the first partner: its
+    /// signed LogoutRequest is accepted, and it verifies the signatures of
+    /// the LogoutRequest we send the other partner and of our LogoutResponse.
+    @Test(.enabled(if: ExternalToolTests.tool("python3") != nil, "python3 and python3-pysaml2 are installed by scripts/test.sh"), arguments: ["redirect", "post"])
+    func pysaml2LogsOutAndVerifiesOurMessages(binding: String) async throws {
+        try await FederationHarness.run { harness in
+            try await Self.withSecondPartner(harness) { second in
+                let (first, other) = try await Self.signInToBoth(harness, second: second)
+                let federation = harness.federation
+                let metadata = federation.url("bridge-idp-metadata.xml")
+                try Data(try await harness.browser.request(try harness.url(harness.bridgeURL + "/saml/metadata")).body.utf8).write(to: metadata)
+                let common: [String: Any] = [
+                    "idpMetadata": metadata.path, "idpCertificate": federation.url("keys/bridge-signing-cert.pem").path,
+                    "key": federation.url("keys/rp-signing-key.pem").path, "cert": federation.url("keys/rp-signing-cert.pem").path,
+                ]
+                let firstURL = try await harness.relyingParty.baseURL()
+                let secondURL = try await second.baseURL()
+                let asFirst = common.merging(["entityID": federation.relyingPartyEntityID, "sloURL": firstURL + "/slo"]) { $1 }
+                let asSecond = common.merging(["entityID": Self.secondEntityID, "sloURL": secondURL + "/slo"]) { $1 }
+                let nameID = try #require(first.nameID)
+                let sessionIndex = try #require(first.sessionIndex)
+                let made = try #require(
+                    try Self.pysaml2(
+                        asFirst.merging([
+                            "command": "request", "binding": binding, "destination": harness.bridgeURL + "/saml/slo",
+                            "idpEntityID": federation.bridgeEntityID, "nameID": nameID,
+                            "sessionIndex": sessionIndex, "relayState": "pysaml2-relay",
+                        ]) { $1 }) as? [String: String])
+                let requestID = try #require(made["id"])
+
+                // Through the browser; the bridge's two messages are kept for pysaml2.
+                var toSecond: [String: String]
+                var toFirst: [String: String]
+                if binding == "redirect" {
+                    let answer = try await harness.browser.request(try harness.url(try #require(made["url"])))
+                    let location = try #require(answer.headers.first(name: "Location"), "\(answer.status) \(answer.errorCode ?? "") \(answer.body.prefix(300))")
+                    toSecond = ["binding": "redirect", "query": try #require(URLComponents(string: location)?.percentEncodedQuery)]
+                    let last = try await harness.browser.open(try harness.url(location))
+                    #expect(last.url.absoluteString.hasPrefix(firstURL + "/slo?"))
+                    toFirst = ["binding": "redirect", "query": try #require(URLComponents(url: last.url, resolvingAgainstBaseURL: false)?.percentEncodedQuery)]
+                } else {
+                    let fields = [(name: "SAMLRequest", value: try #require(made["SAMLRequest"])), (name: "RelayState", value: "pysaml2-relay")]
+                    let pages = try await Self.follow(.post(action: harness.bridgeURL + "/saml/slo", fields: fields, requestID: requestID), harness)
+                    let sent = pages.filter { $0.url.absoluteString.hasPrefix(harness.bridgeURL) }.flatMap(\.forms).flatMap(\.fields)
+                        .filter { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" }
+                    try #require(sent.count == 2, "\(pages.map { "\($0.status) \($0.url) \($0.errorCode ?? "")" })")
+                    toSecond = ["binding": "post", "parameter": sent[0].name, "value": sent[0].value]
+                    toFirst = ["binding": "post", "parameter": sent[1].name, "value": sent[1].value]
+                }
+                let request = try #require(
+                    (try Self.pysaml2(asSecond.merging(["command": "verify", "messages": [toSecond]]) { $1 }) as? [[String: Any]])?.first)
+                #expect(request["signatureValid"] as? Bool == true && request["kind"] as? String == "LogoutRequest")
+                #expect(request["issuer"] as? String == federation.bridgeEntityID)
+                #expect(request["nameID"] as? String == other.nameID && request["sessionIndexes"] as? [String] == [other.sessionIndex ?? ""])
+                let response = try #require(
+                    (try Self.pysaml2(asFirst.merging(["command": "verify", "messages": [toFirst]]) { $1 }) as? [[String: Any]])?.first)
+                #expect(response["signatureValid"] as? Bool == true && response["kind"] as? String == "LogoutResponse")
+                #expect(response["status"] as? String == SAMLStatus.success && response["inResponseTo"] as? String == requestID)
+                #expect(try await harness.services.store.idpSession(sessionIndex: sessionIndex, now: Date()) == nil)
+                #expect(await second.sessions().isEmpty)
+            }
+        }
+    }
+
     /// Sends a logout message to the bridge and returns its answer unfollowed.
     static func sendOnce(_ message: RelyingPartyLogoutMessage, _ harness: FederationHarness) async throws -> TestBrowser.Page {
         switch message {
