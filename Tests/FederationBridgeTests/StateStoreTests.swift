@@ -209,7 +209,9 @@ import Testing
             let second = SessionParticipant(relyingParty: "https://b.example/sp", nameID: "NAMEB", sessionIndex: "_b1")
             try await store.joinIdPSession(key: "idp-1", participant: first, expiresAt: until)
             try await store.joinIdPSession(key: "idp-1", participant: second, expiresAt: until)
-            try await store.joinIdPSession(key: "idp-2", participant: SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEC", sessionIndex: "_a2"), expiresAt: until)
+            try await store.joinIdPSession(
+                key: "idp-2", participant: SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEC", sessionIndex: "_a2"),
+                expiresAt: until)
             let found = try #require(try await store.idpSession(sessionIndex: "_b1", now: now))
             #expect(found.key == "idp-1" && found.participant == second)
             #expect(try await store.idpSession(sessionIndex: "_none", now: now) == nil)

@@ -145,7 +145,8 @@ struct ConsentEndpoint: Sendable {
             // The relying party joins the browser's IdP session under a fresh SessionIndex, for Single Logout.
             let sessionIndex = SAMLIdentifier.make()
             let cookie = try await idpSessions.join(
-                request, participant: SessionParticipant(relyingParty: route.relyingParty, nameID: release.pairwiseNameID, sessionIndex: sessionIndex),
+                request,
+                participant: SessionParticipant(relyingParty: route.relyingParty, nameID: release.pairwiseNameID, sessionIndex: sessionIndex),
                 now: now)
             let response = try delivery.issueResponse(
                 route: route, release: release, assertionID: assertionID, sessionIndex: sessionIndex, encrypter: encrypter, now: now)

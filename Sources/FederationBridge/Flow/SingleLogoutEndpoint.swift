@@ -149,7 +149,9 @@ struct SingleLogoutEndpoint: Sendable {
     /// only then, records its ID and ends that session in one statement.
     private func endSession(_ logoutRequest: LogoutRequest, partner: String, now: Date) async throws -> [SessionParticipant] {
         let replayKey = "logout:\(partner):\(logoutRequest.id)"
-        guard try await store.insertIfAbsent(replayID: replayKey, expiresAt: logoutRequest.issueInstant.addingTimeInterval(2 * clockSkew + 60), now: now)
+        guard
+            try await store.insertIfAbsent(
+                replayID: replayKey, expiresAt: logoutRequest.issueInstant.addingTimeInterval(2 * clockSkew + 60), now: now)
         else {
             throw FlowError(
                 .replayedRequest, .badRequest, .invalidRequest,

@@ -73,7 +73,8 @@ import Testing
             page = try await harness.browser.open(try harness.url(action), method: .POST, form: fields.map { ($0.name, $0.value) })
         }
         var pages = [page]
-        while page.status == 200, let form = page.forms.first(where: { $0.fields.contains { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" } }) {
+        while page.status == 200, let form = page.forms.first(where: { $0.fields.contains { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" } })
+        {
             page = try await harness.browser.submit(form)
             pages.append(page)
             guard pages.count < 10 else { break }
@@ -187,7 +188,9 @@ import Testing
             let page = try await harness.browser.request(try harness.url(harness.bridgeURL + "/saml/metadata"))
             let document = try XMLDocument(parsing: Data(page.body.utf8))
             let idp = try #require(document.root.firstChild("IDPSSODescriptor", in: XMLNamespaces.md))
-            let slo = idp.children("SingleLogoutService", in: XMLNamespaces.md).map { ($0.attribute("Binding") ?? "", $0.attribute("Location") ?? "") }
+            let slo = idp.children("SingleLogoutService", in: XMLNamespaces.md).map {
+                ($0.attribute("Binding") ?? "", $0.attribute("Location") ?? "")
+            }
             #expect(slo.map(\.0) == [MetadataEndpoint.redirectBinding, MetadataEndpoint.postBinding])
             #expect(slo.allSatisfy { $0.1 == harness.bridgeURL + "/saml/slo" })
         }
@@ -266,7 +269,8 @@ import Testing
             #expect(page.errorCode == "replayed-request" && page.status == 400, "\(page.status)")
             #expect(try await store.idpSession(sessionIndex: index, now: Date()) != nil)
             // A fresh request for the same session is still accepted.
-            let pages = try await Self.follow(try await harness.relyingParty.logoutRequest(sessionIndex: index, overrides: .init(nameID: first.nameID)), harness)
+            let pages = try await Self.follow(
+                try await harness.relyingParty.logoutRequest(sessionIndex: index, overrides: .init(nameID: first.nameID)), harness)
             #expect(pages.last?.text(id: "logout") == "logged-out")
             #expect(try await store.idpSession(sessionIndex: index, now: Date()) == nil)
         }
@@ -300,7 +304,9 @@ import Testing
     /// pysaml2, an independent implementation, as the first partner: its
     /// signed LogoutRequest is accepted, and it verifies the signatures of
     /// the LogoutRequest we send the other partner and of our LogoutResponse.
-    @Test(.enabled(if: ExternalToolTests.tool("python3") != nil, "python3 and python3-pysaml2 are installed by scripts/test.sh"), arguments: ["redirect", "post"])
+    @Test(
+        .enabled(if: ExternalToolTests.tool("python3") != nil, "python3 and python3-pysaml2 are installed by scripts/test.sh"),
+        arguments: ["redirect", "post"])
     func pysaml2LogsOutAndVerifiesOurMessages(binding: String) async throws {
         try await FederationHarness.run { harness in
             try await Self.withSecondPartner(harness) { second in
@@ -332,11 +338,15 @@ import Testing
                 var toFirst: [String: String]
                 if binding == "redirect" {
                     let answer = try await harness.browser.request(try harness.url(try #require(made["url"])))
-                    let location = try #require(answer.headers.first(name: "Location"), "\(answer.status) \(answer.errorCode ?? "") \(answer.body.prefix(300))")
+                    let location = try #require(
+                        answer.headers.first(name: "Location"), "\(answer.status) \(answer.errorCode ?? "") \(answer.body.prefix(300))")
                     toSecond = ["binding": "redirect", "query": try #require(URLComponents(string: location)?.percentEncodedQuery)]
                     let last = try await harness.browser.open(try harness.url(location))
                     #expect(last.url.absoluteString.hasPrefix(firstURL + "/slo?"))
-                    toFirst = ["binding": "redirect", "query": try #require(URLComponents(url: last.url, resolvingAgainstBaseURL: false)?.percentEncodedQuery)]
+                    toFirst = [
+                        "binding": "redirect",
+                        "query": try #require(URLComponents(url: last.url, resolvingAgainstBaseURL: false)?.percentEncodedQuery),
+                    ]
                 } else {
                     let fields = [(name: "SAMLRequest", value: try #require(made["SAMLRequest"])), (name: "RelayState", value: "pysaml2-relay")]
                     let pages = try await Self.follow(.post(action: harness.bridgeURL + "/saml/slo", fields: fields, requestID: requestID), harness)
