@@ -82,15 +82,24 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
             case .destinationMismatch: return FlowError(.wrongDestination, .badRequest, .invalidRequest, detail)
             default: return FlowError(.unsupportedRequest, .badRequest, .invalidRequest, detail)
             }
+        default:
+            return fromBinding(error, message: "AuthnRequest")
+        }
+    }
+
+    /// Maps a signature or binding failure (or anything unreadable) of an incoming `message`.
+    static func fromBinding(_ error: any Error, message: String) -> FlowError {
+        let detail = "\(error)"
+        switch error {
         case is SignatureError:
             return badSignature(detail)
         case let e as BindingError:
             switch e {
             case .signatureInvalid, .signatureMissing, .algorithmNotAllowed, .noTrustedKey: return badSignature(detail)
-            default: return FlowError(.malformedRequest, .badRequest, .invalidRequest, "AuthnRequest unreadable: \(detail)")
+            default: return FlowError(.malformedRequest, .badRequest, .invalidRequest, "\(message) unreadable: \(detail)")
             }
         default:
-            return FlowError(.malformedRequest, .badRequest, .invalidRequest, "AuthnRequest unreadable: \(detail)")
+            return FlowError(.malformedRequest, .badRequest, .invalidRequest, "\(message) unreadable: \(detail)")
         }
     }
 

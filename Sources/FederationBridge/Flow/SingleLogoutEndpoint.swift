@@ -342,15 +342,8 @@ extension FlowError {
             case .destinationMismatch: return FlowError(.wrongDestination, .badRequest, .invalidRequest, detail)
             case .notALogoutMessage, .unsupportedVersion: return FlowError(.unsupportedRequest, .badRequest, .invalidRequest, detail)
             }
-        case is SignatureError:
-            return badSignature(detail)
-        case let e as BindingError:
-            switch e {
-            case .signatureInvalid, .signatureMissing, .algorithmNotAllowed, .noTrustedKey: return badSignature(detail)
-            default: return FlowError(.malformedRequest, .badRequest, .invalidRequest, "logout message unreadable: \(detail)")
-            }
         default:
-            return FlowError(.malformedRequest, .badRequest, .invalidRequest, "logout message unreadable: \(detail)")
+            return fromBinding(error, message: "logout message")
         }
     }
 }

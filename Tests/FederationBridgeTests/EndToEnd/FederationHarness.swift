@@ -272,6 +272,27 @@ struct FederationHarness: Sendable {
             outcome: outcomes.count > before ? outcomes.last : nil, flowID: flowID)
     }
 
+    /// `policy` (the YAML text) with one more recipient, registered as an operator would.
+    static func policy(_ policy: String, addingRecipient entityID: String, legalEntity: String, filingReference: String) -> String {
+        let host = URL(string: entityID)?.host ?? "partner.example.cn"
+        return policy.replacingOccurrences(
+            of: "recipients:\n",
+            with: """
+                recipients:
+                  - entityID: \(entityID)
+                    legalEntity: \(legalEntity)
+                    city: Shenzhen
+                    standardContract:
+                      filingReference: \(filingReference)
+                      filedOn: 2026-11-01
+                    contact: privacy@\(host)
+                    retentionDays: 30
+                    onwardTransferExcluded: true
+                    maxTransfersPerHour: 10
+
+                """)
+    }
+
     func url(_ text: String) throws -> URL {
         guard let url = URL(string: text) else { throw BrowserError("bad URL \(text)") }
         return url

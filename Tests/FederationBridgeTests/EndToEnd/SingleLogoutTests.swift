@@ -29,22 +29,8 @@ import Testing
             try harness.federation.writeRelyingPartyMetadata(second, baseURL: try await second.baseURL(), fileName: "second-partner.xml")
             let policies = harness.flow.policies
             let policy = try String(contentsOf: policies.file, encoding: .utf8)
-            try policy.replacingOccurrences(
-                of: "recipients:\n",
-                with: """
-                    recipients:
-                      - entityID: \(secondEntityID)
-                        legalEntity: Second partner
-                        city: Shenzhen
-                        standardContract:
-                          filingReference: GBA-SC-2026-0098
-                          filedOn: 2026-11-01
-                        contact: privacy@second.partner.example.cn
-                        retentionDays: 30
-                        onwardTransferExcluded: true
-                        maxTransfersPerHour: 10
-
-                    """
+            try FederationHarness.policy(
+                policy, addingRecipient: secondEntityID, legalEntity: "Second partner", filingReference: "GBA-SC-2026-0098"
             ).write(to: policies.file, atomically: true, encoding: .utf8)
             #expect(policies.reload(), "\(policies.problem ?? "")")
             harness.flow.registry.reload()
@@ -134,7 +120,7 @@ import Testing
         #expect(answered.first?.kind == .response && answered.first?.verified == true, "\(answered.first?.problem ?? "")")
         #expect(answered.first?.isSuccess == true && answered.first?.subStatusCode == nil)
         #expect(answered.first?.inResponseTo == message.requestID)
-        if binding == MetadataEndpoint.postBinding { try checkWithXMLSec1(pages, harness) }
+        if binding == MetadataEndpoint.postBinding { try await checkWithXMLSec1(pages, harness) }
         // The session is gone.
         #expect(try await store.idpSession(sessionIndex: firstIndex, now: Date()) == nil)
         #expect(try await store.idpSession(sessionIndex: otherIndex, now: Date()) == nil)
@@ -144,7 +130,7 @@ import Testing
     /// xmlsec1 verifies the enveloped signatures of the bridge's HTTP-POST
     /// logout messages (the LogoutRequest to the other partner, the
     /// LogoutResponse to the first) with our signing certificate.
-    static func checkWithXMLSec1(_ pages: [TestBrowser.Page], _ harness: FederationHarness) throws {
+    static func checkWithXMLSec1(_ pages: [TestBrowser.Page], _ harness: FederationHarness) async throws {
         guard let xmlsec = ExternalToolTests.tool("xmlsec1") else { return }
         let sent = pages.filter { $0.url.absoluteString.hasPrefix(harness.bridgeURL) }.flatMap(\.forms).flatMap(\.fields)
             .filter { $0.name == "SAMLRequest" || $0.name == "SAMLResponse" }
@@ -157,8 +143,9 @@ import Testing
             let file = folder.appendingPathComponent("\(name).xml")
             try #require(Data(base64Encoded: value)).write(to: file)
             let element = name == "SAMLRequest" ? "LogoutRequest" : "LogoutResponse"
-            let verified = try ExternalToolTests.run(
-                xmlsec, ["--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:\(element)", file.path])
+            let arguments = ["--verify", "--pubkey-cert-pem", cert, "--id-attr:ID", "urn:oasis:names:tc:SAML:2.0:protocol:\(element)", file.path]
+            // Off the cooperative pool: the tool is waited for synchronously.
+            let verified = try await Task.detached { try ExternalToolTests.run(xmlsec, arguments) }.value
             #expect(verified.status == 0, "xmlsec1 on the \(element): \(verified.output)")
         }
     }
@@ -290,12 +277,12 @@ import Testing
     }
 
     /// Runs `Tests/Fixtures/partners/slo_peer.py` (pysaml2) with `arguments`; its JSON answer.
-    static func pysaml2(_ arguments: [String: Any]) throws -> Any {
+    static func pysaml2(_ arguments: [String: Any]) async throws -> Any {
         let python = try #require(ExternalToolTests.tool("python3"))
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("Fixtures/partners/slo_peer.py").path
         let json = String(decoding: try JSONSerialization.data(withJSONObject: arguments), as: UTF8.self)
-        let (status, output) = try ExternalToolTests.run(python, [script, json])
+        let (status, output) = try await Task.detached { try ExternalToolTests.run(python, [script, json]) }.value
         try #require(status == 0, "pysaml2 (python3-pysaml2, installed by scripts/test.sh): \(output)")
         let line = try #require(output.split(separator: "\n").last.map(String.init))
         return try JSONSerialization.jsonObject(with: Data(line.utf8))
@@ -325,7 +312,7 @@ import Testing
                 let nameID = try #require(first.nameID)
                 let sessionIndex = try #require(first.sessionIndex)
                 let made = try #require(
-                    try Self.pysaml2(
+                    try await Self.pysaml2(
                         asFirst.merging([
                             "command": "request", "binding": binding, "destination": harness.bridgeURL + "/saml/slo",
                             "idpEntityID": federation.bridgeEntityID, "nameID": nameID,
@@ -357,12 +344,12 @@ import Testing
                     toFirst = ["binding": "post", "parameter": sent[1].name, "value": sent[1].value]
                 }
                 let request = try #require(
-                    (try Self.pysaml2(asSecond.merging(["command": "verify", "messages": [toSecond]]) { $1 }) as? [[String: Any]])?.first)
+                    (try await Self.pysaml2(asSecond.merging(["command": "verify", "messages": [toSecond]]) { $1 }) as? [[String: Any]])?.first)
                 #expect(request["signatureValid"] as? Bool == true && request["kind"] as? String == "LogoutRequest")
                 #expect(request["issuer"] as? String == federation.bridgeEntityID)
                 #expect(request["nameID"] as? String == other.nameID && request["sessionIndexes"] as? [String] == [other.sessionIndex ?? ""])
                 let response = try #require(
-                    (try Self.pysaml2(asFirst.merging(["command": "verify", "messages": [toFirst]]) { $1 }) as? [[String: Any]])?.first)
+                    (try await Self.pysaml2(asFirst.merging(["command": "verify", "messages": [toFirst]]) { $1 }) as? [[String: Any]])?.first)
                 #expect(response["signatureValid"] as? Bool == true && response["kind"] as? String == "LogoutResponse")
                 #expect(response["status"] as? String == SAMLStatus.success && response["inResponseTo"] as? String == requestID)
                 #expect(try await harness.services.store.idpSession(sessionIndex: sessionIndex, now: Date()) == nil)
