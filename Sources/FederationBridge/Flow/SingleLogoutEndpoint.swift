@@ -145,8 +145,9 @@ struct SingleLogoutEndpoint: Sendable {
         }
     }
 
-    /// Checks the request against the session its SessionIndex names and,
-    /// only then, records its ID and ends that session in one statement.
+    /// Records the request's ID (a second use is a replay), checks the
+    /// request against the session its SessionIndex names and only then
+    /// ends that whole session, in one statement.
     private func endSession(_ logoutRequest: LogoutRequest, partner: String, now: Date) async throws -> [SessionParticipant] {
         let replayKey = "logout:\(partner):\(logoutRequest.id)"
         guard
