@@ -42,7 +42,11 @@ import Testing
     static func signInToBoth(_ harness: FederationHarness, second: GuangdongRelyingParty, binding: RelyingPartyOutcome.Binding = .post)
         async throws -> (first: RelyingPartyOutcome, second: RelyingPartyOutcome)
     {
-        let first = try #require(try await harness.signIn(as: "adult-basic", binding: binding).outcome)
+        let firstRun = try await harness.signIn(as: "adult-basic", binding: binding)
+        // The IdP session's cookie: HttpOnly, set with the Response.
+        let cookie = try #require(firstRun.deliveryPage?.headers[canonicalForm: "Set-Cookie"].first { $0.hasPrefix("fb_session_idp=") })
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains("Path=/"))
+        let first = try #require(firstRun.outcome)
         let other = try #require(try await harness.signIn(as: "adult-basic", binding: binding, party: second).outcome)
         #expect(first.verified && other.verified, "\(first.problem ?? "") \(other.problem ?? "")")
         return (first, other)
@@ -120,6 +124,7 @@ import Testing
         #expect(answered.first?.kind == .response && answered.first?.verified == true, "\(answered.first?.problem ?? "")")
         #expect(answered.first?.isSuccess == true && answered.first?.subStatusCode == nil)
         #expect(answered.first?.inResponseTo == message.requestID)
+        #expect(harness.browser.cookie("fb_session_idp") == nil, "the IdP session cookie is removed")
         if binding == MetadataEndpoint.postBinding { try await checkWithXMLSec1(pages, harness) }
         // The session is gone.
         #expect(try await store.idpSession(sessionIndex: firstIndex, now: Date()) == nil)
