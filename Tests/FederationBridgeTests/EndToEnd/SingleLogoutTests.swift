@@ -10,7 +10,9 @@ import Testing
 /// sign-in to each joins one IdP session; a LogoutRequest from one ends it,
 /// the other is sent a signed LogoutRequest, and the first gets a signed
 /// LogoutResponse. Hostile logout messages are refused and change nothing.
-@Suite struct SingleLogoutTests {
+/// One case at a time: each runs a bridge and three peers, and the whole
+/// suite at once would crowd the other end-to-end suites on a small machine.
+@Suite(.serialized) struct SingleLogoutTests {
     static let secondEntityID = "https://second.partner.example.cn/sp"
 
     /// Runs a second sandbox relying party, registered like a real partner:
