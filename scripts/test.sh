@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
-ensure_packages "${BUILD_PACKAGES[@]}" xmlsec1 postgresql chromium fonts-wqy-microhei python3 python3-cryptography softhsm2 opensc
+ensure_packages "${BUILD_PACKAGES[@]}" xmlsec1 postgresql chromium fonts-wqy-microhei python3 python3-cryptography python3-pysaml2 softhsm2 opensc
 
 # A PostgreSQL server of our own on a free loopback port, removed at exit.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)

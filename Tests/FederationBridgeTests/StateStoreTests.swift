@@ -242,3 +242,57 @@ extension StateStoreTests {
         #expect(!refused, "a reference of another form is not written")
     }
 }
+
+/// The IdP session Single Logout ends, on both stores.
+@Suite struct IdPSessionStoreTests {
+    let now = Date(timeIntervalSince1970: 1_800_000_000)
+
+    @Test(arguments: StoreKind.allCases)
+    func aSessionIsEndedByExactlyOneOfConcurrentCallers(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
+            let until = now.addingTimeInterval(3600)
+            let first = SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEA", sessionIndex: "_a1")
+            let second = SessionParticipant(relyingParty: "https://b.example/sp", nameID: "NAMEB", sessionIndex: "_b1")
+            try await store.joinIdPSession(key: "idp-1", participant: first, expiresAt: until)
+            try await store.joinIdPSession(key: "idp-1", participant: second, expiresAt: until)
+            try await store.joinIdPSession(
+                key: "idp-2", participant: SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEC", sessionIndex: "_a2"),
+                expiresAt: until)
+            let found = try #require(try await store.idpSession(sessionIndex: "_b1", now: now))
+            #expect(found.key == "idp-1" && found.participant == second)
+            #expect(try await store.idpSession(sessionIndex: "_none", now: now) == nil)
+
+            // A new sign-in to the same partner replaces its part.
+            let again = SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEA", sessionIndex: "_a3")
+            try await store.joinIdPSession(key: "idp-1", participant: again, expiresAt: until)
+            #expect(try await store.idpSession(sessionIndex: "_a1", now: now) == nil)
+            #expect(try await store.idpSession(sessionIndex: "_a3", now: now)?.key == "idp-1")
+
+            let ended = try await withThrowingTaskGroup(of: [SessionParticipant].self) { group in
+                for _ in 0..<4 { group.addTask { try await store.endIdPSession(key: "idp-1", now: now) } }
+                var results: [[SessionParticipant]] = []
+                for try await participants in group { results.append(participants) }
+                return results
+            }
+            #expect(ended.filter { !$0.isEmpty }.count == 1, "exactly one caller ends the session")
+            #expect(Set(ended.flatMap { $0 }) == [again, second])
+            #expect(try await store.idpSession(sessionIndex: "_b1", now: now) == nil)
+            #expect(try await store.idpSession(sessionIndex: "_a2", now: now)?.key == "idp-2", "other sessions stay")
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
+    func expiredPartsAreNotFoundAndAreSwept(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
+            let old = SessionParticipant(relyingParty: "https://a.example/sp", nameID: "NAMEA", sessionIndex: "_old")
+            let live = SessionParticipant(relyingParty: "https://b.example/sp", nameID: "NAMEB", sessionIndex: "_live")
+            try await store.joinIdPSession(key: "idp-x", participant: old, expiresAt: now.addingTimeInterval(-1))
+            try await store.joinIdPSession(key: "idp-x", participant: live, expiresAt: now.addingTimeInterval(60))
+            #expect(try await store.idpSession(sessionIndex: "_old", now: now) == nil)
+            #expect(try await store.sweep(now: now) == SweepCount(idpSessions: 1))
+            #expect(try await store.endIdPSession(key: "idp-x", now: now) == [live])
+        }
+    }
+}

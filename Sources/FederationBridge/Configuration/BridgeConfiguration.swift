@@ -182,6 +182,9 @@ public struct BridgeConfiguration: Sendable {
         public var clockSkew: Duration
         /// How long an artifact can be resolved.
         public var artifactLifetime: Duration
+        /// How long the IdP session that Single Logout ends is kept after
+        /// each sign-in to a relying party (its cookie's lifetime too).
+        public var sessionLifetime: Duration
     }
 
     public struct Session: Sendable, Hashable {

@@ -101,7 +101,8 @@ public struct ConfigurationLoader: Sendable {
         let failureRetention = r.duration("flow.failureRetention", default: .seconds(90 * 86_400), minimum: .seconds(3600))
         let saml = BridgeConfiguration.SAML(
             clockSkew: r.duration("saml.clockSkew", default: .seconds(180), minimum: .seconds(0)),
-            artifactLifetime: r.duration("saml.artifactLifetime", default: .seconds(60), minimum: .seconds(1)))
+            artifactLifetime: r.duration("saml.artifactLifetime", default: .seconds(60), minimum: .seconds(1)),
+            sessionLifetime: r.duration("saml.sessionLifetime", default: .seconds(8 * 3600), minimum: .seconds(60)))
 
         let cookieName = r.string("session.cookieName", default: "fb_session") ?? "fb_session"
         if cookieName.isEmpty || !cookieName.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-") }) {

@@ -16,6 +16,8 @@ struct ConsentEndpoint: Sendable {
     let description: TransferDescription
     let flows: FlowStore
     let delivery: ResponseDelivery
+    /// The browser's IdP session, which each issued Assertion joins.
+    let idpSessions: IdPSessions
     let sessions: SessionManager
     let renderer: PageRenderer
     let clock: FlowClock
@@ -140,9 +142,18 @@ struct ConsentEndpoint: Sendable {
             return try await delivery.deliver(
                 status: status, route: route, notice: .refused, context: context, request: request, reference: state.flowID)
         case .transfer:
-            let response = try delivery.issueResponse(route: route, release: release, assertionID: assertionID, encrypter: encrypter, now: now)
+            // The relying party joins the browser's IdP session under a fresh SessionIndex, for Single Logout.
+            let sessionIndex = SAMLIdentifier.make()
+            let cookie = try await idpSessions.join(
+                request,
+                participant: SessionParticipant(relyingParty: route.relyingParty, nameID: release.pairwiseNameID, sessionIndex: sessionIndex),
+                now: now)
+            let response = try delivery.issueResponse(
+                route: route, release: release, assertionID: assertionID, sessionIndex: sessionIndex, encrypter: encrypter, now: now)
             log.info("assertion issued", metadata: ["assertion": "\(assertionID)", "encrypted": "\(encrypter != nil)"])
-            return try await delivery.deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
+            var delivered = try await delivery.deliver(responseXML: response, route: route, notice: nil, context: context, request: request)
+            delivered.setCookie(cookie)
+            return delivered
         }
     }
 }

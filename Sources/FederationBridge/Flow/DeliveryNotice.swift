@@ -8,6 +8,10 @@ enum DeliveryNotice: Sendable {
     case refused
     case iamSmartCancelled
     case failed(ResidentErrorKind)
+    /// Single Logout: on the way to the next partner to log out of.
+    case loggingOut
+    /// Single Logout: done, on the way back to the partner that asked.
+    case loggedOut
 
     /// Heading and lead in the page's language. Only what happened: the
     /// page itself says that Continue goes back to the recipient, so no
@@ -22,6 +26,8 @@ enum DeliveryNotice: Sendable {
         case .refused: return (t("error.title"), t("error.refused.what"))
         case .iamSmartCancelled: return (t("error.title"), t("error.iamsmart_failed.what"))
         case .failed(let kind): return (t("error.title"), t("error.\(kind.rawValue).what"))
+        case .loggingOut: return (t("logout.progress.title"), t("logout.progress.lead"))
+        case .loggedOut: return (t("logout.done.title"), t("logout.done.lead"))
         }
     }
 }

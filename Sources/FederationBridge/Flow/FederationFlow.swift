@@ -28,6 +28,7 @@ public final class FederationFlow: Sendable {
     let callback: CallbackEndpoint
     let consent: ConsentEndpoint
     let artifact: ArtifactEndpoint
+    let singleLogout: SingleLogoutEndpoint
     let myShares: MySharesEndpoint
 
     public init(
@@ -48,6 +49,7 @@ public final class FederationFlow: Sendable {
             configuration: configuration, renderer: services.renderer, vault: services.vault, keys: keys, clock: clock, policies: policies,
             failures: services.failures)
         let description = TransferDescription(policies: policies, registry: registry)
+        let idpSessions = IdPSessions(configuration: configuration, store: services.store)
         self.delivery = delivery
         singleSignOn = SingleSignOnEndpoint(
             configuration: configuration, policies: policies, registry: registry, iamSmart: iamSmart, replayCache: services.store,
@@ -57,9 +59,12 @@ public final class FederationFlow: Sendable {
             flows: flows, delivery: delivery, sessions: services.sessions, renderer: services.renderer, clock: clock)
         consent = ConsentEndpoint(
             policies: policies, registry: registry, gate: gate, description: description, flows: flows, delivery: delivery,
-            sessions: services.sessions, renderer: services.renderer, clock: clock, privacy: configuration.privacy,
+            idpSessions: idpSessions, sessions: services.sessions, renderer: services.renderer, clock: clock, privacy: configuration.privacy,
             operatorFallback: configuration.baseURL.host ?? configuration.entityID)
         artifact = ArtifactEndpoint(configuration: configuration, registry: registry, vault: services.vault, keys: keys, clock: clock)
+        singleLogout = SingleLogoutEndpoint(
+            configuration: configuration, registry: registry, store: services.store, vault: services.vault, idpSessions: idpSessions, keys: keys,
+            renderer: services.renderer, delivery: delivery, clock: clock)
         myShares = MySharesEndpoint(
             policies: policies, registry: registry, iamSmart: iamSmart, log: transferLog, vault: services.vault, sessions: services.sessions,
             renderer: services.renderer, metrics: services.metrics, pseudonymSecret: configuration.mapping.pseudonymSecretBytes,
@@ -78,12 +83,15 @@ public final class FederationFlow: Sendable {
     public func install(on application: BridgeApplication) {
         let resident = application.residentRoutes
         let (delivery, sso, callback, consent, artifact, my) = (delivery, singleSignOn, callback, consent, artifact, myShares)
+        let slo = singleLogout
         resident.get("/saml/sso") { request, context in
             await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: false) }
         }
         resident.post("/saml/sso") { request, context in
             await delivery.answer(request, context) { try await sso.singleSignOn(request, context, post: true) }
         }
+        resident.get("/saml/slo") { request, context in await slo.singleLogout(request, context, post: false) }
+        resident.post("/saml/slo") { request, context in await slo.singleLogout(request, context, post: true) }
         resident.get("/start") { request, context in await delivery.answer(request, context) { try await sso.startPage(request, context) } }
         resident.get("/iamsmart/callback") { request, context in
             // A "What have I shared?" sign-in comes back here too; its own state tells it apart.

@@ -30,6 +30,9 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
         case transferLogUnavailable = "transfer-log-unavailable"
         case partnerMetadataUnavailable = "partner-metadata-unavailable"
         case artifactUnknown = "artifact-unknown"
+        case noLogoutService = "no-logout-service"
+        case unknownSession = "unknown-session"
+        case nameIDMismatch = "name-id-mismatch"
         case internalFailure = "internal"
     }
 
@@ -82,15 +85,24 @@ public struct FlowError: Error, Sendable, CustomStringConvertible {
             case .destinationMismatch: return FlowError(.wrongDestination, .badRequest, .invalidRequest, detail)
             default: return FlowError(.unsupportedRequest, .badRequest, .invalidRequest, detail)
             }
+        default:
+            return fromBinding(error, message: "AuthnRequest")
+        }
+    }
+
+    /// Maps a signature or binding failure (or anything unreadable) of an incoming `message`.
+    static func fromBinding(_ error: any Error, message: String) -> FlowError {
+        let detail = "\(error)"
+        switch error {
         case is SignatureError:
             return badSignature(detail)
         case let e as BindingError:
             switch e {
             case .signatureInvalid, .signatureMissing, .algorithmNotAllowed, .noTrustedKey: return badSignature(detail)
-            default: return FlowError(.malformedRequest, .badRequest, .invalidRequest, "AuthnRequest unreadable: \(detail)")
+            default: return FlowError(.malformedRequest, .badRequest, .invalidRequest, "\(message) unreadable: \(detail)")
             }
         default:
-            return FlowError(.malformedRequest, .badRequest, .invalidRequest, "AuthnRequest unreadable: \(detail)")
+            return FlowError(.malformedRequest, .badRequest, .invalidRequest, "\(message) unreadable: \(detail)")
         }
     }
 

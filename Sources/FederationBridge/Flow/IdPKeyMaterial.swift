@@ -54,8 +54,8 @@ public struct IdPKeyMaterial: Sendable {
 
     /// Our signed IdP metadata as `GET /saml/metadata` and
     /// `bridge metadata export --config` publish it: current and next signing
-    /// keys (after the roll, the next key alone), the encryption key, SSO and
-    /// artifact endpoints under the base URL.
+    /// keys (after the roll, the next key alone), the encryption key, SSO,
+    /// artifact and Single Logout (HTTP-Redirect and HTTP-POST) endpoints under the base URL.
     public func signedMetadata(configuration: BridgeConfiguration, now: Date, validity: TimeInterval = 7 * 86400) throws -> Data {
         let endpoints = IdPMetadata.endpoints(baseURL: configuration.baseURLWithoutTrailingSlash)
         let rolled = rollover.map { now >= $0.at } ?? false
@@ -63,7 +63,7 @@ public struct IdPKeyMaterial: Sendable {
             entityID: configuration.entityID,
             signingCertificate: rolled ? (nextSigningCertificateDER ?? signingCertificateDER) : signingCertificateDER,
             nextSigningCertificate: rolled ? nil : nextSigningCertificateDER, encryptionCertificate: encryptionCertificateDER,
-            singleSignOnServices: endpoints.sso, artifactResolutionServices: endpoints.artifact, singleLogoutServices: [],
+            singleSignOnServices: endpoints.sso, artifactResolutionServices: endpoints.artifact, singleLogoutServices: endpoints.slo,
             nameIDFormats: [NameID.persistent], validUntil: now.addingTimeInterval(validity), wantAuthnRequestsSigned: true)
         return try metadata.signedXML(signer(at: now))
     }

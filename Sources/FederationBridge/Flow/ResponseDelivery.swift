@@ -142,9 +142,10 @@ struct ResponseDelivery: Sendable {
     static let assertionLifetime: TimeInterval = 300
 
     /// The signed (and, when the relying party has a key, encrypted) Response.
-    /// Called only after the verdict is in the transfer log.
+    /// Called only after the verdict is in the transfer log. `sessionIndex`
+    /// names the relying party's part of the IdP session, for Single Logout.
     func issueResponse(
-        route: FlowRoute, release: PreparedRelease, assertionID: String, encrypter: AssertionEncrypter?, now: Date
+        route: FlowRoute, release: PreparedRelease, assertionID: String, sessionIndex: String, encrypter: AssertionEncrypter?, now: Date
     ) throws -> Data {
         let until = now.addingTimeInterval(Self.assertionLifetime)
         let assertion = Assertion(
@@ -157,7 +158,7 @@ struct ResponseDelivery: Sendable {
             ],
             conditions: Conditions(notBefore: now.addingTimeInterval(-30), notOnOrAfter: until, audiences: [route.relyingParty]),
             authnStatement: AuthnStatement(
-                authnInstant: release.authnInstant, sessionIndex: SAMLIdentifier.make(), contextClassRef: release.authnContextClass.rawValue),
+                authnInstant: release.authnInstant, sessionIndex: sessionIndex, contextClassRef: release.authnContextClass.rawValue),
             attributes: release.attributes.map(\.attribute))
         let response = SAMLMapper.Response(
             inResponseTo: route.requestID, destination: route.acsURL, issueInstant: now, issuer: configuration.entityID,

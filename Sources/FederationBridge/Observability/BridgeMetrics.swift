@@ -67,6 +67,7 @@ public struct BridgeMetrics: Sendable {
     public func recordSweep(_ count: SweepCount) {
         for (kind, value) in [
             ("flows", count.flows), ("replay", count.replayEntries), ("artifacts", count.artifacts), ("failures", count.failureRecords),
+            ("idp-sessions", count.idpSessions),
         ] {
             counter(MetricNames.sweptRecords, [("kind", kind)]).increment(by: Int64(value))
         }

@@ -22,11 +22,12 @@ struct StateSweeper: Service {
                 do {
                     let count = try await store.sweep(now: Date())
                     metrics.recordSweep(count)
-                    if count.flows + count.replayEntries + count.artifacts > 0 {
+                    if count.flows + count.replayEntries + count.artifacts + count.idpSessions > 0 {
                         logger.debug(
                             "swept expired state",
                             metadata: [
                                 "flows": "\(count.flows)", "replay": "\(count.replayEntries)", "artifacts": "\(count.artifacts)",
+                                "idpSessions": "\(count.idpSessions)",
                             ])
                     }
                 } catch {

@@ -29,6 +29,7 @@ public struct PostgresStateStore: StateStore, Service {
     private var artifactTable: String { settings.schema.qualified("artifact") }
     private var signInFailureTable: String { settings.schema.qualified("sign_in_failure") }
     private var failureTable: String { settings.schema.qualified("failure_record") }
+    private var idpSessionTable: String { settings.schema.qualified("idp_session") }
 
     /// Checks the server on one connection of its own first, so that a
     /// refused TLS handshake or login fails the start with its reason
@@ -71,6 +72,12 @@ public struct PostgresStateStore: StateStore, Service {
                     "CREATE INDEX IF NOT EXISTS \(unescaped: "failure_record_\(name)") ON \(unescaped: failureTable) (\(unescaped: column))",
                     logger: logger)
             }
+            try await connection.query(
+                """
+                CREATE TABLE IF NOT EXISTS \(unescaped: idpSessionTable) (
+                    session_key TEXT NOT NULL, relying_party TEXT NOT NULL, name_id TEXT NOT NULL,
+                    session_index TEXT NOT NULL UNIQUE, expires_at BIGINT NOT NULL, PRIMARY KEY (session_key, relying_party))
+                """, logger: logger)
         }
     }
 
@@ -216,6 +223,42 @@ public struct PostgresStateStore: StateStore, Service {
         return found
     }
 
+    public func joinIdPSession(key: String, participant: SessionParticipant, expiresAt: Date) async throws {
+        try await client.query(
+            """
+            INSERT INTO \(unescaped: idpSessionTable) (session_key, relying_party, name_id, session_index, expires_at)
+            VALUES (\(key), \(participant.relyingParty), \(participant.nameID), \(participant.sessionIndex), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (session_key, relying_party) DO UPDATE
+            SET name_id = excluded.name_id, session_index = excluded.session_index, expires_at = excluded.expires_at
+            """, logger: logger)
+    }
+
+    public func idpSession(sessionIndex: String, now: Date) async throws -> (key: String, participant: SessionParticipant)? {
+        let rows = try await client.query(
+            """
+            SELECT session_key, relying_party, name_id, session_index FROM \(unescaped: idpSessionTable)
+            WHERE session_index = \(sessionIndex) AND expires_at > \(now.storeMilliseconds)
+            """, logger: logger)
+        for try await (key, party, nameID, index) in rows.decode((String, String, String, String).self) {
+            return (key, SessionParticipant(relyingParty: party, nameID: nameID, sessionIndex: index))
+        }
+        return nil
+    }
+
+    public func endIdPSession(key: String, now: Date) async throws -> [SessionParticipant] {
+        let rows = try await client.query(
+            """
+            DELETE FROM \(unescaped: idpSessionTable) WHERE session_key = \(key)
+            RETURNING relying_party, name_id, session_index, expires_at
+            """, logger: logger)
+        var participants: [SessionParticipant] = []
+        for try await (party, nameID, index, expires) in rows.decode((String, String, String, Int64).self)
+        where Date(storeMilliseconds: expires) > now {
+            participants.append(SessionParticipant(relyingParty: party, nameID: nameID, sessionIndex: index))
+        }
+        return participants
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         let cutoff = now.storeMilliseconds
         func delete(_ table: String) async throws -> Int {
@@ -236,6 +279,7 @@ public struct PostgresStateStore: StateStore, Service {
             replayEntries: try await delete(replayTable),
             artifacts: try await delete(artifactTable),
             signInFailures: signInFailures,
-            failureRecords: try await delete(failureTable))
+            failureRecords: try await delete(failureTable),
+            idpSessions: try await delete(idpSessionTable))
     }
 }

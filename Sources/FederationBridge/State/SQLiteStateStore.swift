@@ -48,6 +48,10 @@ public struct SQLiteStateStore: StateStore {
                     CREATE INDEX IF NOT EXISTS failure_record_reference ON failure_record(reference);
                     CREATE INDEX IF NOT EXISTS failure_record_flow ON failure_record(flow_reference);
                     CREATE INDEX IF NOT EXISTS failure_record_expiry ON failure_record(expires_at);
+                    CREATE TABLE IF NOT EXISTS idp_session (
+                        session_key TEXT NOT NULL, relying_party TEXT NOT NULL, name_id TEXT NOT NULL,
+                        session_index TEXT NOT NULL UNIQUE, expires_at INTEGER NOT NULL, PRIMARY KEY (session_key, relying_party));
+                    CREATE INDEX IF NOT EXISTS idp_session_expiry ON idp_session(expires_at);
                     """)
             // Stores made before flow steps were guarded by phase get the column.
             let columns = try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('flow_state')")
@@ -173,6 +177,34 @@ public struct SQLiteStateStore: StateStore {
         }
     }
 
+    public func joinIdPSession(key: String, participant: SessionParticipant, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO idp_session (session_key, relying_party, name_id, session_index, expires_at) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT(session_key, relying_party) DO UPDATE SET name_id = excluded.name_id, "
+                    + "session_index = excluded.session_index, expires_at = excluded.expires_at",
+                arguments: [key, participant.relyingParty, participant.nameID, participant.sessionIndex, expiresAt.storeMilliseconds])
+        }
+    }
+
+    public func idpSession(sessionIndex: String, now: Date) async throws -> (key: String, participant: SessionParticipant)? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT session_key, relying_party, name_id, session_index FROM idp_session WHERE session_index = ? AND expires_at > ?",
+                arguments: [sessionIndex, now.storeMilliseconds]
+            ).map { ($0[0], SessionParticipant(relyingParty: $0[1], nameID: $0[2], sessionIndex: $0[3])) }
+        }
+    }
+
+    public func endIdPSession(key: String, now: Date) async throws -> [SessionParticipant] {
+        try await pool.write { db in
+            try Row.fetchAll(
+                db, sql: "DELETE FROM idp_session WHERE session_key = ? RETURNING relying_party, name_id, session_index, expires_at",
+                arguments: [key]
+            ).filter { Date(storeMilliseconds: $0[3]) > now }.map { SessionParticipant(relyingParty: $0[0], nameID: $0[1], sessionIndex: $0[2]) }
+        }
+    }
+
     public func sweep(now: Date) async throws -> SweepCount {
         try await pool.write { db in
             let cutoff = now.storeMilliseconds
@@ -187,6 +219,8 @@ public struct SQLiteStateStore: StateStore {
             count.signInFailures = db.changesCount
             try db.execute(sql: "DELETE FROM failure_record WHERE expires_at <= ?", arguments: [cutoff])
             count.failureRecords = db.changesCount
+            try db.execute(sql: "DELETE FROM idp_session WHERE expires_at <= ?", arguments: [cutoff])
+            count.idpSessions = db.changesCount
             return count
         }
     }

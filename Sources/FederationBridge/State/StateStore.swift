@@ -1,7 +1,8 @@
 import Foundation
 
 /// Short-lived shared state of the bridge: flow state, the replay cache,
-/// SAML artifacts, sign-in throttling and failures kept for reviewers.
+/// SAML artifacts, sign-in throttling, failures kept for reviewers and the
+/// IdP sessions Single Logout ends.
 ///
 /// Two implementations (SQLite for one instance, PostgreSQL for several
 /// behind a load balancer) pass the same tests. Stores hold bytes only;
@@ -52,9 +53,32 @@ public protocol StateStore: Sendable {
     /// Live failures whose reference or flow reference is `reference`, newest
     /// first, at most `limit`.
     func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord]
+    /// Adds a relying party to the IdP session `key` (or replaces its
+    /// earlier part, a new sign-in to the same party), until `expiresAt`.
+    func joinIdPSession(key: String, participant: SessionParticipant, expiresAt: Date) async throws
+    /// The live participant that was given `sessionIndex`, and its session's key.
+    func idpSession(sessionIndex: String, now: Date) async throws -> (key: String, participant: SessionParticipant)?
+    /// Ends the IdP session `key` in one statement and returns its live
+    /// participants; a second caller (on any instance) gets none.
+    func endIdPSession(key: String, now: Date) async throws -> [SessionParticipant]
 
     /// Deletes everything expired at `now`.
     func sweep(now: Date) async throws -> SweepCount
+}
+
+/// One relying party's part of a resident's IdP session, as Single Logout
+/// needs it: pseudonymous values only (the pairwise NameID it was given and
+/// the random SessionIndex of its Assertion), never personal data.
+public struct SessionParticipant: Sendable, Hashable, Codable {
+    public var relyingParty: String
+    public var nameID: String
+    public var sessionIndex: String
+
+    public init(relyingParty: String, nameID: String, sessionIndex: String) {
+        self.relyingParty = relyingParty
+        self.nameID = nameID
+        self.sessionIndex = sessionIndex
+    }
 }
 
 /// Failed sign-ins counted for one key.
@@ -78,13 +102,18 @@ public struct SweepCount: Sendable, Hashable {
     public var signInFailures: Int
     /// Failure records past their retention.
     public var failureRecords: Int
+    /// IdP sessions past their lifetime.
+    public var idpSessions: Int
 
-    public init(flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0, signInFailures: Int = 0, failureRecords: Int = 0) {
+    public init(
+        flows: Int = 0, replayEntries: Int = 0, artifacts: Int = 0, signInFailures: Int = 0, failureRecords: Int = 0, idpSessions: Int = 0
+    ) {
         self.flows = flows
         self.replayEntries = replayEntries
         self.artifacts = artifacts
         self.signInFailures = signInFailures
         self.failureRecords = failureRecords
+        self.idpSessions = idpSessions
     }
 }
 

@@ -10,6 +10,7 @@ public struct SAMLStatus: Sendable, Hashable {
     public static let requestDenied = "urn:oasis:names:tc:SAML:2.0:status:RequestDenied"
     public static let noPassive = "urn:oasis:names:tc:SAML:2.0:status:NoPassive"
     public static let requestUnsupported = "urn:oasis:names:tc:SAML:2.0:status:RequestUnsupported"
+    public static let unknownPrincipal = "urn:oasis:names:tc:SAML:2.0:status:UnknownPrincipal"
     public static let partialLogout = "urn:oasis:names:tc:SAML:2.0:status:PartialLogout"
 
     public var code: String

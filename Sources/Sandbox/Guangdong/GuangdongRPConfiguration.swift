@@ -29,13 +29,20 @@ public struct GuangdongRPConfiguration: Sendable {
         public var ssoURL: String
         /// `…/saml/artifact` (SOAP).
         public var artifactResolutionURL: String
+        /// `…/saml/slo` (HTTP-Redirect and HTTP-POST).
+        public var singleLogoutURL: String
         /// Certificates whose keys may sign Responses, Assertions and ArtifactResponses.
         public var signingCertificatePEMs: [String]
 
-        public init(entityID: String, ssoURL: String, artifactResolutionURL: String, signingCertificatePEMs: [String]) {
+        /// `singleLogoutURL` defaults to `/saml/slo` next to `ssoURL`.
+        public init(
+            entityID: String, ssoURL: String, artifactResolutionURL: String, singleLogoutURL: String? = nil, signingCertificatePEMs: [String]
+        ) {
             self.entityID = entityID
             self.ssoURL = ssoURL
             self.artifactResolutionURL = artifactResolutionURL
+            self.singleLogoutURL =
+                singleLogoutURL ?? (ssoURL.hasSuffix("/saml/sso") ? String(ssoURL.dropLast("/saml/sso".count)) + "/saml/slo" : ssoURL)
             self.signingCertificatePEMs = signingCertificatePEMs
         }
     }

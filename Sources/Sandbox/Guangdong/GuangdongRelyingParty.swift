@@ -10,7 +10,8 @@ import SAMLMapper
 /// signature), accepts Responses by HTTP-POST or HTTP-Artifact (resolving the
 /// artifact over signed SOAP), verifies the Response and Assertion
 /// signatures against the bridge's key, decrypts the assertion, and shows the
-/// resident what it received.
+/// resident what it received. It takes part in Single Logout as a peer:
+/// sends signed LogoutRequests, answers the bridge's, checks LogoutResponses.
 public final class GuangdongRelyingParty: Sendable {
     public static let requestExtensionNamespace = "urn:federation-bridge:request"
 
@@ -67,6 +68,7 @@ public final class GuangdongRelyingParty: Sendable {
             signingCertificateDER: PEMText.der(configuration.signingCertificatePEM) ?? Data(),
             encryptionCertificateDER: PEMText.der(configuration.encryptionCertificatePEM),
             assertionConsumerServices: Self.assertionConsumerServices(baseURL: baseURL),
+            singleLogoutServices: Self.singleLogoutServices(baseURL: baseURL),
             requestedAttributes: configuration.requestedAttributes, validUntil: validUntil)
     }
 
@@ -206,6 +208,7 @@ public final class GuangdongRelyingParty: Sendable {
                 outcome.nameID = assertion.nameID.value
                 outcome.nameIDFormat = assertion.nameID.format
                 outcome.authnContextClassRef = assertion.authnStatement?.contextClassRef
+                outcome.sessionIndex = assertion.authnStatement?.sessionIndex
                 outcome.attributes = assertion.attributes
             }
             outcome.verified = true

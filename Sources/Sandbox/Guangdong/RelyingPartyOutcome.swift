@@ -21,6 +21,8 @@ public struct RelyingPartyOutcome: Sendable {
     public var nameIDFormat: String?
     /// The Assertion's `AuthnContextClassRef`.
     public var authnContextClassRef: String?
+    /// The AuthnStatement's `SessionIndex`, which a LogoutRequest names.
+    public var sessionIndex: String?
     public var attributes: [SAMLAttribute]
     /// Whether the Response carried its assertion encrypted.
     public var encrypted: Bool
@@ -46,6 +48,11 @@ actor RelyingPartyLedger {
 
     private var pending: [String: Pending] = [:]
     private(set) var outcomes: [RelyingPartyOutcome] = []
+    /// Signed-in sessions: SessionIndex → NameID.
+    private(set) var sessions: [String: String] = [:]
+    /// LogoutRequests we sent and await an answer to, by ID.
+    private var pendingLogouts: Set<String> = []
+    private(set) var logouts: [RelyingPartyLogout] = []
 
     func remember(requestID: String, binding: RelyingPartyOutcome.Binding) {
         pending[requestID] = Pending(binding: binding, createdAt: Date())
@@ -58,5 +65,26 @@ actor RelyingPartyLedger {
 
     func record(_ outcome: RelyingPartyOutcome) {
         outcomes.append(outcome)
+        if outcome.verified, outcome.isSuccess, let index = outcome.sessionIndex, let nameID = outcome.nameID { sessions[index] = nameID }
+    }
+
+    /// Ends the local session with this SessionIndex; whether it was live.
+    func endSession(sessionIndex: String, nameID: String) -> Bool {
+        guard sessions[sessionIndex] == nameID else { return false }
+        sessions[sessionIndex] = nil
+        return true
+    }
+
+    func remember(logoutRequestID: String) {
+        pendingLogouts.insert(logoutRequestID)
+    }
+
+    /// Whether a LogoutResponse to `requestID` is awaited; each is accepted once.
+    func take(logoutRequestID: String) -> Bool {
+        pendingLogouts.remove(logoutRequestID) != nil
+    }
+
+    func record(_ logout: RelyingPartyLogout) {
+        logouts.append(logout)
     }
 }

@@ -17,6 +17,9 @@ struct RelyingPartyRoutes: Sendable {
             let form = try await Self.form(request)
             return await acsArtifact(form["SAMLart"])
         }
+        router.post("/logout") { request, _ in try await logout(request) }
+        router.get("/slo") { request, _ in await sloRedirect(request.uri.query ?? "") }
+        router.post("/slo") { request, _ in try await sloPost(request) }
         router.get("/metadata") { _, _ in
             let base = try await party.baseURL()
             return Hummingbird.Response(
@@ -76,6 +79,83 @@ struct RelyingPartyRoutes: Sendable {
         }
     }
 
+    // MARK: Single Logout
+
+    private func logout(_ request: Request) async throws -> Hummingbird.Response {
+        let form = try await Self.form(request)
+        let binding = form["binding"] == "post" ? MetadataEndpoint.postBinding : MetadataEndpoint.redirectBinding
+        let index = form["sessionIndex"].flatMap { $0.isEmpty ? nil : $0 }
+        return Self.send(try await party.logoutRequest(binding: binding, sessionIndex: index, relayState: "gd-" + SAMLIdentifier.make()))
+    }
+
+    private func sloRedirect(_ query: String) async -> Hummingbird.Response {
+        let message: RedirectBinding.Message
+        do {
+            message = try RedirectBinding.decode(query: query)
+        } catch {
+            return Self.page(
+                title: "Guangdong platform (sandbox): logout message unreadable", status: .badRequest, body: "<p>\(Self.escape("\(error)"))</p>")
+        }
+        let trusted = party.verifier.trustedKeys
+        let (record, answer) = await party.receiveLogout(
+            xml: message.xml, parameter: message.parameter, binding: MetadataEndpoint.redirectBinding,
+            signatureCheck: {
+                try RedirectBinding.verifySignature(message, trustedKeys: trusted)
+                return try XMLDocument(parsing: message.xml).root
+            }, relayState: message.relayState)
+        return answer.map(Self.send) ?? Self.logoutPage(record)
+    }
+
+    private func sloPost(_ request: Request) async throws -> Hummingbird.Response {
+        let form = try await Self.form(request)
+        let parameter = form["SAMLRequest"] != nil ? "SAMLRequest" : "SAMLResponse"
+        guard let encoded = form[parameter], let xml = try? POSTBinding.decode(encoded) else {
+            return Self.page(
+                title: "Guangdong platform (sandbox): nothing received", status: .badRequest, body: "<p>No SAML message in the form.</p>")
+        }
+        let verifier = party.verifier
+        let (record, answer) = await party.receiveLogout(
+            xml: xml, parameter: parameter, binding: MetadataEndpoint.postBinding,
+            signatureCheck: {
+                let root = try XMLDocument(parsing: xml).root
+                guard !root.children("Signature", in: XMLNamespaces.ds).isEmpty else {
+                    throw GuangdongSandboxError.check("the message is not signed")
+                }
+                return try verifier.verify(root)
+            }, relayState: form["RelayState"])
+        return answer.map(Self.send) ?? Self.logoutPage(record)
+    }
+
+    /// A logout message on its way to the bridge: a redirect, or a form to submit (no script here).
+    static func send(_ message: RelyingPartyLogoutMessage) -> Hummingbird.Response {
+        switch message {
+        case .redirect(let url, _):
+            return Hummingbird.Response(status: .seeOther, headers: [.location: url])
+        case .post(let action, let fields, _):
+            let inputs = fields.map { "<input type=\"hidden\" name=\"\(escape($0.name))\" value=\"\(escape($0.value))\">" }.joined()
+            return page(
+                title: "Guangdong platform (sandbox): logging out",
+                body: "<form method=\"post\" action=\"\(escape(action))\">\(inputs)<button type=\"submit\" id=\"continue\">Continue</button></form>")
+        }
+    }
+
+    static func logoutPage(_ record: RelyingPartyLogout) -> Hummingbird.Response {
+        let status = [record.statusCode, record.subStatusCode].compactMap { $0?.split(separator: ":").last.map(String.init) }
+        let done = record.verified && record.isSuccess
+        let verification =
+            record.verified
+            ? "Verification passed: signature, Issuer, Destination and InResponseTo."
+            : "Verification FAILED: \(escape(record.problem ?? "unknown"))"
+        return page(
+            title: "Guangdong platform (sandbox): \(done ? "signed out" : "sign-out not confirmed")",
+            body: """
+                <p id="logout">\(done ? "logged-out" : "logout-failed")</p>
+                <p>SAML status: <code id="status">\(escape(status.joined(separator: " / ")))</code></p>
+                <p id="verification">\(verification)</p>
+                <p><a href="/">Start again</a></p>
+                """)
+    }
+
     static func resultPage(_ outcome: RelyingPartyOutcome) -> Hummingbird.Response {
         let checks =
             outcome.verified
@@ -104,6 +184,10 @@ struct RelyingPartyRoutes: Sendable {
                 <p>Binding: \(outcome.binding.rawValue)</p>
                 \(checks)
                 <p>Pairwise NameID: <code id="nameid">\(escape(outcome.nameID ?? ""))</code></p>
+                <p>Session: <code id="session-index">\(escape(outcome.sessionIndex ?? ""))</code></p>
+                <form method="post" action="/logout"><input type="hidden" name="sessionIndex" value="\(escape(outcome.sessionIndex ?? ""))">
+                <button type="submit" name="binding" value="redirect" id="logout-redirect">Sign out (HTTP-Redirect)</button>
+                <button type="submit" name="binding" value="post" id="logout-post">Sign out (HTTP-POST)</button></form>
                 <table><thead><tr><th scope="col">Attribute</th><th scope="col">Value</th></tr></thead><tbody>
                 \(rows)
                 </tbody></table>

@@ -9,17 +9,21 @@ public struct ServiceProviderMetadataWriter: Sendable {
     public var encryptionCertificateDER: Data?
     /// `(binding, location)`; the first is the default, indexes count from 0.
     public var assertionConsumerServices: [(binding: String, location: String)]
+    /// `(binding, location)` of SingleLogoutService endpoints, in order.
+    public var singleLogoutServices: [(binding: String, location: String)]
     public var requestedAttributes: [String]
     public var validUntil: Date
 
     public init(
         entityID: String, signingCertificateDER: Data, encryptionCertificateDER: Data?,
-        assertionConsumerServices: [(binding: String, location: String)], requestedAttributes: [String], validUntil: Date
+        assertionConsumerServices: [(binding: String, location: String)],
+        singleLogoutServices: [(binding: String, location: String)] = [], requestedAttributes: [String], validUntil: Date
     ) {
         self.entityID = entityID
         self.signingCertificateDER = signingCertificateDER
         self.encryptionCertificateDER = encryptionCertificateDER
         self.assertionConsumerServices = assertionConsumerServices
+        self.singleLogoutServices = singleLogoutServices
         self.requestedAttributes = requestedAttributes
         self.validUntil = validUntil
     }
@@ -49,6 +53,9 @@ public struct ServiceProviderMetadataWriter: Sendable {
             ])
         sp.append(key("signing", signingCertificateDER))
         if let encryptionCertificateDER { sp.append(key("encryption", encryptionCertificateDER)) }
+        for slo in singleLogoutServices {
+            sp.append(XMLBuilder("SingleLogoutService", .md, attributes: [("Binding", slo.binding), ("Location", slo.location)]))
+        }
         sp.append(XMLBuilder("NameIDFormat", .md, text: NameID.persistent))
         for (index, acs) in assertionConsumerServices.enumerated() {
             sp.append(

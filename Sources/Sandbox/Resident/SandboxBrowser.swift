@@ -207,7 +207,7 @@ public final class SandboxBrowser: @unchecked Sendable {
         let body = try await response.body.collect(upTo: 4 << 20)
         let duration = clock.now - started
         for header in response.headers[canonicalForm: "Set-Cookie"] {
-            let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1)
+            let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }
             lock.withLock {
                 let name = pair[0].trimmingCharacters(in: .whitespaces)

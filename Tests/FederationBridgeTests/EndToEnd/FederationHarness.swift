@@ -166,10 +166,12 @@ struct FederationHarness: Sendable {
     /// back to the RP) and the start page.
     func approveInIAMSmart(
         as resident: String, binding: RelyingPartyOutcome.Binding, claims: (name: String, birthDate: String)? = nil,
-        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil
+        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil, party: GuangdongRelyingParty? = nil
     ) async throws -> (start: TestBrowser.Page, afterCallback: TestBrowser.Page) {
         let start: TestBrowser.Page
-        if let requestedAuthnContext {
+        if let party {
+            start = try await browser.open(try url(try await party.authnRequestURL(binding: binding).url))
+        } else if let requestedAuthnContext {
             let (request, _) = try await relyingParty.authnRequestURL(
                 binding: binding, overrides: .init(requestedAuthnContext: requestedAuthnContext))
             start = try await browser.open(try url(request))
@@ -245,11 +247,13 @@ struct FederationHarness: Sendable {
 
     func signIn(
         as resident: String, binding: RelyingPartyOutcome.Binding, decision: Decision = .agree, claims: (name: String, birthDate: String)? = nil,
-        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil
+        requestedAuthnContext: AuthnRequest.RequestedAuthnContext? = nil, party: GuangdongRelyingParty? = nil
     ) async throws -> SignIn {
+        let relyingParty = party ?? relyingParty
+        let relyingPartyURL = party == nil ? relyingPartyURL : try await relyingParty.baseURL()
         let before = await relyingParty.outcomes().count
         let (start, afterCallback) = try await approveInIAMSmart(
-            as: resident, binding: binding, claims: claims, requestedAuthnContext: requestedAuthnContext)
+            as: resident, binding: binding, claims: claims, requestedAuthnContext: requestedAuthnContext, party: party)
         var consentPage: TestBrowser.Page?
         var page = afterCallback
         if afterCallback.status == 200, afterCallback.url.path == "/consent", let consentForm = afterCallback.form(action: "/consent") {
@@ -270,6 +274,27 @@ struct FederationHarness: Sendable {
         return SignIn(
             startPage: start, consentPage: consentPage, deliveryPage: delivery, relyingPartyPage: page,
             outcome: outcomes.count > before ? outcomes.last : nil, flowID: flowID)
+    }
+
+    /// `policy` (the YAML text) with one more recipient, registered as an operator would.
+    static func policy(_ policy: String, addingRecipient entityID: String, legalEntity: String, filingReference: String) -> String {
+        let host = URL(string: entityID)?.host ?? "partner.example.cn"
+        return policy.replacingOccurrences(
+            of: "recipients:\n",
+            with: """
+                recipients:
+                  - entityID: \(entityID)
+                    legalEntity: \(legalEntity)
+                    city: Shenzhen
+                    standardContract:
+                      filingReference: \(filingReference)
+                      filedOn: 2026-11-01
+                    contact: privacy@\(host)
+                    retentionDays: 30
+                    onwardTransferExcluded: true
+                    maxTransfersPerHour: 10
+
+                """)
     }
 
     func url(_ text: String) throws -> URL {

@@ -69,22 +69,8 @@ import Testing
             #expect(policies.problem?.contains("mobile") == true)
 
             // A new recipient: in force without a restart, and the degradation clears.
-            let added = good.replacingOccurrences(
-                of: "recipients:\n",
-                with: """
-                    recipients:
-                      - entityID: https://new.partner.example.cn/sp
-                        legalEntity: New partner
-                        city: Shenzhen
-                        standardContract:
-                          filingReference: GBA-SC-2026-0099
-                          filedOn: 2026-11-01
-                        contact: privacy@new.partner.example.cn
-                        retentionDays: 30
-                        onwardTransferExcluded: true
-                        maxTransfersPerHour: 10
-
-                    """)
+            let added = FederationHarness.policy(
+                good, addingRecipient: "https://new.partner.example.cn/sp", legalEntity: "New partner", filingReference: "GBA-SC-2026-0099")
             #expect(added != good)
             try added.write(to: policies.file, atomically: true, encoding: .utf8)
             #expect(policies.reload())

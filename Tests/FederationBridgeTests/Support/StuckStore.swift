@@ -25,5 +25,8 @@ struct StuckStore: StateStore {
     func clearFailedSignIns(key: String) async throws { try await stuck() }
     func recordFailure(_ record: FailureRecord, expiresAt: Date) async throws { try await stuck() }
     func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord] { try await stuck() }
+    func joinIdPSession(key: String, participant: SessionParticipant, expiresAt: Date) async throws { try await stuck() }
+    func idpSession(sessionIndex: String, now: Date) async throws -> (key: String, participant: SessionParticipant)? { try await stuck() }
+    func endIdPSession(key: String, now: Date) async throws -> [SessionParticipant] { try await stuck() }
     func sweep(now: Date) async throws -> SweepCount { try await stuck() }
 }
