@@ -154,7 +154,7 @@ import Testing
                 try await Self.expectNothingPersonalLeft(harness, flowID: try Self.flowID(consent), lifetime: 60)
             }
         } catch {
-            try? Self.shell("/bin/umount", "-l", mountPoint.path)
+            _ = try? Self.shell("/bin/umount", "-l", mountPoint.path)
             throw error
         }
         try Self.shell("/bin/umount", "-l", mountPoint.path)
