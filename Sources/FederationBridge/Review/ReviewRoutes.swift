@@ -20,7 +20,10 @@ import PIAChecks
 /// serves only signing in and out.
 public struct ReviewRoutes: Sendable {
     let reader: ReviewLogReader
-    let context: ReviewPolicyContext
+    /// The policy as it is now: the bridge reloads it on SIGHUP.
+    let currentPolicy: @Sendable () -> Policy
+    /// Flattened once per use, so the pages follow a reloaded policy.
+    var context: ReviewPolicyContext { ReviewPolicyContext(currentPolicy()) }
     let signIn: ReviewSignIn
     let auditLog: ReviewAuditLog
     let layout: ReviewLayout
@@ -33,12 +36,13 @@ public struct ReviewRoutes: Sendable {
     /// - Parameters:
     ///   - log: the transfer log to show; open it with the verifier key only
     ///     (`TransferLog(store:verifier:)`): the pages never write.
-    ///   - policy: the current policy, for recipient contracts, purpose texts and necessities.
+    ///   - policy: the current policy, for recipient contracts, purpose texts
+    ///     and necessities; read again for every page, so a reload shows.
     ///   - basePath: where the pages are mounted; links are built from it.
     ///   - failures: the state store, where failures that never reached the
     ///     log are kept (`flow.failureRetention`); the search finds them by reference.
     public init(
-        log: TransferLog, policy: Policy, signIn: ReviewSignIn, auditLog: ReviewAuditLog,
+        log: TransferLog, policy: @autoclosure @escaping @Sendable () -> Policy, signIn: ReviewSignIn, auditLog: ReviewAuditLog,
         basePath: String = "/review", logger: Logger = Logger(label: "FederationBridge.review"),
         failures: (any StateStore)? = nil, failureRetention: Duration = .seconds(90 * 86_400)
     ) throws(ReviewConfigurationError) {
@@ -51,7 +55,7 @@ public struct ReviewRoutes: Sendable {
             throw ReviewConfigurationError("a page template does not parse: \(error)")
         }
         self.reader = ReviewLogReader(log: log)
-        self.context = ReviewPolicyContext(policy)
+        self.currentPolicy = policy
         self.signIn = signIn
         self.auditLog = auditLog
         self.basePath = basePath
@@ -215,6 +219,7 @@ public struct ReviewRoutes: Sendable {
     private func summary(_ request: Request, reviewer: Reviewer, language: Language) async throws -> Rendered {
         let query = ReviewQuery(request.uri.query)
         let filter = try ReviewFilter(query: query)
+        let context = self.context
         var statistics: ReviewStatistics?
         if let purpose = filter.purpose {
             let matching = try await reader.statistics(filter)

@@ -81,4 +81,22 @@ import Testing
             #expect(cleared.ready && cleared.degraded == nil)
         }
     }
+
+    @Test func theReviewerPagesFollowAReloadedPolicy() async throws {
+        try await FederationHarness.run(allPages: true) { harness in
+            let newPartner = "https://new.partner.example.cn/sp"
+            let before = try await FailureReferenceTests.search(harness, "")
+            #expect(before.status == 200 && !before.body.contains(newPartner))
+
+            let policies = harness.flow.policies
+            let good = try String(contentsOf: policies.file, encoding: .utf8)
+            let added = FederationHarness.policy(good, addingRecipient: newPartner, legalEntity: "New partner", filingReference: "GBA-SC-2026-0099")
+            try added.write(to: policies.file, atomically: true, encoding: .utf8)
+            #expect(policies.reload())
+
+            // The search offers the new recipient without a restart.
+            let after = try await FailureReferenceTests.search(harness, "")
+            #expect(after.status == 200 && after.body.contains(newPartner))
+        }
+    }
 }
