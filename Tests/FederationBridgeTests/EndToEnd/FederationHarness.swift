@@ -101,9 +101,9 @@ struct FederationHarness: Sendable {
             let ready = ReadySignal()
             let application = bridge
             group.addTask {
-                try await application.makeApplication(onServerRunning: { _ in await ready.fire() }).run()
+                try await ready.reportEnd { try await application.makeApplication(onServerRunning: { _ in await ready.fire() }).run() }
             }
-            await ready.wait()
+            try await ready.wait()
             var secondInstanceURL: String?
             if secondInstance {
                 var second = configuration
@@ -113,9 +113,11 @@ struct FederationHarness: Sendable {
                 let secondReady = ReadySignal()
                 let secondApplication = instance
                 group.addTask {
-                    try await secondApplication.makeApplication(onServerRunning: { _ in await secondReady.fire() }).run()
+                    try await secondReady.reportEnd {
+                        try await secondApplication.makeApplication(onServerRunning: { _ in await secondReady.fire() }).run()
+                    }
                 }
-                await secondReady.wait()
+                try await secondReady.wait()
                 secondInstanceURL = "http://127.0.0.1:\(second.listen.port)"
             }
             let harness = FederationHarness(
@@ -127,13 +129,33 @@ struct FederationHarness: Sendable {
         }
     }
 
-    /// A free loopback port: bound, read and released.
+    /// A free loopback port for a server that starts later: bound, read and
+    /// released. Taken below the kernel's ephemeral range, so the sandbox
+    /// peers and clients (which bind port 0) cannot be handed it meanwhile.
     static func reservePort() async throws -> Int {
+        let low = ephemeralRangeStart()
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<64 {
+            let candidate = Int.random(in: (low / 2)..<low, using: &generator)
+            guard
+                let channel = try? await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .bind(host: "127.0.0.1", port: candidate).get()
+            else { continue }
+            try await channel.close()
+            return candidate
+        }
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .bind(host: "127.0.0.1", port: 0).get()
         let port = channel.localAddress?.port ?? 0
         try await channel.close()
         return port
+    }
+
+    /// The first port the kernel hands out for port 0 (32768 unless configured).
+    private static func ephemeralRangeStart() -> Int {
+        let text = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let low = text.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" }).first.flatMap { Int($0) } ?? 32768
+        return low > 2048 ? low : 32768
     }
 
     // MARK: Driving a sign-in like a resident
@@ -325,20 +347,43 @@ struct PIAChecksEntry {
     }
 }
 
-/// Fires once the server listens.
+/// Fires once the server listens, or fails when it stops before (a port
+/// taken, a bad configuration), so a test that waits for it fails instead
+/// of waiting for ever.
 actor ReadySignal {
-    private var fired = false
-    private var waiters: [CheckedContinuation<Void, Never>] = []
+    struct ServerEnded: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "the server stopped before it listened: \(reason)" }
+    }
 
-    func fire() {
-        fired = true
-        for waiter in waiters { waiter.resume() }
+    private var outcome: Result<Void, any Error>?
+    private var waiters: [CheckedContinuation<Void, any Error>] = []
+
+    func fire() { settle(.success(())) }
+
+    func fail(_ reason: String) { settle(.failure(ServerEnded(reason: reason))) }
+
+    /// Runs the server and fails the signal when it ends without having fired.
+    nonisolated func reportEnd(_ server: @Sendable () async throws -> Void) async throws {
+        do {
+            try await server()
+        } catch {
+            await fail("\(error)")
+            throw error
+        }
+        await fail("it returned")
+    }
+
+    private func settle(_ result: Result<Void, any Error>) {
+        guard outcome == nil else { return }
+        outcome = result
+        for waiter in waiters { waiter.resume(with: result) }
         waiters = []
     }
 
-    func wait() async {
-        if fired { return }
-        await withCheckedContinuation { waiters.append($0) }
+    func wait() async throws {
+        if let outcome { return try outcome.get() }
+        try await withCheckedThrowingContinuation { waiters.append($0) }
     }
 }
 

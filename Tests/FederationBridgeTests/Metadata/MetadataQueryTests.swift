@@ -54,8 +54,8 @@ struct MetadataQueryTests {
                 await ready.fire()
             })
         try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await application.run() }
-            await ready.wait()
+            group.addTask { try await ready.reportEnd { try await application.run() } }
+            try await ready.wait()
             try await body("http://127.0.0.1:\(port.value)/mdq")
             group.cancelAll()
         }
