@@ -15,9 +15,19 @@ enum TestToken {
         try Token(try #require(configuration))
     }
 
-    /// A fresh key with a unique label.
+    /// A fresh key with a unique label. SoftHSM2 keeps the token in files
+    /// that other test processes write at the same time, and now and then
+    /// answers a key generation with CKR_GENERAL_ERROR; a second try is
+    /// what an operator would do, and what this does, twice at most.
     static func key(_ type: TokenKeyType) throws -> TokenKey {
-        try open().generateKey(type, label: "saml-test-\(type.rawValue)-\(UUID().uuidString.prefix(8))")
+        for attempt in 1...3 {
+            do {
+                return try open().generateKey(type, label: "saml-test-\(type.rawValue)-\(UUID().uuidString.prefix(8))")
+            } catch TokenError.call("C_GenerateKeyPair", _) where attempt < 3 {
+                continue
+            }
+        }
+        throw TokenError.call("C_GenerateKeyPair", returnValue: 0)
     }
 }
 
