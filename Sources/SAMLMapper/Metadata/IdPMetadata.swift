@@ -56,20 +56,7 @@ public struct IdPMetadata: Sendable, Hashable {
             attributes: [
                 ("WantAuthnRequestsSigned", wantAuthnRequestsSigned ? "true" : "false"), ("protocolSupportEnumeration", XMLNamespaces.samlp),
             ])
-        func key(_ use: String, _ der: Data) -> XMLBuilder {
-            XMLBuilder(
-                "KeyDescriptor", .md, attributes: [("use", use)],
-                children: [
-                    .element(
-                        XMLBuilder(
-                            "KeyInfo", .ds,
-                            children: [
-                                .element(
-                                    XMLBuilder(
-                                        "X509Data", .ds, children: [.element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString()))]))
-                            ]))
-                ])
-        }
+        let key = XMLBuilder.keyDescriptor
         idp.append(key("signing", signingCertificate))
         if let next = nextSigningCertificate { idp.append(key("signing", next)) }
         if let enc = encryptionCertificate { idp.append(key("encryption", enc)) }

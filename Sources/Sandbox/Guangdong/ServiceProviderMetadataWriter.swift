@@ -29,23 +29,7 @@ public struct ServiceProviderMetadataWriter: Sendable {
     }
 
     public var builder: XMLBuilder {
-        func key(_ use: String, _ der: Data) -> XMLBuilder {
-            XMLBuilder(
-                "KeyDescriptor", .md, attributes: [("use", use)],
-                children: [
-                    .element(
-                        XMLBuilder(
-                            "KeyInfo", .ds,
-                            children: [
-                                .element(
-                                    XMLBuilder(
-                                        "X509Data", .ds,
-                                        children: [
-                                            .element(XMLBuilder("X509Certificate", .ds, text: der.base64EncodedString()))
-                                        ]))
-                            ]))
-                ])
-        }
+        let key = XMLBuilder.keyDescriptor
         var sp = XMLBuilder(
             "SPSSODescriptor", .md,
             attributes: [
