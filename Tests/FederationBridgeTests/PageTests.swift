@@ -22,6 +22,17 @@ import Testing
             csrfToken: "tok\"en", reference: "fl-abc")
     }
 
+    @Test func formatFillsEachPlaceholderOnce() {
+        let template = PageStrings.table(for: .english)["consent.cross_boundary"] ?? ""
+        #expect(template.contains("{recipient}") && template.contains("{city}"))
+        // A value holding a placeholder is not filled again.
+        let text = PageStrings.format("consent.cross_boundary", in: .english, ["recipient": "{city}", "city": "Guangzhou"])
+        #expect(text.contains("{city}"))
+        #expect(text.contains("Guangzhou"))
+        #expect(PageStrings.format("no.such.key {a} {b", in: .english, ["a": "1"]) == "no.such.key 1 {b")
+        #expect(PageStrings.format("{a}{a}}{", in: .english, ["a": "x"]) == "xx}{")
+    }
+
     @Test func everyLanguageHasEveryText() {
         let keys = Set(PageStrings.table(for: .traditionalChinese).keys)
         for language in Language.allCases {

@@ -26,6 +26,19 @@ import Testing
         #expect(!otherKey.verifyCSRF(token, sessionID: a))
     }
 
+    @Test func base64URLMatchesFoundationsBase64WithTheURLAlphabet() {
+        for length in 0..<40 {
+            let bytes = Data((0..<length).map { UInt8(truncatingIfNeeded: $0 * 37 + 251) })
+            let expected = bytes.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+                .replacingOccurrences(of: "=", with: "")
+            #expect(bytes.base64URLEncoded() == expected)
+            #expect(Data(base64URLEncoded: expected) == bytes)
+        }
+        #expect(Data(base64URLEncoded: "a+b/") == nil || Data(base64URLEncoded: "a+b/") == Data(base64Encoded: "a+b/"))
+        #expect(Data(base64URLEncoded: "%%%") == nil)
+        #expect(Data(base64URLEncoded: "a") == nil)
+    }
+
     @Test func onlyIssuedSessionIDsAreAccepted() {
         #expect(!sessions.isIssued(""))
         #expect(!sessions.isIssued(String(repeating: "a", count: 63)))

@@ -81,6 +81,25 @@ import Testing
         #expect(try SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]).verify(carried).id == response.id)
     }
 
+    @Test func soapBodyDropsTheMessagesDeclarationAndSurroundingSpace() throws {
+        #expect(SOAPEnvelope.stripDeclaration("<?xml version=\"1.0\"?>\n \t<a>x</a>\r\n ") == "<a>x</a>")
+        #expect(SOAPEnvelope.stripDeclaration(" <a/>") == " <a/>")
+        #expect(SOAPEnvelope.stripDeclaration("<?xml version=\"1.0\"?>") == "")
+        #expect(SOAPEnvelope.stripDeclaration("<?xml no end") == "<?xml no end")
+        #expect(SOAPEnvelope.stripDeclaration("<?xml version=\"1.0\"?><名>值</名>") == "<名>值</名>")
+        let document = try XMLDocument(parsing: Data(SOAPEnvelope.wrap("<?xml version=\"1.0\"?>\n<a xmlns=\"urn:x\"/>\n").utf8))
+        #expect(try SOAPEnvelope.bodyElement(of: document).localName == "a")
+    }
+
+    @Test func identifiersAreFreshXMLIDsOf160Bits() {
+        let ids = (0..<200).map { _ in SAMLIdentifier.make() }
+        #expect(Set(ids).count == ids.count)
+        for id in ids {
+            #expect(id.count == 41 && id.hasPrefix("_"))
+            #expect(id.dropFirst().allSatisfy { $0.isHexDigit && !$0.isUppercase })
+        }
+    }
+
     @Test func statusWithSecondLevelCode() throws {
         let status = SAMLStatus(code: SAMLStatus.responder, subCode: SAMLStatus.authnFailed, message: "user cancelled")
         let doc = try XMLDocument(parsing: status.builder.xmlString())

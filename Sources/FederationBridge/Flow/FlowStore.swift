@@ -2,6 +2,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PIAChecks
 import SAMLMapper
 
 /// A flow's state in the shared store, seen from the resident's session.
@@ -18,7 +19,7 @@ struct FlowStore: Sendable {
     let lifetime: Duration
 
     static func pointerID(sessionID: String) -> String {
-        "session-" + SHA256.hash(data: Data(sessionID.utf8)).map { String(format: "%02x", $0) }.joined()
+        "session-" + SHA256.hash(data: Data(sessionID.utf8)).hex
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> Data {

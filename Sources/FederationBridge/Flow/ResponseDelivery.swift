@@ -106,7 +106,7 @@ struct ResponseDelivery: Sendable {
         var data = Data(relyingParty.utf8)
         data.append(0)
         data.append(handle)
-        return "artifact-" + SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        return "artifact-" + SHA256.hash(data: data).hex
     }
 
     /// The error page: what happened and what to do, in the resident's

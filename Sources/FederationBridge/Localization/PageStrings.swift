@@ -14,10 +14,23 @@ public enum PageStrings {
     }
 
     /// The text under `key` with each `{name}` replaced by `values[name]`.
+    /// One scan of the text: a value that itself holds `{name}` is not
+    /// substituted again, and unknown placeholders stay as written.
     public static func format(_ key: String, in language: Language, _ values: [String: String]) -> String {
-        var text = table(for: language)[key] ?? key
-        for (name, value) in values { text = text.replacingOccurrences(of: "{\(name)}", with: value) }
-        return text
+        let text = table(for: language)[key] ?? key
+        var result = ""
+        var rest = text[...]
+        while let open = rest.firstIndex(of: "{") {
+            result += rest[..<open]
+            guard let close = rest[open...].firstIndex(of: "}"), let value = values[String(rest[rest.index(after: open)..<close])] else {
+                result.append("{")
+                rest = rest[rest.index(after: open)...]
+                continue
+            }
+            result += value
+            rest = rest[rest.index(after: close)...]
+        }
+        return result + rest
     }
 
     /// A string table keyed for Mustache templates (`{{t.consent_title}}`):

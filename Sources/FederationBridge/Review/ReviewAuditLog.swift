@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import Logging
+import PIAChecks
 
 /// The reviewers' own audit trail: who looked at what, and when.
 ///
@@ -104,7 +105,7 @@ public actor ReviewAuditLog {
     }
 
     static func digest(_ data: Data) -> String {
-        SHA256.hash(data: data).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: data).hex
     }
 
     static let encoder: JSONEncoder = {

@@ -1,4 +1,5 @@
 import Foundation
+import PIAChecks
 
 /// Time and number formats used across the pages and exports. Pages show
 /// Hong Kong time, where the reviewers work, with UTC beside it, so that two
@@ -26,7 +27,7 @@ enum ReviewFormat {
 
     /// Lower-case hex, as hashes are shown everywhere else in the log's tools.
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        bytes.hex
     }
 
     static func parseDay(_ text: String) -> Date? {

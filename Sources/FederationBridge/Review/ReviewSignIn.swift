@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import HummingbirdAuth
+import PIAChecks
 
 /// Reviewer sign-in: a server session behind an HttpOnly cookie, sign-out,
 /// and throttling of failed passwords.
@@ -90,13 +91,13 @@ public struct ReviewSignIn: Sendable {
     }
 
     static func sessionKey(_ token: String) -> String {
-        "review-session:" + SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        "review-session:" + SHA256.hash(data: Data(token.utf8)).hex
     }
 
     /// Per user name, known or not (so guessing names gains nothing), as a
     /// digest so any input makes a short key.
     static func throttleKey(_ username: String) -> String {
-        "review-sign-in:" + SHA256.hash(data: Data(username.utf8)).map { String(format: "%02x", $0) }.joined()
+        "review-sign-in:" + SHA256.hash(data: Data(username.utf8)).hex
     }
 
     static func isWellFormed(_ token: String) -> Bool {

@@ -1,6 +1,7 @@
 @preconcurrency import Crypto
 import Foundation
 import Hummingbird
+import PIAChecks
 
 /// The resident's session at the bridge as an identity provider: which
 /// relying parties received an Assertion from this browser, so Single
@@ -28,7 +29,7 @@ struct IdPSessions: Sendable {
 
     /// The store's key for a cookie value: the store never learns the value itself.
     static func storeKey(_ cookieValue: String) -> String {
-        "idp-" + SHA256.hash(data: Data(cookieValue.utf8)).map { String(format: "%02x", $0) }.joined()
+        "idp-" + SHA256.hash(data: Data(cookieValue.utf8)).hex
     }
 
     /// Adds `participant` to the browser's IdP session (a new one when the

@@ -7,6 +7,8 @@ import Foundation
 public enum OpenIDDigest {
     public static func compute(_ openID: String, key: Data) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: Data(openID.utf8), using: SymmetricKey(data: key))
-        return mac.prefix(8).map { String(format: "%02x", $0) }.joined()
+        let prefix = mac.prefix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        let digits = String(prefix, radix: 16)
+        return String(repeating: "0", count: 16 - digits.count) + digits
     }
 }

@@ -148,8 +148,17 @@ public enum SOAPEnvelope {
         return children[0]
     }
 
+    /// The message without its XML declaration and the white space around
+    /// it. Scans UTF-8 bytes: a signed Response is ~15 KB, and Foundation's
+    /// trimming walks it as UTF-16.
     static func stripDeclaration(_ xml: String) -> String {
-        guard xml.hasPrefix("<?xml"), let end = xml.range(of: "?>") else { return xml }
-        return String(xml[end.upperBound...]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let bytes = xml.utf8
+        guard xml.hasPrefix("<?xml"), let end = xml.utf8.firstRange(of: "?>".utf8) else { return xml }
+        func isSpace(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D }
+        var start = end.upperBound
+        var stop = bytes.endIndex
+        while start < stop, isSpace(bytes[start]) { start = bytes.index(after: start) }
+        while stop > start, isSpace(bytes[bytes.index(before: stop)]) { stop = bytes.index(before: stop) }
+        return String(xml[start..<stop])
     }
 }

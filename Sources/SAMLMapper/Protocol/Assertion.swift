@@ -131,8 +131,12 @@ public struct Assertion: Sendable, Hashable {
     /// The assertion as a standalone document signed with `signer`.
     /// `xs` goes on the PrefixList so `xsi:type="xs:string"` keeps its binding.
     public func signedXML(_ signer: EnvelopedSigner) throws -> Data {
-        try signer.signedXML(builder.xmlString(), inclusivePrefixes: attributes.isEmpty ? [] : ["xs"])
+        try signer.signedXML(builder.xmlString(), inclusivePrefixes: signatureInclusivePrefixes)
     }
+
+    /// `xs` when attribute values carry `xsi:type="xs:string"`: the prefix
+    /// is used only inside an attribute value, so exc-c14n must be told.
+    var signatureInclusivePrefixes: [String] { attributes.isEmpty ? [] : ["xs"] }
 
     /// Reads an Assertion element. Use this only on the element that
     /// `SignatureVerifier.verify` returned (or a decrypted, verified one).

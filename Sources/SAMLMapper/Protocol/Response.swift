@@ -53,8 +53,11 @@ public struct Response: Sendable, Hashable {
         for assertion in assertions {
             let xml: Data
             if protection.signAssertions {
-                let signed = try XMLDocument(parsing: try assertion.signedXML(signer))
-                xml = try signed.root.standaloneXML()
+                // Signed where it was parsed and written out from there: no
+                // second parse of the signed text.
+                let document = try XMLDocument(parsing: Data(assertion.builder.xmlString().utf8))
+                try signer.sign(document.root, inclusivePrefixes: assertion.signatureInclusivePrefixes)
+                xml = try document.root.standaloneXML()
             } else {
                 xml = Data(assertion.builder.xmlString().utf8)
             }

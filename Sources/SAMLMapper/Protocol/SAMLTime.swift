@@ -2,14 +2,18 @@ import Foundation
 
 /// SAML `xs:dateTime` values: always written in UTC with millisecond precision.
 public enum SAMLTime {
+    /// Made once: building a format style costs more than formatting with it.
+    private static let withFraction = Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)
+    private static let withoutFraction = Date.ISO8601FormatStyle(timeZone: .gmt)
+
     public static func string(_ date: Date) -> String {
-        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+        withFraction.format(date)
     }
 
     public static func date(_ string: String) -> Date? {
         let s = string.trimmingCharacters(in: .whitespaces)
-        if let d = try? Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt).parse(s) { return d }
-        return try? Date.ISO8601FormatStyle(timeZone: .gmt).parse(s)
+        if let d = try? withFraction.parse(s) { return d }
+        return try? withoutFraction.parse(s)
     }
 }
 
@@ -17,7 +21,13 @@ public enum SAMLTime {
 public enum SAMLIdentifier {
     public static func make() -> String {
         var generator = SystemRandomNumberGenerator()
-        return "_" + (0..<20).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+        var id = "_"
+        id.reserveCapacity(41)
+        for _ in 0..<5 {
+            let word = String(generator.next() as UInt32, radix: 16)
+            id += String(repeating: "0", count: 8 - word.count) + word
+        }
+        return id
     }
 }
 

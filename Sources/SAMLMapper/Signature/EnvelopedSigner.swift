@@ -67,8 +67,7 @@ public struct EnvelopedSigner: Sendable {
                                 ]))
                     ]))
         }
-        let template = try XMLDocument(parsing: signature.xmlString())
-        let inserted = try element.insertSignatureCopy(of: template.root)
+        let inserted = try element.insertSignature(signature)
         let insertedSignedInfo = inserted.childElements[0]
         let value = try key.sign(try insertedSignedInfo.canonicalized(.exclusive()), algorithm: algorithm)
         inserted.childElements[1].setText(value.base64EncodedString())
@@ -87,24 +86,74 @@ public struct EnvelopedSigner: Sendable {
 }
 
 extension XMLElement {
-    /// Copies `signature` (from another document) into this element at the
+    /// Builds `signature` as nodes of this document and places it at the
     /// SAML schema position: after a leading `saml:Issuer`, else first.
-    func insertSignatureCopy(of signature: XMLElement) throws -> XMLElement {
-        guard let copy = xmlDocCopyNode(signature.node, document.doc, 1) else { throw XMLSecurityError.serializationFailed }
+    /// Building the nodes directly spares a parse of a serialized template
+    /// for every signature.
+    func insertSignature(_ signature: XMLBuilder) throws -> XMLElement {
+        let built = try signature.node(in: document.doc, scope: [:])
         let first = childElements.first
         if let first, first.isNamed("Issuer", in: XMLNamespaces.saml) {
-            xmlAddNextSibling(first.node, copy)
+            xmlAddNextSibling(first.node, built)
         } else if let firstChild = node.pointee.children {
-            xmlAddPrevSibling(firstChild, copy)
+            xmlAddPrevSibling(firstChild, built)
         } else {
-            xmlAddChild(node, copy)
+            xmlAddChild(node, built)
         }
-        return XMLElement(node: copy, document: document)
+        return XMLElement(node: built, document: document)
     }
 
     /// Replaces the element's content with text (escaped by libxml2).
     func setText(_ text: String) {
         xmlNodeSetContent(node, nil)
         xmlNodeAddContent(node, text)
+    }
+}
+
+extension XMLBuilder {
+    /// This element as a libxml2 node of `doc`, not yet attached. Namespaces
+    /// are declared where first used, as `xmlString()` writes them; text and
+    /// attribute values are stored unescaped and escaped when serialized.
+    /// `.raw` children are refused: they would need a parse.
+    func node(in doc: xmlDocPtr, scope inherited: [String: xmlNsPtr]) throws -> xmlNodePtr {
+        guard let node = xmlNewDocNode(doc, nil, name, nil) else { throw XMLSecurityError.serializationFailed }
+        var scope = inherited
+        func namespace(_ ns: XMLNamespace) -> xmlNsPtr? {
+            if let known = scope[ns.uri] { return known }
+            let declared = xmlNewNs(node, ns.uri, ns.prefix)
+            scope[ns.uri] = declared
+            return declared
+        }
+        xmlSetNs(node, namespace(self.namespace))
+        for declaration in declarations { _ = namespace(declaration) }
+        for attribute in attributes {
+            let created: xmlAttrPtr?
+            if let ns = attribute.namespace {
+                created = xmlNewNsProp(node, namespace(ns), attribute.name, attribute.value)
+            } else {
+                created = xmlNewProp(node, attribute.name, attribute.value)
+            }
+            guard created != nil else {
+                xmlFreeNode(node)
+                throw XMLSecurityError.serializationFailed
+            }
+        }
+        for child in children {
+            switch child {
+            case .element(let element):
+                do {
+                    xmlAddChild(node, try element.node(in: doc, scope: scope))
+                } catch {
+                    xmlFreeNode(node)
+                    throw error
+                }
+            case .text(let text):
+                xmlNodeAddContent(node, text)
+            case .raw:
+                xmlFreeNode(node)
+                throw XMLSecurityError.serializationFailed
+            }
+        }
+        return node
     }
 }

@@ -24,6 +24,9 @@ struct BenchSAMLCommand: AsyncParsableCommand {
     @Option(help: "Concurrent signers for the token run (the token serialises per session).")
     var tokenSigners: Int = 1
 
+    @Option(parsing: .upToNextOption, help: "Only these keys (by the name printed, e.g. P-256), for profiling one of them.")
+    var only: [String] = []
+
     func run() async throws {
         let rsa = try _RSA.Signing.PrivateKey(keySize: .bits2048)
         let p256 = P256.Signing.PrivateKey()
@@ -49,7 +52,7 @@ struct BenchSAMLCommand: AsyncParsableCommand {
         defer { for label in cleanUp { try? tokenForCleanUp?.destroyKeyPair(label: label) } }
         print("signed-Response builds (Assertion and Response each signed, one core):")
         var rates: [String: Double] = [:]
-        for (name, key) in keys {
+        for (name, key) in keys where only.isEmpty || only.contains(name) {
             let signers = name.hasSuffix("token") ? max(tokenSigners, 1) : 1
             let (count, secs) = try await Self.measure(seconds: seconds, signers: signers, key: key)
             let padded = name.padding(toLength: 22, withPad: " ", startingAt: 0)

@@ -166,7 +166,7 @@ struct LogShowCommand: AsyncParsableCommand {
         let log = try await options.openLog()
         let entry = try await log.entry(seq: seq)
         print("seq \(entry.seq)")
-        print("leaf hash \(entry.leafHash.hexText)")
+        print("leaf hash \(entry.leafHash.hex)")
         if let body = entry.body {
             print(String(decoding: body, as: UTF8.self))
         } else {
@@ -291,7 +291,7 @@ struct LogCheckProofCommand: AsyncParsableCommand {
         do {
             if let bundle = try? JSONDecoder().decode(InclusionProofBundle.self, from: data) {
                 let checkpoint = try bundle.verify(with: verifier)
-                print("entry \(bundle.leafIndex) is included in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.rootHash.hexText)")
+                print("entry \(bundle.leafIndex) is included in \(checkpoint.origin) at size \(checkpoint.size), root \(checkpoint.rootHash.hex)")
             } else {
                 let bundle = try JSONDecoder().decode(ConsistencyProofBundle.self, from: data)
                 try bundle.verify(with: verifier)
@@ -415,12 +415,5 @@ enum SampleEntries {
             checks: [CheckResult(id: "load", passed: true, reason: "synthetic")],
             consentDigest: String(repeating: "0", count: 64), subjectDigest: String(repeating: "1", count: 64),
             assertionID: "_stress-\(task)-\(index)", decision: .transfer)
-    }
-}
-
-extension Data {
-    /// Lower-case hex for reviewer output.
-    fileprivate var hexText: String {
-        map { String(format: "%02x", $0) }.joined()
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import FederationBridge
 import Logging
+import NIOCore
+import NIOPosix
 
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +17,7 @@ struct ServeCommand: AsyncParsableCommand {
     var previewPages = false
 
     func run() async throws {
+        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         let configuration = try ConfigurationLoader.commandLine(file: config)
         var logger = Logger(label: "federation-bridge")
         logger.logLevel = .info
