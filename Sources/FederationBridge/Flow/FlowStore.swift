@@ -22,17 +22,9 @@ struct FlowStore: Sendable {
         "session-" + SHA256.hash(data: Data(sessionID.utf8)).hex
     }
 
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        return try encoder.encode(value)
-    }
+    static func encode<T: Encodable>(_ value: T) throws -> Data { try FlowStateCodec.encode(value) }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return try decoder.decode(type, from: data)
-    }
+    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T { try FlowStateCodec.decode(type, data) }
 
     /// The session's pointer and its flow. Throws `noFlow` when the session has
     /// none, `unexpectedStep` when the flow already finished, and `flowExpired`
