@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Mustache
 import PIAChecks
 import SAMLMapper
 import Testing
@@ -20,6 +21,28 @@ import Testing
                 DisplayedAttribute(label: "Aged 18 or over", name: "age_over_18", values: ["true"]),
             ],
             csrfToken: "tok\"en", reference: "fl-abc")
+    }
+
+    @Test func byteEscapingMatchesTheTemplateEnginesOwn() throws {
+        _ = HTMLEscaping.registered
+        for text in ["", "plain", "<a href=\"x\">&'</a>", "陳大文 <b>", "a&&b", "'\"<>&", "é\u{0}🙂>"] {
+            let engine = try MustacheTemplate(string: "{{v}}").render(["v": text])
+            let bytes = try MustacheTemplate(string: HTMLEscaping.pragma + "{{v}}").render(["v": text])
+            #expect(bytes == engine)
+        }
+    }
+
+    @Test func eachLanguagesTemplatesHoldItsStringsAlready() {
+        for language in Language.allCases {
+            let strings = PageStrings.mustacheKeyed(PageStrings.table(for: language))
+            for template in PageRenderer.templates {
+                let text = PageRenderer.specialized(template.source, strings: strings, language: language)
+                #expect(!text.contains("{{t.") && !text.contains("{{{css}}}") && !text.contains("{{<layout}}"))
+                #expect(text.hasPrefix(HTMLEscaping.pragma))
+            }
+            let page = renderer.html(.error(ErrorPage(kind: .internal, reference: "req-1")), language: language)
+            #expect(page.contains(HTMLEscaping.escape(PageStrings.table(for: language)["site.name"] ?? "?")))
+        }
     }
 
     @Test func formatFillsEachPlaceholderOnce() {

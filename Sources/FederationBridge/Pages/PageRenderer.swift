@@ -9,32 +9,52 @@ public struct PageRenderer: Sendable {
     private let library: MustacheLibrary
     /// CSP source for the one inline style element.
     private let styleHash: String
-    /// Each language's strings, keyed for Mustache, built once: rebuilding
-    /// the table on every render cost more than rendering the page.
-    private let stringContexts: [Language: [String: String]]
     /// CSP source for the one inline script: submitting the return form.
     private let scriptHash: String
 
+    static let templates: [(name: String, source: String)] = [
+        ("layout", PageTemplates.layout), ("start", PageTemplates.start), ("handoff", PageTemplates.handoff),
+        ("consent", PageTemplates.consent), ("approval", PageTemplates.approval), ("result", PageTemplates.result),
+        ("error", PageTemplates.error), ("samlPost", PageTemplates.samlPost), ("myShares", PageTemplates.myShares),
+    ]
+
+    /// Each template is registered once per language, with that language's
+    /// strings and the style sheet already in its text: a render then looks
+    /// up and escapes only the values of the request.
     public init() throws {
+        _ = HTMLEscaping.registered
         var library = MustacheLibrary()
-        try library.register(PageTemplates.layout, named: "layout")
-        try library.register(PageTemplates.start, named: "start")
-        try library.register(PageTemplates.handoff, named: "handoff")
-        try library.register(PageTemplates.consent, named: "consent")
-        try library.register(PageTemplates.approval, named: "approval")
-        try library.register(PageTemplates.result, named: "result")
-        try library.register(PageTemplates.error, named: "error")
-        try library.register(PageTemplates.samlPost, named: "samlPost")
-        try library.register(PageTemplates.myShares, named: "myShares")
+        for language in Language.allCases {
+            let strings = PageStrings.mustacheKeyed(PageStrings.table(for: language))
+            for template in Self.templates {
+                try library.register(
+                    Self.specialized(template.source, strings: strings, language: language), named: Self.name(template.name, language))
+            }
+        }
         self.library = library
         let digest = SHA256.hash(data: Data(PageTemplates.css.utf8))
         self.styleHash = "'sha256-\(Data(digest).base64EncodedString())'"
-        var contexts: [Language: [String: String]] = [:]
-        for language in Language.allCases {
-            contexts[language] = PageStrings.mustacheKeyed(PageStrings.table(for: language))
-        }
-        self.stringContexts = contexts
         self.scriptHash = "'sha256-\(Data(SHA256.hash(data: Data(PageTemplates.autoSubmit.utf8))).base64EncodedString())'"
+    }
+
+    static func name(_ template: String, _ language: Language) -> String { "\(template)-\(language.rawValue)" }
+
+    /// The template with `{{t.key}}` replaced by the escaped string, the
+    /// layout named for the language, the style sheet written in, and the
+    /// byte-level escaping selected.
+    static func specialized(_ source: String, strings: [String: String], language: Language) -> String {
+        var text = HTMLEscaping.pragma
+        var rest = source[...]
+        while let open = rest.range(of: "{{t.") {
+            text += rest[..<open.lowerBound]
+            guard let close = rest[open.upperBound...].range(of: "}}") else { break }
+            text += HTMLEscaping.escape(strings[String(rest[open.upperBound..<close.lowerBound])] ?? "")
+            rest = rest[close.upperBound...]
+        }
+        text += rest
+        let layout = name("layout", language)
+        return text.replacingOccurrences(of: "{{<layout}}", with: "{{<\(layout)}}").replacingOccurrences(of: "{{/layout}}", with: "{{/\(layout)}}")
+            .replacingOccurrences(of: "{{{css}}}", with: PageTemplates.css)
     }
 
     /// - Parameter path: the current path, for the language switch links.
@@ -44,8 +64,6 @@ public struct PageRenderer: Sendable {
         var context: [String: Any] = [
             "lang": language.rawValue,
             "showLanguages": true,
-            "css": PageTemplates.css,
-            "t": stringContexts[language] ?? [:],
             "languages": Language.allCases.map { candidate -> [String: Any] in
                 [
                     "code": candidate.rawValue, "name": candidate.endonym, "current": candidate == language,
@@ -149,7 +167,7 @@ public struct PageRenderer: Sendable {
             context["showLanguages"] = false
             if let reference = page.reference { context["reference"] = reference }
         }
-        return library.render(context, withTemplate: template) ?? ""
+        return library.render(context, withTemplate: Self.name(template, language)) ?? ""
     }
 
     /// Hidden form fields: the SAMLResponse is ~15 KB of base64, escaped in

@@ -46,7 +46,7 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
     public func append(_ entries: [TransferLogEntry], signer: TreeHeadSigner) async throws -> [SequencedEntry] {
         guard !entries.isEmpty else { return [] }
         return try await pool.write { db in
-            guard let state = try Row.fetchOne(db, sql: "SELECT size, frontier FROM log_state WHERE id = 1") else {
+            guard let state = try Row.fetchOne(db.cachedStatement(sql: "SELECT size, frontier FROM log_state WHERE id = 1")) else {
                 throw TransferLogError.corrupt("tree state row is missing")
             }
             let range = try CompactRange(size: state["size"], serialized: state["frontier"] ?? Data())
@@ -60,10 +60,10 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
                 try insert.execute(arguments: [r.seq, r.timeMillis, r.recipient, r.purpose, r.decision, r.body, r.leafHash, r.treeRoot])
             }
             try write(plan.derived, size: plan.range.size, db)
-            try db.execute(sql: "INSERT INTO log_tree_heads (size, note) VALUES (?, ?)", arguments: [plan.head.size, plan.head.note])
-            try db.execute(
-                sql: "UPDATE log_state SET size = ?, frontier = ? WHERE id = 1",
-                arguments: [plan.range.size, plan.range.serialized])
+            try db.cachedStatement(sql: "INSERT INTO log_tree_heads (size, note) VALUES (?, ?)")
+                .execute(arguments: [plan.head.size, plan.head.note])
+            try db.cachedStatement(sql: "UPDATE log_state SET size = ?, frontier = ? WHERE id = 1")
+                .execute(arguments: [plan.range.size, plan.range.serialized])
             return plan.sequenced
         }
     }
@@ -169,13 +169,14 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
     private func write(_ derived: DerivedRows, size: Int, _ db: Database) throws {
         for append in derived.tiles {
             let read = sql.readTile(append.tile)
-            let stored = try LogSQL.checkTile(append, stored: try Data.fetchOne(db, sql: read.sql, arguments: Self.arguments(read.values)))
-            try run(sql.writeTile(append, stored: stored), db)
+            let stored = try LogSQL.checkTile(
+                append, stored: try Data.fetchOne(db.cachedStatement(sql: read.sql), arguments: Self.arguments(read.values)))
+            try run(sql.writeTile(append, stored: stored), db, cached: true)
         }
         for statement in sql.inserts(derived) {
             try run(statement, db)
         }
-        try run(sql.setDerivedSize(size), db)
+        try run(sql.setDerivedSize(size), db, cached: true)
     }
 
     /// Fills the derived tables of a log written before they existed, in
@@ -235,8 +236,11 @@ public final class SQLiteTransferLogStore: TransferLogStore, SQLLogStore {
             })
     }
 
-    private func run(_ statement: SQLStatement, _ db: Database) throws {
-        try db.execute(sql: statement.sql, arguments: Self.arguments(statement.values))
+    /// - Parameter cached: prepare once per connection; only for statements
+    ///   of fixed text (multi-row inserts vary with the batch).
+    private func run(_ statement: SQLStatement, _ db: Database, cached: Bool = false) throws {
+        let prepared = cached ? try db.cachedStatement(sql: statement.sql) : try db.makeStatement(sql: statement.sql)
+        try prepared.execute(arguments: Self.arguments(statement.values))
     }
 
     func fetch(_ statement: SQLStatement, _ columns: [SQLColumn]) async throws -> [[SQLValue]] {
