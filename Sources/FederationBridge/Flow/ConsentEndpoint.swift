@@ -101,17 +101,13 @@ struct ConsentEndpoint: Sendable {
                 "metadata for \(route.relyingParty) is no longer usable (expired or removed); nothing was sent")
         }
         let encrypter: AssertionEncrypter?
-        if let der = provider.encryptionCertificates.first {
-            do {
-                encrypter = try AssertionEncrypter(recipientCertificate: try Certificate(derEncoded: Array(der)))
-            } catch {
-                await flows.end(state, context)
-                throw FlowError(
-                    .partnerMetadataUnavailable, .serviceUnavailable, .internal,
-                    "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
-            }
-        } else {
-            encrypter = nil
+        do {
+            encrypter = try provider.assertionEncrypter()
+        } catch {
+            await flows.end(state, context)
+            throw FlowError(
+                .partnerMetadataUnavailable, .serviceUnavailable, .internal,
+                "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
         }
         let transfer = description.transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
         let consent = description.consentRecord(state, release: release, content: shown, now: now)

@@ -1,4 +1,5 @@
 import Foundation
+import X509
 
 /// What the bridge needs from a relying party's SAML metadata.
 public struct ServiceProviderMetadata: Sendable, Hashable {
@@ -28,7 +29,11 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
     public var assertionConsumerServices: [MetadataEndpoint]
     public var singleLogoutServices: [MetadataEndpoint]
     /// DER certificates usable for signing (KeyDescriptor use="signing" or no use).
-    public var signingCertificates: [Data]
+    public private(set) var signingCertificates: [Data]
+    /// The certificates' keys, read once when the metadata is: every
+    /// AuthnRequest, LogoutRequest and ArtifactResolve is checked with them,
+    /// and every Assertion encrypted.
+    private var keysRead = PartnerKeysRead(signing: [], encryption: [])
     /// DER certificates usable for encryption (use="encryption" or no use).
     public var encryptionCertificates: [Data]
     public var nameIDFormats: [String]
@@ -76,6 +81,7 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
             if use == nil || use == "encryption" { encryption += certs }
         }
         signingCertificates = signing
+        keysRead = PartnerKeysRead(signing: signing, encryption: encryption)
         encryptionCertificates = encryption
         nameIDFormats = try sp.children("NameIDFormat", in: XMLNamespaces.md).map { try $0.trimmedText() }
         requestedAttributes = try sp.children("AttributeConsumingService", in: XMLNamespaces.md)
@@ -108,17 +114,14 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
     /// (a key type the bridge does not verify with) is left out rather than
     /// refusing requests signed with the other. Throws when none is usable.
     public func signingKeys() throws -> [SigningPublicKey] {
-        var keys: [SigningPublicKey] = []
-        var firstError: (any Error)?
-        for certificate in signingCertificates {
-            do {
-                keys.append(try SigningPublicKey(certificateDER: Array(certificate)))
-            } catch {
-                firstError = firstError ?? error
-            }
-        }
-        if keys.isEmpty, let firstError { throw firstError }
-        return keys
+        if keysRead.signingKeys.isEmpty, let firstError = keysRead.signingError { throw firstError }
+        return keysRead.signingKeys
+    }
+
+    /// An encrypter for the first encryption certificate; `nil` when the
+    /// partner publishes none, and throws when it cannot be used.
+    public func assertionEncrypter() throws -> AssertionEncrypter? {
+        try keysRead.encrypter.get()
     }
 
     /// The ACS the SP marked default (or the first with no isDefault="false"), per SAML metadata §2.2.3.
@@ -127,4 +130,29 @@ public struct ServiceProviderMetadata: Sendable, Hashable {
             ?? assertionConsumerServices.first { $0.isDefault == nil }
             ?? assertionConsumerServices.first
     }
+}
+
+/// The keys of a partner's certificates, with the first signing certificate
+/// that could not be read. Derived from the certificates, which already take
+/// part in equality, so it adds nothing to it.
+private struct PartnerKeysRead: Sendable, Hashable {
+    var signingKeys: [SigningPublicKey] = []
+    var signingError: (any Error)?
+    var encrypter: Result<AssertionEncrypter?, any Error>
+
+    init(signing: [Data], encryption: [Data]) {
+        for certificate in signing {
+            do {
+                signingKeys.append(try SigningPublicKey(certificateDER: Array(certificate)))
+            } catch {
+                signingError = signingError ?? error
+            }
+        }
+        encrypter = Result {
+            try encryption.first.map { try AssertionEncrypter(recipientCertificate: try Certificate(derEncoded: Array($0))) }
+        }
+    }
+
+    static func == (lhs: Self, rhs: Self) -> Bool { true }
+    func hash(into hasher: inout Hasher) {}
 }
