@@ -71,46 +71,69 @@ public struct XMLBuilder: Sendable {
     /// The serialized element, optionally preceded by an XML declaration.
     public func xmlString(declaration: Bool = false) -> String {
         var out = declaration ? "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" : ""
+        out.reserveCapacity(4096)
         write(into: &out, scope: ["xml": "http://www.w3.org/XML/1998/namespace"])
         return out
     }
 
+    /// Appends piece by piece, with no intermediate strings: a Response is
+    /// built on every sign-in.
     private func write(into out: inout String, scope inherited: [String: String]) {
         var scope = inherited
-        var decls: [XMLNamespace] = []
+        var declared: [XMLNamespace] = []
         func need(_ ns: XMLNamespace) {
             let key = ns.prefix ?? ""
             if scope[key] != ns.uri {
                 scope[key] = ns.uri
-                decls.append(ns)
+                declared.append(ns)
             }
         }
         need(namespace)
-        for a in attributes { if let ns = a.namespace { need(ns) } }
+        for attribute in attributes { if let ns = attribute.namespace { need(ns) } }
         for ns in declarations { need(ns) }
-        let qname = namespace.prefix.map { "\($0):\(name)" } ?? name
-        out += "<" + qname
-        for ns in decls {
-            out += ns.prefix.map { " xmlns:\($0)=\"" } ?? " xmlns=\""
-            out += Self.escapeAttribute(ns.uri) + "\""
+        out.append("<")
+        Self.appendName(name, prefix: namespace.prefix, to: &out)
+        for ns in declared {
+            if let prefix = ns.prefix {
+                out.append(" xmlns:")
+                out.append(prefix)
+                out.append("=\"")
+            } else {
+                out.append(" xmlns=\"")
+            }
+            out.append(Self.escapeAttribute(ns.uri))
+            out.append("\"")
         }
-        for a in attributes {
-            let an = a.namespace.flatMap { $0.prefix }.map { "\($0):\(a.name)" } ?? a.name
-            out += " \(an)=\"\(Self.escapeAttribute(a.value))\""
+        for attribute in attributes {
+            out.append(" ")
+            Self.appendName(attribute.name, prefix: attribute.namespace?.prefix, to: &out)
+            out.append("=\"")
+            out.append(Self.escapeAttribute(attribute.value))
+            out.append("\"")
         }
         if children.isEmpty {
-            out += "/>"
+            out.append("/>")
             return
         }
-        out += ">"
+        out.append(">")
         for child in children {
             switch child {
             case .element(let e): e.write(into: &out, scope: scope)
-            case .text(let t): out += Self.escapeText(t)
-            case .raw(let xml): out += xml
+            case .text(let t): out.append(Self.escapeText(t))
+            case .raw(let xml): out.append(xml)
             }
         }
-        out += "</\(qname)>"
+        out.append("</")
+        Self.appendName(name, prefix: namespace.prefix, to: &out)
+        out.append(">")
+    }
+
+    private static func appendName(_ name: String, prefix: String?, to out: inout String) {
+        if let prefix {
+            out.append(prefix)
+            out.append(":")
+        }
+        out.append(name)
     }
 
     /// XML 1.0 forbids most control characters even when escaped; they are replaced.
