@@ -63,7 +63,11 @@ actor RelyingPartyLedger {
         pending.removeValue(forKey: requestID)
     }
 
+    /// Outcomes kept for inspection; older ones go so long benchmark runs stay in flat memory.
+    static let retainedOutcomes = 10_000
+
     func record(_ outcome: RelyingPartyOutcome) {
+        if outcomes.count >= Self.retainedOutcomes { outcomes.removeFirst(outcomes.count / 2) }
         outcomes.append(outcome)
         if outcome.verified, outcome.isSuccess, let index = outcome.sessionIndex, let nameID = outcome.nameID { sessions[index] = nameID }
     }

@@ -114,6 +114,7 @@ actor SandboxLedger {
 
     func issueToken(_ grant: Grant) -> String {
         let token = Self.randomToken()
+        tokens = Self.pruned(tokens) { $0.issuedAt }
         tokens[token] = grant
         return token
     }
@@ -125,6 +126,7 @@ actor SandboxLedger {
 
     func openTicket(_ ticket: Ticket) -> String {
         let id = Self.randomToken()
+        tickets = Self.pruned(tickets) { $0.openedAt }
         tickets[id] = ticket
         return id
     }
@@ -141,6 +143,19 @@ actor SandboxLedger {
     }
 
     static func randomToken() -> String {
-        SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.map { String(format: "%02x", $0) }.joined()
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let word = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - word.count) + word
+        }.joined()
+    }
+
+    /// Tokens and tickets are looked up, never removed, as iAM Smart keeps
+    /// them until they expire. Past `limit` entries the older half goes (long
+    /// expired by then), so a benchmark of many sign-ins runs in flat memory.
+    static func pruned<Value>(_ table: [String: Value], limit: Int = 10_000, time: (Value) -> Int64) -> [String: Value] {
+        guard table.count >= limit else { return table }
+        let cutoff = table.values.map(time).sorted()[table.count / 2]
+        return table.filter { time($0.value) >= cutoff }
     }
 }
