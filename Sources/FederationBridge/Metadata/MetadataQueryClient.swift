@@ -30,8 +30,7 @@ public struct MetadataQueryClient: Sendable {
 
     /// The protocol's request URL: every octet but the unreserved ones is percent-encoded (RFC 3986 §2.3).
     public func url(for entityID: String) -> String {
-        let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return baseURL + "/entities/" + (entityID.addingPercentEncoding(withAllowedCharacters: unreserved) ?? entityID)
+        baseURL + "/entities/" + RedirectBinding.percentEncode(entityID)
     }
 
     /// The metadata document for `entityID`, or `nil` when the responder does not know it (404).

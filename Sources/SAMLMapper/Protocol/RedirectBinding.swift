@@ -106,10 +106,12 @@ public enum RedirectBinding {
         guard keys.contains(where: { $0.isValidSignature(signature, for: octets, algorithm: alg) }) else { throw BindingError.signatureInvalid }
     }
 
-    static func percentEncode(_ s: String) -> String {
-        let allowed = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
-        return s.addingPercentEncoding(withAllowedCharacters: allowed) ?? s
+    /// Every octet but RFC 3986's unreserved ones percent-encoded.
+    public static func percentEncode(_ s: String) -> String {
+        s.addingPercentEncoding(withAllowedCharacters: unreserved) ?? s
     }
+
+    private static let unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 
     static func percentDecode(_ s: String, plusIsSpace: Bool) -> String {
         let t = plusIsSpace ? s.replacingOccurrences(of: "+", with: " ") : s
