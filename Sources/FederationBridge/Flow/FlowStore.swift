@@ -31,17 +31,25 @@ struct FlowStore: Sendable {
     /// when the flow timed out (the store dropped it).
     func current(_ context: BridgeRequestContext) async throws -> (pointer: FlowPointer, state: FlowState) {
         let now = clock.now()
-        guard let sessionID = context.sessionID,
-            let sealed = try await vault.flow(id: Self.pointerID(sessionID: sessionID), now: now)
+        guard let sessionID = context.sessionID, let found = try await vault.pointerAndFlow(id: Self.pointerID(sessionID: sessionID), now: now)
         else {
             throw FlowError(
                 .noFlow, .badRequest, .sessionExpired, "no sign-in flow belongs to this browser session (cookie missing, or flow finished)")
         }
-        let pointer = try Self.decode(FlowPointer.self, sealed)
+        let pointer = try Self.decode(FlowPointer.self, found.pointer)
         guard pointer.finished != true else {
             throw FlowError(.unexpectedStep, .conflict, .sessionExpired, "flow \(pointer.flowID) has already finished; nothing was changed")
         }
-        guard let data = try await vault.flow(id: pointer.flowID, now: now) else {
+        // The flow came with the pointer, by the ID stored beside it; one
+        // edited in the store to name another flow is refused.
+        let stored: Data?
+        if let flowID = found.flowID {
+            guard flowID == pointer.flowID else { throw StateVaultError.cannotOpen }
+            stored = found.flow
+        } else {
+            stored = try await vault.flow(id: pointer.flowID, now: now)
+        }
+        guard let data = stored else {
             guard now >= pointer.flowExpiresAt else {
                 // Gone before its time: another request for this flow ended it just now.
                 throw FlowError(
@@ -81,8 +89,9 @@ struct FlowStore: Sendable {
     /// it holds after.
     func rotateSession(_ context: BridgeRequestContext, pointer: FlowPointer) async throws -> Cookie {
         let fresh = sessions.newSessionID()
-        try await vault.putFlow(
-            id: Self.pointerID(sessionID: fresh), state: try Self.encode(pointer), expiresAt: pointer.flowExpiresAt.addingTimeInterval(3600))
+        try await vault.putPointer(
+            id: Self.pointerID(sessionID: fresh), state: try Self.encode(pointer), flowID: pointer.flowID,
+            expiresAt: pointer.flowExpiresAt.addingTimeInterval(3600))
         if let old = context.sessionID {
             try? await vault.deleteFlow(id: Self.pointerID(sessionID: old))
         }

@@ -46,6 +46,8 @@ public struct PostgresStateStore: StateStore, Service {
             // Stores made before flow steps were guarded by phase get the column.
             try await connection.query(
                 "ALTER TABLE \(unescaped: flowTable) ADD COLUMN IF NOT EXISTS phase TEXT NOT NULL DEFAULT ''", logger: logger)
+            // Session pointers name their flow beside the sealed pointer.
+            try await connection.query("ALTER TABLE \(unescaped: flowTable) ADD COLUMN IF NOT EXISTS ref TEXT", logger: logger)
             try await connection.query(
                 """
                 CREATE TABLE IF NOT EXISTS \(unescaped: replayTable) (
@@ -101,8 +103,30 @@ public struct PostgresStateStore: StateStore, Service {
             """
             INSERT INTO \(unescaped: flowTable) (id, sealed, phase, expires_at)
             VALUES (\(id), \(sealed), \(phase), \(expiresAt.storeMilliseconds))
-            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = NULL, expires_at = excluded.expires_at
             """, logger: logger)
+    }
+
+    public func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws {
+        try await client.query(
+            """
+            INSERT INTO \(unescaped: flowTable) (id, sealed, phase, ref, expires_at)
+            VALUES (\(id), \(sealed), '', \(flowID), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = '', ref = excluded.ref, expires_at = excluded.expires_at
+            """, logger: logger)
+    }
+
+    public func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer? {
+        let rows = try await client.query(
+            """
+            SELECT p.sealed, p.ref, f.sealed FROM \(unescaped: flowTable) p
+            LEFT JOIN \(unescaped: flowTable) f ON f.id = p.ref AND f.expires_at > \(now.storeMilliseconds)
+            WHERE p.id = \(id) AND p.expires_at > \(now.storeMilliseconds)
+            """, logger: logger)
+        for try await (sealed, flowID, flow) in rows.decode((Data, String?, Data?).self) {
+            return StoredPointer(sealed: sealed, flowID: flowID, flow: flow)
+        }
+        return nil
     }
 
     public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {

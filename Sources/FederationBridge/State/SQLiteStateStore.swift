@@ -61,6 +61,10 @@ public struct SQLiteStateStore: StateStore {
             if !columns.contains("phase") {
                 try db.execute(sql: "ALTER TABLE flow_state ADD COLUMN phase TEXT NOT NULL DEFAULT ''")
             }
+            // Session pointers name their flow beside the sealed pointer.
+            if !columns.contains("ref") {
+                try db.execute(sql: "ALTER TABLE flow_state ADD COLUMN ref TEXT")
+            }
         }
     }
 
@@ -72,7 +76,7 @@ public struct SQLiteStateStore: StateStore {
         try await pool.write { db in
             try db.cachedStatement(
                 sql: "INSERT INTO flow_state (id, sealed, phase, expires_at) VALUES (?, ?, ?, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, expires_at = excluded.expires_at"
+                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = NULL, expires_at = excluded.expires_at"
             ).execute(arguments: [id, sealed, phase, expiresAt.storeMilliseconds])
         }
     }
@@ -89,6 +93,25 @@ public struct SQLiteStateStore: StateStore {
         try await pool.read { db in
             try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT sealed FROM flow_state WHERE id = ? AND expires_at > ?"), arguments: [id, now.storeMilliseconds])
+        }
+    }
+
+    public func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.cachedStatement(
+                sql: "INSERT INTO flow_state (id, sealed, phase, ref, expires_at) VALUES (?, ?, '', ?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = '', ref = excluded.ref, expires_at = excluded.expires_at"
+            ).execute(arguments: [id, sealed, flowID, expiresAt.storeMilliseconds])
+        }
+    }
+
+    public func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer? {
+        try await pool.read { db in
+            try Row.fetchOne(
+                db.cachedStatement(
+                    sql: "SELECT p.sealed, p.ref, f.sealed FROM flow_state p LEFT JOIN flow_state f ON f.id = p.ref AND f.expires_at > ?2 "
+                        + "WHERE p.id = ?1 AND p.expires_at > ?2"), arguments: [id, now.storeMilliseconds]
+            ).map { StoredPointer(sealed: $0[0], flowID: $0[1], flow: $0[2]) }
         }
     }
 

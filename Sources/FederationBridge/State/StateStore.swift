@@ -26,6 +26,13 @@ public protocol StateStore: Sendable {
     /// The sealed state, or `nil` when absent or expired at `now`.
     func flow(id: String, now: Date) async throws -> Data?
     func deleteFlow(id: String) async throws
+    /// Stores (or replaces) a session's sealed pointer with the ID of the
+    /// flow it names beside it in the clear (a random ID, no personal data),
+    /// so `pointerAndFlow` reads both in one statement.
+    func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws
+    /// A live pointer, the flow ID stored beside it (`nil` for pointers
+    /// stored without one) and that flow's sealed state when it is live.
+    func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer?
 
     /// Records `id` (e.g. an AuthnRequest ID) until `expiresAt`. Returns
     /// `false` when it is already recorded and not yet expired: a replay.
@@ -144,7 +151,30 @@ extension Date {
     }
 }
 
+/// A session's pointer as stored, with the flow it names when read together.
+public struct StoredPointer: Sendable {
+    public var sealed: Data
+    public var flowID: String?
+    public var flow: Data?
+
+    public init(sealed: Data, flowID: String?, flow: Data?) {
+        self.sealed = sealed
+        self.flowID = flowID
+        self.flow = flow
+    }
+}
+
 extension StateStore {
+    /// Stores without the clear flow ID, for stores that keep none.
+    public func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws {
+        try await putFlow(id: id, sealed: sealed, phase: "", expiresAt: expiresAt)
+    }
+
+    /// Two reads, for stores without a joined one: the caller finds the flow by the pointer's content.
+    public func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer? {
+        try await flow(id: id, now: now).map { StoredPointer(sealed: $0, flowID: nil, flow: nil) }
+    }
+
     /// Stores a record that has no steps (phase empty).
     public func putFlow(id: String, sealed: Data, expiresAt: Date) async throws {
         try await putFlow(id: id, sealed: sealed, phase: "", expiresAt: expiresAt)

@@ -36,6 +36,20 @@ public struct StateVault: Sendable {
         return try open(sealed, context: "flow:\(id)")
     }
 
+    /// Stores a session's pointer and the flow ID it names (see `StateStore.putPointer`).
+    public func putPointer(id: String, state: Data, flowID: String, expiresAt: Date) async throws {
+        try await store.putPointer(id: id, sealed: seal(state, context: "flow:\(id)"), flowID: flowID, expiresAt: expiresAt)
+    }
+
+    /// The pointer's state, the flow ID stored beside it and that flow's
+    /// state, opened under their own IDs. The clear flow ID is not trusted:
+    /// the caller checks it against the flow the opened pointer names.
+    public func pointerAndFlow(id: String, now: Date = Date()) async throws -> (pointer: Data, flowID: String?, flow: Data?)? {
+        guard let stored = try await store.pointerAndFlow(id: id, now: now) else { return nil }
+        let flow = try stored.flowID.flatMap { flowID in try stored.flow.map { try open($0, context: "flow:\(flowID)") } }
+        return (try open(stored.sealed, context: "flow:\(id)"), stored.flowID, flow)
+    }
+
     public func deleteFlow(id: String) async throws {
         try await store.deleteFlow(id: id)
     }

@@ -94,3 +94,38 @@ enum TallyRewrite {
         SELECT recipient, time_ms / 3600000, purpose, decision, COUNT(*) FROM log_entries GROUP BY 1, 2, 3, 4
         """
 }
+
+/// An insider points a resident's session at another flow by editing the
+/// flow ID stored beside the sealed pointer: the step is refused, nothing is
+/// sent, and the edited pointer leads nowhere.
+@Suite struct SessionPointerEditTests {
+    @Test func aPointerEditedToNameAnotherFlowIsRefused() async throws {
+        try await FederationHarness.run { harness in
+            let path = harness.federation.url("var/bridge.sqlite").path
+            func pointedFlows() async throws -> [String] {
+                let queue = try DatabaseQueue(path: path)
+                defer { try? queue.close() }
+                return try await queue.read { db in try String.fetchAll(db, sql: "SELECT ref FROM flow_state WHERE ref IS NOT NULL") }
+            }
+            // Flow A is left at its consent page; the same browser starts flow B.
+            _ = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            let flowA = try #require(try await pointedFlows().first)
+            let (_, form) = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            let pointed = try await pointedFlows()
+            #expect(pointed.count == 1 && pointed.first != flowA, "one live pointer, to flow B")
+            let entriesBefore = try await harness.logEntries().count
+
+            let queue = try DatabaseQueue(path: path)
+            try await queue.write { db in
+                try db.execute(sql: "UPDATE flow_state SET ref = ? WHERE ref IS NOT NULL", arguments: [flowA])
+            }
+            try queue.close()
+
+            let refused = try await harness.browser.submit(form, button: "agree")
+            #expect(refused.status >= 400)
+            #expect(!refused.body.contains("SAMLResponse"))
+            #expect(await harness.relyingParty.outcomes().isEmpty)
+            #expect(try await harness.logEntries().count == entriesBefore)
+        }
+    }
+}
