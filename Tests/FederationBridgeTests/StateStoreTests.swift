@@ -28,6 +28,27 @@ import Testing
     }
 
     @Test(arguments: StoreKind.allCases)
+    func aPointerAndItsFlowAreReadTogether(kind: StoreKind) async throws {
+        let now = self.now
+        try await kind.withStore { (store: any StateStore) async throws -> Void in
+            let vault = StateVault(store: store, key: SymmetricKey(size: .bits256))
+            try await vault.putFlow(id: "fl-p", state: Data("flow".utf8), phase: "awaiting-consent", expiresAt: now.addingTimeInterval(60))
+            try await vault.putPointer(id: "session-p", state: Data("pointer".utf8), flowID: "fl-p", expiresAt: now.addingTimeInterval(600))
+            let both = try #require(try await vault.pointerAndFlow(id: "session-p", now: now))
+            #expect(both.pointer == Data("pointer".utf8) && both.flowID == "fl-p" && both.flow == Data("flow".utf8))
+            // The flow expires before its pointer: the pointer still reads, without it.
+            let later = try #require(try await vault.pointerAndFlow(id: "session-p", now: now.addingTimeInterval(61)))
+            #expect(later.flowID == "fl-p" && later.flow == nil)
+            #expect(try await vault.pointerAndFlow(id: "session-p", now: now.addingTimeInterval(601)) == nil)
+            #expect(try await vault.pointerAndFlow(id: "session-none", now: now) == nil)
+            // Written as a plain record (a finished pointer), it names no flow.
+            try await vault.putFlow(id: "session-p", state: Data("finished".utf8), expiresAt: now.addingTimeInterval(600))
+            let finished = try #require(try await vault.pointerAndFlow(id: "session-p", now: now))
+            #expect(finished.pointer == Data("finished".utf8) && finished.flowID == nil && finished.flow == nil)
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases)
     func flowStateIsEncryptedAtRestAndTamperingFails(kind: StoreKind) async throws {
         let now = self.now
         try await kind.withStore { (store: any StateStore) async throws -> Void in
