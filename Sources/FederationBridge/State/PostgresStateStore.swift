@@ -99,20 +99,20 @@ public struct PostgresStateStore: StateStore, Service {
     }
 
     public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
-        try await client.query(
-            """
-            INSERT INTO \(unescaped: flowTable) (id, sealed, phase, expires_at)
-            VALUES (\(id), \(sealed), \(phase), \(expiresAt.storeMilliseconds))
-            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = NULL, expires_at = excluded.expires_at
-            """, logger: logger)
+        try await upsert(id: id, sealed: sealed, phase: phase, ref: nil, expiresAt: expiresAt)
     }
 
     public func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws {
+        try await upsert(id: id, sealed: sealed, phase: "", ref: flowID, expiresAt: expiresAt)
+    }
+
+    /// One statement for flows (no `ref`) and session pointers (their flow's ID).
+    private func upsert(id: String, sealed: Data, phase: String, ref: String?, expiresAt: Date) async throws {
         try await client.query(
             """
             INSERT INTO \(unescaped: flowTable) (id, sealed, phase, ref, expires_at)
-            VALUES (\(id), \(sealed), '', \(flowID), \(expiresAt.storeMilliseconds))
-            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = '', ref = excluded.ref, expires_at = excluded.expires_at
+            VALUES (\(id), \(sealed), \(phase), \(ref), \(expiresAt.storeMilliseconds))
+            ON CONFLICT (id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = excluded.ref, expires_at = excluded.expires_at
             """, logger: logger)
     }
 

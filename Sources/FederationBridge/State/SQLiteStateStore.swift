@@ -73,11 +73,16 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
+        try await upsert(id: id, sealed: sealed, phase: phase, ref: nil, expiresAt: expiresAt)
+    }
+
+    /// One statement for flows (no `ref`) and session pointers (their flow's ID).
+    private func upsert(id: String, sealed: Data, phase: String, ref: String?, expiresAt: Date) async throws {
         try await pool.write { db in
             try db.cachedStatement(
-                sql: "INSERT INTO flow_state (id, sealed, phase, expires_at) VALUES (?, ?, ?, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = NULL, expires_at = excluded.expires_at"
-            ).execute(arguments: [id, sealed, phase, expiresAt.storeMilliseconds])
+                sql: "INSERT INTO flow_state (id, sealed, phase, ref, expires_at) VALUES (?, ?, ?, ?, ?) "
+                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = excluded.ref, expires_at = excluded.expires_at"
+            ).execute(arguments: [id, sealed, phase, ref, expiresAt.storeMilliseconds])
         }
     }
 
@@ -97,12 +102,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func putPointer(id: String, sealed: Data, flowID: String, expiresAt: Date) async throws {
-        try await pool.write { db in
-            try db.cachedStatement(
-                sql: "INSERT INTO flow_state (id, sealed, phase, ref, expires_at) VALUES (?, ?, '', ?, ?) "
-                    + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = '', ref = excluded.ref, expires_at = excluded.expires_at"
-            ).execute(arguments: [id, sealed, flowID, expiresAt.storeMilliseconds])
-        }
+        try await upsert(id: id, sealed: sealed, phase: "", ref: flowID, expiresAt: expiresAt)
     }
 
     public func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer? {

@@ -211,38 +211,16 @@ struct CompactUnkeyedEncoding: UnkeyedEncodingContainer {
         self.codingPath = codingPath
     }
 
-    mutating func encodeNil() throws {
-        writer.writeTag(.null)
-        count += 1
-    }
+    mutating func encodeNil() throws { counted { $0.writeTag(.null) } }
+    mutating func encode(_ value: Bool) throws { counted { $0.writeBool(value) } }
+    mutating func encode(_ value: String) throws { counted { $0.writeString(value) } }
+    mutating func encode(_ value: Double) throws { counted { $0.writeDouble(value) } }
+    mutating func encode(_ value: Int) throws { counted { $0.writeSigned(Int64(value)) } }
+    mutating func encode(_ value: Int64) throws { counted { $0.writeSigned(value) } }
+    mutating func encode(_ value: UInt64) throws { counted { $0.writeUnsigned(value) } }
 
-    mutating func encode(_ value: Bool) throws {
-        writer.writeBool(value)
-        count += 1
-    }
-
-    mutating func encode(_ value: String) throws {
-        writer.writeString(value)
-        count += 1
-    }
-
-    mutating func encode(_ value: Double) throws {
-        writer.writeDouble(value)
-        count += 1
-    }
-
-    mutating func encode(_ value: Int) throws {
-        writer.writeSigned(Int64(value))
-        count += 1
-    }
-
-    mutating func encode(_ value: Int64) throws {
-        writer.writeSigned(value)
-        count += 1
-    }
-
-    mutating func encode(_ value: UInt64) throws {
-        writer.writeUnsigned(value)
+    private mutating func counted(_ write: (CompactWriter) -> Void) {
+        write(writer)
         count += 1
     }
 
