@@ -54,10 +54,11 @@ public struct Response: Sendable, Hashable {
             let xml: Data
             if protection.signAssertions {
                 // Signed where it was parsed and written out from there: no
-                // second parse of the signed text.
+                // second parse, and no copy (as the document element it
+                // declares every namespace it uses).
                 let document = try XMLDocument(parsing: Data(assertion.builder.xmlString().utf8))
                 try signer.sign(document.root, inclusivePrefixes: assertion.signatureInclusivePrefixes)
-                xml = try document.root.standaloneXML()
+                xml = try document.root.serialized()
             } else {
                 xml = Data(assertion.builder.xmlString().utf8)
             }

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// SAML `xs:dateTime` values: always written in UTC with millisecond precision.
@@ -20,14 +21,18 @@ public enum SAMLTime {
 /// Random message and assertion IDs: 160 bits, prefixed so they are valid `xs:ID`s.
 public enum SAMLIdentifier {
     public static func make() -> String {
-        var generator = SystemRandomNumberGenerator()
-        var id = "_"
-        id.reserveCapacity(41)
-        for _ in 0..<5 {
-            let word = String(generator.next() as UInt32, radix: 16)
-            id += String(repeating: "0", count: 8 - word.count) + word
+        // One draw from swift-crypto's generator; the system generator
+        // would make a system call per word.
+        SymmetricKey(size: SymmetricKeySize(bitCount: 160)).withUnsafeBytes { random in
+            var id: [UInt8] = [UInt8(ascii: "_")]
+            id.reserveCapacity(41)
+            for byte in random {
+                for nibble in [byte >> 4, byte & 0x0F] {
+                    id.append(nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10)
+                }
+            }
+            return String(decoding: id, as: UTF8.self)
         }
-        return id
     }
 }
 
