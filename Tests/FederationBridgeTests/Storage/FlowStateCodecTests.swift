@@ -110,8 +110,17 @@ import Testing
         // A length that claims more than there is.
         #expect(throws: (any Error).self) { try FlowStateCodec.decode(String.self, Data([0xFB, 0x01, 6, 0xFF, 0xFF, 0xFF, 0x7F, 0x61])) }
         // Nesting deeper than any flow state is refused before the stack runs out.
-        let deep = [0xFB, 0x01] + [UInt8](repeating: 9, count: 10_000) + [UInt8](repeating: 0xFF, count: 10_000)
-        #expect(throws: DecodingError.self) { try FlowStateCodec.decode(JSONValue.self, Data(deep)) }
+        var nested: [UInt8] = []
+        for _ in 0..<10_000 {
+            let content = nested + [0xFF]
+            let length = UInt32(content.count)
+            nested = [9] + (0..<4).map { UInt8(truncatingIfNeeded: length >> (8 * $0)) } + content
+        }
+        #expect(throws: DecodingError.self) { try FlowStateCodec.decode(JSONValue.self, Data([0xFB, 0x01] + nested)) }
+        // A container whose stored length disagrees with its content.
+        var shortened = encoded
+        if let tag = shortened.firstIndex(of: 8) { shortened[tag + 1] &-= 1 }
+        #expect(throws: (any Error).self) { try FlowStateCodec.decode(Sample.self, Data(shortened)) }
         // A wrong type is a type mismatch, not a crash.
         #expect(throws: DecodingError.self) { try FlowStateCodec.decode(Int.self, FlowStateCodec.encode("text")) }
         #expect(throws: DecodingError.self) { try FlowStateCodec.decode(Int8.self, FlowStateCodec.encode(300)) }

@@ -27,42 +27,42 @@ extension CompactReader {
         return try T(from: CompactValueDecoder(reader: self, offset: offset, depth: depth, codingPath: codingPath))
     }
 
-    func expect(_ expected: CompactFormat.Tag, at offset: Int, _ type: Any.Type, _ codingPath: [any CodingKey]) throws {
-        guard try tag(at: offset, codingPath) == expected else {
-            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "compact flow state holds another type here"))
+    func expect(_ expected: CompactFormat.Tag, at offset: Int, _ type: Any.Type, _ codingPath: @autoclosure () -> [any CodingKey]) throws {
+        guard try tag(at: offset, codingPath()) == expected else {
+            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath(), debugDescription: "compact flow state holds another type here"))
         }
     }
 
-    func bool(at offset: Int, _ codingPath: [any CodingKey]) throws -> Bool {
-        switch try tag(at: offset, codingPath) {
+    func bool(at offset: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> Bool {
+        switch try tag(at: offset, codingPath()) {
         case .true: return true
         case .false: return false
-        default: throw DecodingError.typeMismatch(Bool.self, .init(codingPath: codingPath, debugDescription: "not a Boolean"))
+        default: throw DecodingError.typeMismatch(Bool.self, .init(codingPath: codingPath(), debugDescription: "not a Boolean"))
         }
     }
 
-    func string(at offset: Int, _ codingPath: [any CodingKey]) throws -> String {
-        try expect(.string, at: offset, String.self, codingPath)
-        return try text(try span(at: offset + 1, codingPath), codingPath)
+    func string(at offset: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> String {
+        try expect(.string, at: offset, String.self, codingPath())
+        return try text(try span(at: offset + 1, codingPath()), codingPath())
     }
 
-    func double(value offset: Int, _ codingPath: [any CodingKey]) throws -> Double {
-        try expect(.double, at: offset, Double.self, codingPath)
-        return try double(at: offset + 1, codingPath)
+    func double(value offset: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> Double {
+        try expect(.double, at: offset, Double.self, codingPath())
+        return try double(at: offset + 1, codingPath())
     }
 
-    func integer<I: FixedWidthInteger>(_ type: I.Type, at offset: Int, _ codingPath: [any CodingKey]) throws -> I {
+    func integer<I: FixedWidthInteger>(_ type: I.Type, at offset: Int, _ codingPath: @autoclosure () -> [any CodingKey]) throws -> I {
         let result: I?
-        switch try tag(at: offset, codingPath) {
+        switch try tag(at: offset, codingPath()) {
         case .signed:
-            let raw = try varint(at: offset + 1, codingPath).0
+            let raw = try varint(at: offset + 1, codingPath()).0
             result = I(exactly: Int64(bitPattern: (raw >> 1) ^ (0 &- (raw & 1))))
         case .unsigned:
-            result = I(exactly: try varint(at: offset + 1, codingPath).0)
+            result = I(exactly: try varint(at: offset + 1, codingPath()).0)
         default:
-            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath, debugDescription: "not an integer"))
+            throw DecodingError.typeMismatch(type, .init(codingPath: codingPath(), debugDescription: "not an integer"))
         }
-        guard let result else { throw corrupt("integer out of range for \(type)", codingPath) }
+        guard let result else { throw corrupt("integer out of range for \(type)", codingPath()) }
         return result
     }
 }
@@ -78,18 +78,22 @@ struct CompactValueDecoder: Decoder {
     func container<Key: CodingKey>(keyedBy type: Key.Type) throws -> KeyedDecodingContainer<Key> {
         try reader.expect(.keyed, at: offset, [String: Any].self, codingPath)
         var entries: [(key: Range<Int>, value: Int)] = []
-        var next = offset + 1
-        while try reader.tag(at: next, codingPath) != .end {
+        let end = try reader.skip(at: offset, codingPath)
+        var next = reader.containerContent(at: offset)
+        while next < end - 1 {
             let entry = try reader.keyEntry(at: next, codingPath)
             entries.append((entry.key, entry.valueOffset))
             next = try reader.skip(at: entry.valueOffset, depth: depth + 1, codingPath)
         }
+        guard next == end - 1 else { throw reader.corrupt("an entry runs past its container", codingPath) }
         return KeyedDecodingContainer(CompactKeyedDecoding<Key>(reader: reader, entries: entries, depth: depth, codingPath: codingPath))
     }
 
     func unkeyedContainer() throws -> any UnkeyedDecodingContainer {
         try reader.expect(.unkeyed, at: offset, [Any].self, codingPath)
-        return CompactUnkeyedDecoding(reader: reader, offset: offset + 1, depth: depth, codingPath: codingPath)
+        return CompactUnkeyedDecoding(
+            reader: reader, offset: reader.containerContent(at: offset), end: try reader.skip(at: offset, codingPath) - 1, depth: depth,
+            codingPath: codingPath)
     }
 
     func singleValueContainer() throws -> any SingleValueDecodingContainer {
@@ -107,10 +111,19 @@ struct CompactKeyedDecoding<Key: CodingKey>: KeyedDecodingContainerProtocol {
         entries.compactMap { entry in (try? reader.text(entry.key, codingPath)).flatMap(Key.init(stringValue:)) }
     }
 
-    /// Entries are few (a struct's fields), so a scan beats hashing.
+    /// Entries are few (a struct's fields), so a scan of byte comparisons
+    /// beats hashing.
     private func find(_ key: Key) -> Int? {
-        let name = key.stringValue.utf8
-        return entries.first { reader.bytes[$0.key].elementsEqual(name) }?.value
+        var name = key.stringValue
+        return name.withUTF8 { name in
+            reader.bytes.withUnsafeBufferPointer { bytes in
+                entries.first { entry in
+                    guard entry.key.count == name.count else { return false }
+                    guard let stored = bytes.baseAddress, let wanted = name.baseAddress else { return name.isEmpty }
+                    return memcmp(stored + entry.key.lowerBound, wanted, name.count) == 0
+                }?.value
+            }
+        }
     }
 
     private func offset(_ key: Key) throws -> Int {
@@ -171,19 +184,22 @@ struct CompactUnkeyedDecoding: UnkeyedDecodingContainer {
     let reader: CompactReader
     /// Where the next element starts.
     private var offset: Int
+    /// Where the container's end tag is.
+    private let end: Int
     let depth: Int
     let codingPath: [any CodingKey]
     private(set) var currentIndex = 0
     var count: Int? { nil }
 
-    init(reader: CompactReader, offset: Int, depth: Int, codingPath: [any CodingKey]) {
+    init(reader: CompactReader, offset: Int, end: Int, depth: Int, codingPath: [any CodingKey]) {
         self.reader = reader
         self.offset = offset
+        self.end = end
         self.depth = depth
         self.codingPath = codingPath
     }
 
-    var isAtEnd: Bool { (try? reader.tag(at: offset, codingPath)) ?? .end == .end }
+    var isAtEnd: Bool { offset >= end }
 
     private var path: [any CodingKey] { codingPath + [CompactIndexKey(currentIndex)] }
 
@@ -194,6 +210,7 @@ struct CompactUnkeyedDecoding: UnkeyedDecodingContainer {
         }
         let value = try read(reader, offset, path)
         offset = try reader.skip(at: offset, depth: depth + 1, path)
+        guard offset <= end else { throw reader.corrupt("an element runs past its container", path) }
         currentIndex += 1
         return value
     }

@@ -50,6 +50,21 @@ final class CompactWriter {
 
     func writeBool(_ value: Bool) { writeTag(value ? .true : .false) }
 
+    /// Writes a container's tag and room for its length; returns where the length goes.
+    func openContainer(_ tag: CompactFormat.Tag) -> Int {
+        writeTag(tag)
+        bytes.append(contentsOf: [0, 0, 0, 0])
+        return bytes.count - 4
+    }
+
+    /// Ends the container whose length goes at `lengthAt`, and writes that
+    /// length (of its content and end tag), so a reader steps over it at once.
+    func close(_ lengthAt: Int) {
+        writeTag(.end)
+        let length = UInt32(truncatingIfNeeded: bytes.count - lengthAt - 4)
+        for index in 0..<4 { bytes[lengthAt + index] = UInt8(truncatingIfNeeded: length >> (8 * index)) }
+    }
+
     /// One value: `Data` and `Date` get their own tags (JSON would make
     /// them base64 and a number); anything else encodes itself.
     func encodeValue<T: Encodable>(_ value: T, codingPath: [any CodingKey]) throws {
@@ -67,12 +82,11 @@ final class CompactWriter {
         let encoder = CompactValueEncoder(writer: self, codingPath: codingPath)
         try value.encode(to: encoder)
         switch encoder.opened {
-        case .keyed, .unkeyed: writeTag(.end)
+        case .keyed, .unkeyed: close(encoder.lengthAt)
         case .single: break
         case nil:
             // Encoded nothing: an empty object, as JSON writes `{}`.
-            writeTag(.keyed)
-            writeTag(.end)
+            close(openContainer(.keyed))
         }
     }
 }
@@ -86,6 +100,8 @@ final class CompactValueEncoder: Encoder {
     var userInfo: [CodingUserInfoKey: Any] { [:] }
     /// Which container this value opened; a second request must match it.
     var opened: Opened?
+    /// Where the opened container's length goes.
+    var lengthAt = 0
 
     init(writer: CompactWriter, codingPath: [any CodingKey]) {
         self.writer = writer
@@ -96,8 +112,8 @@ final class CompactValueEncoder: Encoder {
         guard let opened else {
             self.opened = kind
             switch kind {
-            case .keyed: writer.writeTag(.keyed)
-            case .unkeyed: writer.writeTag(.unkeyed)
+            case .keyed: lengthAt = writer.openContainer(.keyed)
+            case .unkeyed: lengthAt = writer.openContainer(.unkeyed)
             case .single: break
             }
             return

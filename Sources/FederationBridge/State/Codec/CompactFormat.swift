@@ -1,14 +1,15 @@
 /// The byte layout of the compact flow-state format.
 ///
-/// A document is `0xFB 0x01` and one value. Every value starts with a tag:
-/// containers end with `end`, so the writer never goes back to patch a
-/// length, and a reader can skip any value without knowing its type.
+/// A document is `0xFB 0x01` and one value. Every value starts with a tag.
+/// A container's tag is followed by the length of what follows it up to and
+/// including its `end` tag (4 bytes, little-endian), written when it closes,
+/// so a reader steps over a nested value without walking it.
 /// Keys are written as text, so fields may be added or dropped between
 /// releases exactly as with JSON.
 enum CompactFormat {
     static let magic: [UInt8] = [0xFB, 0x01]
     /// Nesting a reader follows before it calls the data corrupt.
-    static let maxDepth = 64
+    static var maxDepth: Int { 64 }
 
     enum Tag: UInt8 {
         case null = 0
@@ -24,9 +25,9 @@ enum CompactFormat {
         case string = 6
         /// LEB128 length, then the bytes.
         case bytes = 7
-        /// Entries (the key as a `string` value, then the value) until `end`.
+        /// Length, then entries (the key as a `string` value, then the value) until `end`.
         case keyed = 8
-        /// Values until `end`.
+        /// Length, then values until `end`.
         case unkeyed = 9
         /// Seconds since 1970 as binary64.
         case date = 10
