@@ -8,8 +8,8 @@ import Foundation
 /// Reading still takes JSON, which stores written before this format hold,
 /// so flows in progress survive an upgrade; a value the compact stream
 /// cannot express is written as JSON too.
-enum FlowStateCodec {
-    static func encode<T: Encodable>(_ value: T) throws -> Data {
+public enum FlowStateCodec {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
         do {
             return Data(try CompactEncoder().encode(value))
         } catch is EncodingError {
@@ -17,7 +17,7 @@ enum FlowStateCodec {
         }
     }
 
-    static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, _ data: Data) throws -> T {
         if data.first == UInt8(ascii: "{") || data.first == UInt8(ascii: "[") {
             return try jsonDecoder.decode(type, from: data)
         }
