@@ -143,44 +143,18 @@ struct CompactKeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func key(_ key: Key) { writer.writeString(key.stringValue) }
 
-    mutating func encodeNil(forKey key: Key) throws {
-        self.key(key)
-        writer.writeTag(.null)
-    }
+    mutating func encodeNil(forKey key: Key) throws { keyed(key) { $0.writeTag(.null) } }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { keyed(key) { $0.writeBool(value) } }
+    mutating func encode(_ value: String, forKey key: Key) throws { keyed(key) { $0.writeString(value) } }
+    mutating func encode(_ value: Double, forKey key: Key) throws { keyed(key) { $0.writeDouble(value) } }
+    mutating func encode(_ value: Float, forKey key: Key) throws { keyed(key) { $0.writeDouble(Double(value)) } }
+    mutating func encode(_ value: Int, forKey key: Key) throws { keyed(key) { $0.writeSigned(Int64(value)) } }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { keyed(key) { $0.writeSigned(value) } }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { keyed(key) { $0.writeUnsigned(value) } }
 
-    mutating func encode(_ value: Bool, forKey key: Key) throws {
+    private func keyed(_ key: Key, _ write: (CompactWriter) -> Void) {
         self.key(key)
-        writer.writeBool(value)
-    }
-
-    mutating func encode(_ value: String, forKey key: Key) throws {
-        self.key(key)
-        writer.writeString(value)
-    }
-
-    mutating func encode(_ value: Double, forKey key: Key) throws {
-        self.key(key)
-        writer.writeDouble(value)
-    }
-
-    mutating func encode(_ value: Float, forKey key: Key) throws {
-        self.key(key)
-        writer.writeDouble(Double(value))
-    }
-
-    mutating func encode(_ value: Int, forKey key: Key) throws {
-        self.key(key)
-        writer.writeSigned(Int64(value))
-    }
-
-    mutating func encode(_ value: Int64, forKey key: Key) throws {
-        self.key(key)
-        writer.writeSigned(value)
-    }
-
-    mutating func encode(_ value: UInt64, forKey key: Key) throws {
-        self.key(key)
-        writer.writeUnsigned(value)
+        write(writer)
     }
 
     mutating func encode(_ value: Int8, forKey key: Key) throws { try encode(Int64(value), forKey: key) }
