@@ -61,7 +61,7 @@ public struct AssertionEncrypter: Sendable {
             children: [
                 .element(method),
                 .element(
-                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: wrapped.base64EncodedString()))])),
+                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, base64: wrapped))])),
             ])
         let encryptedData = XMLBuilder(
             "EncryptedData", .xenc, attributes: [("Type", EncryptionURI.elementType)],
@@ -69,7 +69,7 @@ public struct AssertionEncrypter: Sendable {
                 .element(XMLBuilder("EncryptionMethod", .xenc, attributes: [("Algorithm", contentEncryption.uri)])),
                 .element(XMLBuilder("KeyInfo", .ds, children: [.element(encryptedKey)])),
                 .element(
-                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, text: cipherValue.base64EncodedString()))])),
+                    XMLBuilder("CipherData", .xenc, children: [.element(XMLBuilder("CipherValue", .xenc, base64: cipherValue))])),
             ])
         return XMLBuilder(wrapper, .saml, children: [.element(encryptedData)])
     }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A namespace URI with the prefix we prefer to write it with.
 public struct XMLNamespace: Sendable, Hashable {
     public var prefix: String?
@@ -56,6 +58,13 @@ public struct XMLBuilder: Sendable {
 
     public init(_ name: String, _ namespace: XMLNamespace, text: String, attributes: [(String, String?)] = []) {
         self.init(name, namespace, attributes: attributes, children: [.text(text)])
+    }
+
+    /// An element holding `data` in base64, written without the escaping
+    /// scan: the base64 alphabet has no character XML escapes, and cipher
+    /// values run to kilobytes on every sign-in.
+    public init(_ name: String, _ namespace: XMLNamespace, base64 data: Data) {
+        self.init(name, namespace, children: [.raw(data.base64EncodedString())])
     }
 
     public mutating func attribute(_ name: String, _ value: String?, namespace: XMLNamespace? = nil) {
