@@ -128,4 +128,21 @@ enum TallyRewrite {
             #expect(try await harness.logEntries().count == entriesBefore)
         }
     }
+
+    /// Pointers written before the flow ID was stored beside them (an
+    /// upgrade mid-sign-in) still lead to their flow, by a second read.
+    @Test func aPointerStoredWithoutItsFlowIDStillLeadsToItsFlow() async throws {
+        try await FederationHarness.run { harness in
+            let (_, form) = try await harness.reachConsent(as: "adult-basic", binding: .post)
+            let queue = try DatabaseQueue(path: harness.federation.url("var/bridge.sqlite").path)
+            let cleared = try await queue.write { db -> Int in
+                try db.execute(sql: "UPDATE flow_state SET ref = NULL WHERE ref IS NOT NULL")
+                return db.changesCount
+            }
+            try queue.close()
+            #expect(cleared == 1)
+            let sent = try await harness.browser.submit(form, button: "agree")
+            #expect(sent.status == 200 && sent.body.contains("SAMLResponse"))
+        }
+    }
 }
