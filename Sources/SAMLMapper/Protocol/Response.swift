@@ -41,6 +41,10 @@ public struct Response: Sendable, Hashable {
 
     /// The serialized Response: assertions signed and/or encrypted first,
     /// then the Response signed around them.
+    ///
+    /// Everything is built as libxml2 nodes and signed where it stands: a
+    /// plain Assertion is signed inside the Response, an encrypted one in a
+    /// document of its own that is written out once to be encrypted.
     public func signedXML(_ signer: EnvelopedSigner, protection: Protection = Protection()) throws -> Data {
         var r = XMLBuilder(
             "Response", .samlp,
@@ -51,27 +55,29 @@ public struct Response: Sendable, Hashable {
         r.append(issuerBuilder(issuer))
         r.append(status.builder)
         for assertion in assertions {
-            let xml: Data
-            if protection.signAssertions {
-                // Signed where it was parsed and written out from there: no
-                // second parse, and no copy (as the document element it
-                // declares every namespace it uses).
-                let document = try XMLDocument(parsing: Data(assertion.builder.xmlString().utf8))
-                try signer.sign(document.root, inclusivePrefixes: assertion.signatureInclusivePrefixes)
-                xml = try document.root.serialized()
-            } else {
-                xml = Data(assertion.builder.xmlString().utf8)
-            }
             if let encrypter = protection.encrypter {
-                r.append(try encrypter.encryptedElement(xml, wrapper: "EncryptedAssertion"))
+                let document = try XMLDocument(building: assertion.builder)
+                if protection.signAssertions {
+                    try signer.sign(document.root, inclusivePrefixes: assertion.signatureInclusivePrefixes)
+                }
+                r.append(try encrypter.encryptedElement(try document.root.serialized(), wrapper: "EncryptedAssertion"))
             } else {
-                r.appendRaw(String(decoding: xml, as: UTF8.self))
+                r.append(assertion.builder)
             }
         }
-        let unsigned = r.xmlString(declaration: true)
-        guard protection.signResponse else { return Data(unsigned.utf8) }
-        return try signer.signedXML(
-            unsigned, inclusivePrefixes: protection.encrypter == nil && assertions.contains { !$0.attributes.isEmpty } ? ["xs"] : [])
+        let document = try XMLDocument(building: r)
+        if protection.signAssertions && protection.encrypter == nil {
+            for assertion in assertions {
+                guard let element = document.element(withID: assertion.id) else { throw XMLSecurityError.serializationFailed }
+                try signer.sign(element, inclusivePrefixes: assertion.signatureInclusivePrefixes)
+            }
+        }
+        if protection.signResponse {
+            try signer.sign(
+                document.root,
+                inclusivePrefixes: protection.encrypter == nil && assertions.contains { !$0.attributes.isEmpty } ? ["xs"] : [])
+        }
+        return try document.serialized()
     }
 
     /// Reads the Response header and status. Assertions are not read here:

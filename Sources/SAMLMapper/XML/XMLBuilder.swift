@@ -32,6 +32,9 @@ public struct XMLBuilder: Sendable {
     public indirect enum Child: Sendable {
         case element(XMLBuilder)
         case text(String)
+        /// Text known to hold no character XML escapes or forbids (base64),
+        /// written without the escaping scan.
+        case plainText(String)
         /// Already-serialized, self-contained XML (e.g. a signed or encrypted assertion).
         case raw(String)
     }
@@ -64,7 +67,7 @@ public struct XMLBuilder: Sendable {
     /// scan: the base64 alphabet has no character XML escapes, and cipher
     /// values run to kilobytes on every sign-in.
     public init(_ name: String, _ namespace: XMLNamespace, base64 data: Data) {
-        self.init(name, namespace, children: [.raw(data.base64EncodedString())])
+        self.init(name, namespace, children: [.plainText(data.base64EncodedString())])
     }
 
     public mutating func attribute(_ name: String, _ value: String?, namespace: XMLNamespace? = nil) {
@@ -129,7 +132,7 @@ public struct XMLBuilder: Sendable {
             switch child {
             case .element(let e): e.write(into: &out, scope: scope)
             case .text(let t): out.append(Self.escapeText(t))
-            case .raw(let xml): out.append(xml)
+            case .plainText(let t), .raw(let t): out.append(t)
             }
         }
         out.append("</")
@@ -217,6 +220,17 @@ public struct XMLBuilder: Sendable {
             }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `s` with the characters XML 1.0 forbids replaced by U+FFFD, for
+    /// values handed to libxml2, which stores them as they are and escapes
+    /// markup when it writes the document.
+    static func xmlCharactersOnly(_ s: String) -> String {
+        let clean = !s.utf8.contains { byte in
+            (byte < 0x20 && byte != 0x09 && byte != 0x0A && byte != 0x0D) || byte == 0xEF
+        }
+        if clean { return s }
+        return String(String.UnicodeScalarView(s.unicodeScalars.map { isXMLChar($0) ? $0 : "\u{FFFD}" }))
     }
 
     private static let replacementCharacter: [UInt8] = [0xEF, 0xBF, 0xBD]

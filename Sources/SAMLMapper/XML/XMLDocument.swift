@@ -17,20 +17,25 @@ public final class XMLDocument {
     private var idIndex: [String: xmlNodePtr]
 
     /// Parses `data` with the hardened options and the given limits.
-    public init(parsing data: Data, limits: XMLLimits = .default) throws {
+    public convenience init(parsing data: Data, limits: XMLLimits = .default) throws {
         _ = libxml2Initialized
-        self.limits = limits
         guard data.count <= limits.maxBytes else { throw XMLSecurityError.tooLarge(limit: limits.maxBytes) }
         guard !data.isEmpty else { throw XMLSecurityError.malformed(reason: "empty document") }
         let (parsed, root) = try XMLDocument.parse(data)
+        try self.init(adopting: parsed, root: root, limits: limits)
+    }
+
+    /// Takes ownership of `doc`, freeing it if the checks refuse it.
+    init(adopting doc: xmlDocPtr, root: xmlNodePtr, limits: XMLLimits) throws {
         do {
             try XMLDocument.checkDepth(root, limit: limits.maxDepth)
             self.idIndex = try XMLDocument.buildIDIndex(root)
         } catch {
-            xmlFreeDoc(parsed)
+            xmlFreeDoc(doc)
             throw error
         }
-        self.doc = parsed
+        self.limits = limits
+        self.doc = doc
         self.rootNode = root
     }
 

@@ -9,5 +9,6 @@ public enum XMLNamespaces {
     public static let excC14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
     public static let xsi = "http://www.w3.org/2001/XMLSchema-instance"
     public static let xs = "http://www.w3.org/2001/XMLSchema"
+    public static let xml = "http://www.w3.org/XML/1998/namespace"
     public static let soap11 = "http://schemas.xmlsoap.org/soap/envelope/"
 }
