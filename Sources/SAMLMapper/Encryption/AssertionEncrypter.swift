@@ -41,8 +41,9 @@ public struct AssertionEncrypter: Sendable {
     public func encryptedElement(_ plaintext: Data, wrapper: String) throws -> XMLBuilder {
         let contentKey = SymmetricKey(size: contentEncryption.keyBytes == 32 ? .bits256 : .bits128)
         let sealed = try AES.GCM.seal(plaintext, using: contentKey)
-        // XML-Enc 1.1 GCM: CipherValue = IV || ciphertext || tag.
-        let cipherValue = Data(sealed.nonce) + sealed.ciphertext + sealed.tag
+        // XML-Enc 1.1 GCM: CipherValue = IV || ciphertext || tag, which is
+        // the sealed box's combined form with the default 12-byte nonce.
+        guard let cipherValue = sealed.combined else { throw EncryptionError.malformed("AES-GCM sealed box without a combined form") }
         let keyBytes = contentKey.withUnsafeBytes { Data($0) }
 
         var method = XMLBuilder("EncryptionMethod", .xenc, attributes: [("Algorithm", keyTransport.uri)])
