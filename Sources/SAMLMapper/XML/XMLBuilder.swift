@@ -29,8 +29,10 @@ public struct XMLNamespace: Sendable, Hashable {
 /// emitted where a prefix is first needed, so output is always
 /// namespace-well-formed.
 public struct XMLBuilder: Sendable {
-    public indirect enum Child: Sendable {
-        case element(XMLBuilder)
+    /// Only elements are boxed: text needs no indirection, and every box
+    /// is an allocation when a Response is built.
+    public enum Child: Sendable {
+        indirect case element(XMLBuilder)
         case text(String)
         /// Text known to hold no character XML escapes or forbids (base64),
         /// written without the escaping scan.
