@@ -68,6 +68,9 @@ extension XMLDocument {
     public convenience init(building builder: XMLBuilder) throws {
         _ = libxml2Initialized
         guard let doc = xmlNewDoc("1.0") else { throw XMLSecurityError.serializationFailed }
+        // Names interned once per document, as a parser does, rather than
+        // copied into every node.
+        doc.pointee.dict = xmlDictCreate()
         guard let root = xmlChars(builder.name, { xmlNewDocNode(doc, nil, $0, nil) }) else {
             xmlFreeDoc(doc)
             throw XMLSecurityError.serializationFailed
