@@ -16,7 +16,6 @@ struct SignatureTemplate {
 
     /// The template's nodes that signing fills in afterwards.
     struct Inserted {
-        var signature: xmlNodePtr
         var signedInfo: xmlNodePtr
         var signatureValue: xmlNodePtr
     }
@@ -71,7 +70,7 @@ struct SignatureTemplate {
             let certificateNode = try child(try child(try child(signature, "KeyInfo"), "X509Data"), "X509Certificate")
             xmlChars(certificate) { xmlNodeAddContent(certificateNode, $0) }
         }
-        return Inserted(signature: signature, signedInfo: signedInfo, signatureValue: signatureValue)
+        return Inserted(signedInfo: signedInfo, signatureValue: signatureValue)
     }
 
     /// The namespace bound to `uri` where `node` stands, declared on it if none is.
