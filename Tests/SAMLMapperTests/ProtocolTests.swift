@@ -124,6 +124,33 @@ import Testing
         #expect(abs(a.issueInstant.timeIntervalSince(assertion.issueInstant)) < 0.01)
     }
 
+    /// Responses are built on every request thread at once: each one, plain
+    /// or encrypted, must come out whole and verify with its own content.
+    @Test func responsesBuiltConcurrentlyEachVerify() async throws {
+        let spCert = try SelfSignedCertificate(key: .rsa(Fixtures.otherRSAKey), commonName: "sp")
+        let encrypter = try AssertionEncrypter(recipientCertificatePEM: spCert.pem)
+        let signer = EnvelopedSigner(key: Fixtures.rsa, certificateDER: Array(spCert.der))
+        let read = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+            for index in 0..<48 {
+                group.addTask {
+                    let assertion = sampleAssertion(id: "_a\(index)", nameID: "pseudonym-\(index)")
+                    let response = Response(
+                        inResponseTo: "_r\(index)", destination: "https://sp.example.org/acs", issuer: "https://idp.example.org",
+                        assertions: [assertion])
+                    let xml = try response.signedXML(signer, protection: .init(encrypter: index.isMultiple(of: 2) ? encrypter : nil))
+                    let back = try Response.readVerified(
+                        try XMLDocument(parsing: xml), verifier: SignatureVerifier(trustedKeys: [Fixtures.rsa.publicKey]),
+                        decrypter: try AssertionDecrypter(privateKeyPEM: Fixtures.otherRSAKey.pemRepresentation))
+                    #expect(back.inResponseTo == "_r\(index)")
+                    return (index, back.assertions.first?.nameID.value)
+                }
+            }
+            return try await group.reduce(into: [Int: String?]()) { $0[$1.0] = $1.1 }
+        }
+        #expect(read.count == 48)
+        #expect(read.allSatisfy { $0.value == "pseudonym-\($0.key)" })
+    }
+
     @Test func encryptedUnsignedAssertionNeedsSignedResponse() throws {
         let spCert = try SelfSignedCertificate(key: .rsa(Fixtures.otherRSAKey), commonName: "sp")
         let encrypter = try AssertionEncrypter(recipientCertificatePEM: spCert.pem)
