@@ -1,40 +1,71 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
+import NIOPosix
+import Synchronization
 
 /// Gives every request a deadline. PostgreSQL's client waits for a
 /// connection for as long as the server is away; without a deadline a
 /// resident's step would hang, and finish (a transfer nobody receives) when
 /// the database returns. Past the deadline the step is cancelled, its
 /// statements roll back, and the browser gets 503 with `FB-Error: busy`.
+///
+/// The deadline is a timer on the event loop that cancels the step's task.
+/// A sleeping task per request would cost a dispatch timer, two more tasks
+/// and their thread switches on every request, and almost no request ever
+/// reaches its deadline.
 struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
     let limit: Duration
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         try await withoutActuallyEscaping(next) { next in
-            // The handler runs in one child task while this task only waits for
-            // it, so the non-Sendable closure is never used from two places.
+            // Only the step's task calls the closure, and this task waits for
+            // it before returning, so the non-Sendable closure never outlives
+            // this call nor runs in two places.
             let handler = HandlerBox(run: next)
-            return try await withThrowingTaskGroup(of: Response?.self) { group in
-                group.addTask { try await handler.run(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: limit)
-                    return nil
-                }
-                defer { group.cancelAll() }
-                if let first = try await group.next(), let response = first { return response }
-                context.logger.error("request passed its deadline; cancelled", metadata: ["limit": "\(limit)", "path": "\(request.uri.path)"])
-                var headers = HTTPFields()
-                headers[.contentType] = "text/plain; charset=utf-8"
-                headers[.retryAfter] = "30"
-                if let code = HTTPField.Name(FlowError.header) { headers[code] = "busy" }
-                return Response(
-                    status: .serviceUnavailable, headers: headers,
-                    body: .init(byteBuffer: ByteBuffer(string: "The service is busy or its database is unavailable; try again shortly.\n")))
+            let step = Task { try await handler.run(request, context) }
+            let expired = DeadlineFlag()
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(limit.nanoseconds)) {
+                expired.set()
+                step.cancel()
             }
+            let outcome = await withTaskCancellationHandler {
+                await step.result
+            } onCancel: {
+                step.cancel()
+            }
+            timer.cancel()
+            guard expired.isSet else { return try outcome.get() }
+            context.logger.error("request passed its deadline; cancelled", metadata: ["limit": "\(limit)", "path": "\(request.uri.path)"])
+            var headers = HTTPFields()
+            headers[.contentType] = "text/plain; charset=utf-8"
+            headers[.retryAfter] = "30"
+            if let code = HTTPField.Name(FlowError.header) { headers[code] = "busy" }
+            return Response(
+                status: .serviceUnavailable, headers: headers,
+                body: .init(byteBuffer: ByteBuffer(string: "The service is busy or its database is unavailable; try again shortly.\n")))
         }
     }
 }
 
 private struct HandlerBox<Context: RequestContext>: @unchecked Sendable {
     let run: (Request, Context) async throws -> Response
+}
+
+/// Set once by the timer, read after the step ends.
+private final class DeadlineFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+
+    func set() { value.store(true, ordering: .releasing) }
+
+    var isSet: Bool { value.load(ordering: .acquiring) }
+}
+
+extension Duration {
+    /// Whole nanoseconds, saturating: `TimeAmount` counts in `Int64` nanoseconds.
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        return overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
+    }
 }
