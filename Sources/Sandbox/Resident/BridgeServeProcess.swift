@@ -72,6 +72,21 @@ public final class BridgeServeProcess: Sendable {
         return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
+    /// CPU time all the process's threads have run so far, in nanoseconds,
+    /// from the scheduler's own accounting (`schedstat`), which counts to the
+    /// nanosecond where `stat` counts in clock ticks: fine enough to charge
+    /// a single request.
+    public func scheduledNanoseconds() -> UInt64 {
+        let tasks = "/proc/\(pid)/task"
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return 0 }
+        return threads.reduce(0) { total, thread in
+            guard let line = try? String(contentsOfFile: "\(tasks)/\(thread)/schedstat", encoding: .utf8),
+                let running = line.split(separator: " ").first.flatMap({ UInt64($0) })
+            else { return total }
+            return total + running
+        }
+    }
+
     /// Resident set size now and at its peak, in MiB.
     public func memory() -> (current: Double, peak: Double) {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return (0, 0) }

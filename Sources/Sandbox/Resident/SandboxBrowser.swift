@@ -138,6 +138,9 @@ public final class SandboxBrowser: @unchecked Sendable {
         public var path: String
         public var status: Int
         public var duration: Duration
+        /// CPU the server spent while this request was open, when a probe
+        /// was set (see `cpuProbe`).
+        public var serverCPU: Duration?
     }
 
     /// The connection pool, for more browsers sharing it.
@@ -174,6 +177,11 @@ public final class SandboxBrowser: @unchecked Sendable {
     /// of instance for a URL. Cookies and visits keep the URL asked for.
     public var route: @Sendable (URL) -> URL = { $0 }
 
+    /// Reads a server's CPU time (nanoseconds) before and after each
+    /// request. Meaningful only when nothing else loads that server, as in
+    /// a benchmark's one-at-a-time pass.
+    public var cpuProbe: (@Sendable () -> UInt64)?
+
     public func shutdown() async {
         if ownsClient { try? await client.shutdown() }
     }
@@ -203,9 +211,11 @@ public final class SandboxBrowser: @unchecked Sendable {
         if let rawBody { request.body = .bytes(ByteBuffer(string: rawBody)) }
         let clock = ContinuousClock()
         let started = clock.now
+        let cpuBefore = cpuProbe?()
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 4 << 20)
         let duration = clock.now - started
+        let serverCPU = cpuBefore.flatMap { before in cpuProbe.map { Duration.nanoseconds(Int64($0() &- before)) } }
         for header in response.headers[canonicalForm: "Set-Cookie"] {
             let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }
@@ -216,7 +226,8 @@ public final class SandboxBrowser: @unchecked Sendable {
             }
         }
         let visit = Visit(
-            method: method.rawValue, host: host, port: url.port, path: url.path, status: Int(response.status.code), duration: duration)
+            method: method.rawValue, host: host, port: url.port, path: url.path, status: Int(response.status.code), duration: duration,
+            serverCPU: serverCPU)
         lock.withLock { _visits.append(visit) }
         return Page(url: url, status: Int(response.status.code), headers: response.headers, body: String(buffer: body))
     }

@@ -106,7 +106,11 @@ struct BenchFlowCommand: AsyncParsableCommand {
             var results: [FlowLevelResult] = []
             for level in levels {
                 let cpuBefore = bridges.map { $0.cpuSeconds() }
-                let result = try await driver.run(flows: flows, concurrency: level)
+                // One at a time against one instance, each request is charged
+                // the bridge's CPU while it was open.
+                var probe: (@Sendable () -> UInt64)?
+                if level == 1, bridges.count == 1, let bridge = bridges.first { probe = { bridge.scheduledNanoseconds() } }
+                let result = try await driver.run(flows: flows, concurrency: level, cpuProbe: probe)
                 let cpu = zip(bridges, cpuBefore).map { $0.cpuSeconds() - $1 }.reduce(0, +)
                 let memory = bridges.map { $0.memory() }
                 let level = FlowLevelResult(

@@ -20,15 +20,21 @@ struct FlowDriver: Sendable {
         var flowDurations: [Duration]
         /// Bridge endpoint ("GET /consent") → durations.
         var endpoints: [String: [Duration]]
+        /// Bridge endpoint → the bridge's CPU while each request was open;
+        /// filled only in a one-at-a-time run against one instance.
+        var endpointCPU: [String: [Duration]] = [:]
     }
 
-    func run(flows: Int, concurrency: Int) async throws -> Run {
+    /// With `cpuProbe` (the bridge's CPU clock), each bridge request is also
+    /// charged the CPU the bridge spent while it was open; only meaningful
+    /// at concurrency 1.
+    func run(flows: Int, concurrency: Int, cpuProbe: (@Sendable () -> UInt64)? = nil) async throws -> Run {
         let clock = ContinuousClock()
         let started = clock.now
         let counter = FlowCounter(total: flows)
         let lanes = try await withThrowingTaskGroup(of: Run.self) { group in
             for _ in 0..<min(concurrency, flows) {
-                group.addTask { await lane(counter: counter) }
+                group.addTask { await lane(counter: counter, cpuProbe: cpuProbe) }
             }
             var all: [Run] = []
             for try await lane in group { all.append(lane) }
@@ -39,17 +45,19 @@ struct FlowDriver: Sendable {
             total.errors += lane.errors
             total.flowDurations += lane.flowDurations
             total.endpoints.merge(lane.endpoints) { $0 + $1 }
+            total.endpointCPU.merge(lane.endpointCPU) { $0 + $1 }
         }
         return total
     }
 
     /// One resident after another until the flows are used up.
-    private func lane(counter: FlowCounter) async -> Run {
+    private func lane(counter: FlowCounter, cpuProbe: (@Sendable () -> UInt64)?) async -> Run {
         var run = Run(flows: 0, errors: [], wall: .zero, flowDurations: [], endpoints: [:])
         let clock = ContinuousClock()
         while let index = await counter.next() {
             let browser = SandboxBrowser(sharing: client)
             browser.route = router(flow: index)
+            browser.cpuProbe = cpuProbe
             let signIn = ScriptedSignIn(
                 relyingPartyURL: relyingPartyURL,
                 binding: binding == "artifact" || (binding == "both" && index % 2 == 1) ? .artifact : .post)
@@ -63,6 +71,7 @@ struct FlowDriver: Sendable {
             let bridgeHost = URL(string: baseURL)
             for visit in browser.visits where visit.host == bridgeHost?.host && visit.port == bridgeHost?.port {
                 run.endpoints["\(visit.method) \(visit.path)", default: []].append(visit.duration)
+                if let cpu = visit.serverCPU { run.endpointCPU["\(visit.method) \(visit.path)", default: []].append(cpu) }
             }
         }
         return run

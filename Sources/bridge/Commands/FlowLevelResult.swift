@@ -26,9 +26,12 @@ struct FlowLevelResult {
                 cpuMillisecondsPerFlow, flowsPerCPUSecond, rssMiB, peakRSSMiB))
         for endpoint in run.endpoints.keys.sorted() {
             let p = Percentiles(run.endpoints[endpoint] ?? [])
+            let cpu = run.endpointCPU[endpoint].map { samples in
+                String(format: "  bridge CPU %5.2f ms", samples.map(\.milliseconds).reduce(0, +) / Double(max(samples.count, 1)))
+            }
             Swift.print(
                 "      " + endpoint.padding(toLength: 28, withPad: " ", startingAt: 0)
-                    + String(format: "p50/p95/p99 %6.1f/%6.1f/%6.1f ms  (%d)", p.p50, p.p95, p.p99, p.count))
+                    + String(format: "p50/p95/p99 %6.1f/%6.1f/%6.1f ms  (%d)", p.p50, p.p95, p.p99, p.count) + (cpu ?? ""))
         }
         for error in Set(run.errors).sorted().prefix(5) {
             Swift.print("      error: \(error)")
