@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import IAMSmart
 import Logging
+import Synchronization
 
 /// A local stand-in for iAM Smart that speaks the same protocol: signed JSON
 /// API with encrypted content, plus browser pages that play the phone app.
@@ -20,6 +21,7 @@ public final class IAMSmartSandbox: Sendable {
     let ledger = SandboxLedger()
     private let binding = PortBinding()
     private let logger: Logger
+    private let apiRequestCount = RequestTally()
 
     public init(configuration: IAMSmartSandboxConfiguration, logger: Logger = Logger(label: "sandbox.iamsmart")) {
         self.configuration = configuration
@@ -29,6 +31,7 @@ public final class IAMSmartSandbox: Sendable {
     /// Serves until the surrounding task is cancelled.
     public func run() async throws {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: APIRequestCounter(count: apiRequestCount))
         SandboxAPI(sandbox: self).register(on: router)
         SandboxAppPages(sandbox: self).register(on: router)
         let app = Application(
@@ -60,6 +63,9 @@ public final class IAMSmartSandbox: Sendable {
         guard let url = URL(string: "http://\(configuration.host):\(port)") else { throw SandboxError.notRunning }
         return url
     }
+
+    /// Calls made to the API (`/api/…`) so far, by every client.
+    public var apiRequests: Int { apiRequestCount.value.load(ordering: .relaxed) }
 
     // MARK: Test controls
 
@@ -112,4 +118,20 @@ actor PortBinding {
         if let port { return port }
         return await withCheckedContinuation { waiters.append($0) }
     }
+}
+
+/// Counts API calls, so a benchmark can say how many a sign-in costs.
+private struct APIRequestCounter: RouterMiddleware {
+    let count: RequestTally
+
+    func handle(_ request: Request, context: BasicRequestContext, next: (Request, BasicRequestContext) async throws -> Response) async throws
+        -> Response
+    {
+        if request.uri.path.hasPrefix("/api/") { count.value.add(1, ordering: .relaxed) }
+        return try await next(request, context)
+    }
+}
+
+private final class RequestTally: Sendable {
+    let value = Atomic<Int>(0)
 }

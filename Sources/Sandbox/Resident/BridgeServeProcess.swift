@@ -61,6 +61,18 @@ public final class BridgeServeProcess: Sendable {
         throw BrowserError("\(metric) not on \(url)/metrics after \(timeout)")
     }
 
+    /// The sum of every sample of `metric` on `/metrics` (all label sets
+    /// of a counter), or 0 when it has none yet.
+    public func metricTotal(_ metric: String, browser: SandboxBrowser) async throws -> Double {
+        guard let metrics = URL(string: url + "/metrics") else { throw BrowserError("bad bridge URL \(url)") }
+        let page = try await browser.request(metrics)
+        return page.body.split(separator: "\n").reduce(0) { total, line in
+            guard line.hasPrefix(metric + "{") || line.hasPrefix(metric + " "), let value = line.split(separator: " ").last.flatMap({ Double($0) })
+            else { return total }
+            return total + value
+        }
+    }
+
     /// User plus system CPU seconds the process has used so far.
     public func cpuSeconds() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),

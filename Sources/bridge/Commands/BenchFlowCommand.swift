@@ -104,7 +104,9 @@ struct BenchFlowCommand: AsyncParsableCommand {
             // A short warm-up so first-connection and first-render costs do not count.
             _ = try await driver.run(flows: min(20, flows), concurrency: 4)
             var results: [FlowLevelResult] = []
+            var exchanges: (flows: Int, bridgeRequests: Double, iamSmartCalls: Int) = (0, 0, 0)
             for level in levels {
+                let countsBefore = try await HTTPFloor.Counts.read(bridges, iamSmart: iamSmart, client: client)
                 let cpuBefore = bridges.map { $0.cpuSeconds() }
                 // One at a time against one instance, each request is charged
                 // the bridge's CPU while it was open.
@@ -118,6 +120,20 @@ struct BenchFlowCommand: AsyncParsableCommand {
                     rssMiB: memory.map(\.current).reduce(0, +), peakRSSMiB: memory.map(\.peak).max() ?? 0)
                 level.print()
                 results.append(level)
+                let countsAfter = try await HTTPFloor.Counts.read(bridges, iamSmart: iamSmart, client: client)
+                exchanges.flows += level.completed
+                // The reading itself is one request per bridge.
+                exchanges.bridgeRequests += countsAfter.bridgeRequests - countsBefore.bridgeRequests - Double(bridges.count)
+                exchanges.iamSmartCalls += countsAfter.iamSmartCalls - countsBefore.iamSmartCalls
+            }
+            if let bridge = bridges.first, exchanges.flows > 0 {
+                let concurrency = 8
+                let floor = HTTPFloor(
+                    bridgeRequestsPerFlow: exchanges.bridgeRequests / Double(exchanges.flows),
+                    iamSmartCallsPerFlow: Double(exchanges.iamSmartCalls) / Double(exchanges.flows),
+                    emptyRequestCPU: try await HTTPFloor.emptyRequestCPU(bridge: bridge, client: client, concurrency: concurrency, requests: 8_000),
+                    concurrency: concurrency)
+                floor.print()
             }
             FlowLevelResult.printYardstick(results)
             group.cancelAll()
