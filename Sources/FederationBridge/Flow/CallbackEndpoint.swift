@@ -220,7 +220,7 @@ struct CallbackEndpoint: Sendable {
         let now = clock.now()
         let encrypted = registry.serviceProvider(entityID: state.route.relyingParty, now: now)?.encryptionCertificates.isEmpty == false
         let transfer = description.transferRequest(state, release: release, encrypted: encrypted, now: now)
-        let provisional = description.consentRecord(state, release: release, content: nil, now: now)
+        let provisional = description.consentRecord(state, release: release, contentDigest: nil, now: now)
         let eligibility = await gate.eligibility(transfer, provisionalConsent: provisional)
         guard !eligibility.allowsTransfer else { return nil }
         let log = context.logger(flowID: state.flowID)

@@ -76,20 +76,22 @@ struct ConsentEndpoint: Sendable {
         }
         // The answer is to what was shown: recompute it and compare.
         let content = form["lang"].flatMap(Language.init(rawValue:)).map { consentContent(state, release: release, language: $0) }
-        guard let content, let shown = form["shown"], shown == content.digest else {
+        // The digest is a sorted-key JSON encoding of the whole page: made once.
+        let digest = content?.digest
+        guard let digest, let shown = form["shown"], shown == digest else {
             throw FlowError(
                 .consentChanged, .conflict, .formExpired,
                 "the consent form does not match what this flow shows now (edited form or changed policy); nothing was recorded")
         }
         try await flows.advance(state, from: .awaitingConsent, to: .deciding)
-        return try await conclude(state, release: release, agreed: agreed, shown: content, context: context, request: request)
+        return try await conclude(state, release: release, agreed: agreed, shownDigest: digest, context: context, request: request)
     }
 
     /// The gate and the answer. Order matters: verdict → durable log entry →
     /// only then an Assertion is built; the flow's personal data is deleted
     /// whatever the outcome.
     func conclude(
-        _ state: FlowState, release: PreparedRelease, agreed: Bool, shown: ConsentContent, context: BridgeRequestContext, request: Request
+        _ state: FlowState, release: PreparedRelease, agreed: Bool, shownDigest: String, context: BridgeRequestContext, request: Request
     ) async throws -> Hummingbird.Response {
         let now = clock.now()
         let log = context.logger(flowID: state.flowID)
@@ -110,7 +112,7 @@ struct ConsentEndpoint: Sendable {
                 "the encryption certificate in \(route.relyingParty)'s metadata is unusable: \(error)")
         }
         let transfer = description.transferRequest(state, release: release, encrypted: encrypter != nil, now: now)
-        let consent = description.consentRecord(state, release: release, content: shown, now: now)
+        let consent = description.consentRecord(state, release: release, contentDigest: shownDigest, now: now)
         let assertionID = FlowID(state.flowID)?.assertionID ?? SAMLIdentifier.make()
         let decision: TransferDecision
         let verdict: Verdict

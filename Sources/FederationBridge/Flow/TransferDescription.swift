@@ -23,11 +23,12 @@ struct TransferDescription: Sendable {
             encryptedToRecipient: encrypted, now: now)
     }
 
-    /// The consent record an agreement to `content` makes.
-    func consentRecord(_ state: FlowState, release: PreparedRelease, content: ConsentContent?, now: Date) -> ConsentRecord {
+    /// The consent record an agreement to the content with `contentDigest`
+    /// (`ConsentContent.digest`) makes.
+    func consentRecord(_ state: FlowState, release: PreparedRelease, contentDigest: String?, now: Date) -> ConsentRecord {
         ConsentRecord(
             recipientEntityID: state.route.relyingParty, purposeID: state.route.purposeID,
             attributes: Set(release.attributes.map(\.name.rawValue)), givenAt: now,
-            textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: content?.digest ?? "")
+            textVersion: policy.consentTextVersions.last?.id ?? "", contentDigest: contentDigest ?? "")
     }
 }
