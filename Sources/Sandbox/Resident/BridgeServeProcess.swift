@@ -87,7 +87,8 @@ public final class BridgeServeProcess: Sendable {
     /// CPU time all the process's threads have run so far, in nanoseconds,
     /// from the scheduler's own accounting (`schedstat`), which counts to the
     /// nanosecond where `stat` counts in clock ticks: fine enough to charge
-    /// a single request.
+    /// a single request. Threads that have ended no longer count, so the
+    /// sum can go down between two readings.
     public func scheduledNanoseconds() -> UInt64 {
         let tasks = "/proc/\(pid)/task"
         guard let threads = try? FileManager.default.contentsOfDirectory(atPath: tasks) else { return 0 }

@@ -215,7 +215,14 @@ public final class SandboxBrowser: @unchecked Sendable {
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 4 << 20)
         let duration = clock.now - started
-        let serverCPU = cpuBefore.flatMap { before in cpuProbe.map { Duration.nanoseconds(Int64($0() &- before)) } }
+        // A server thread that ends meanwhile takes its time out of the sum:
+        // such a sample says nothing and is dropped.
+        let serverCPU = cpuBefore.flatMap { before in
+            cpuProbe.flatMap { probe in
+                let after = probe()
+                return after >= before ? Duration.nanoseconds(Int64(clamping: after - before)) : nil
+            }
+        }
         for header in response.headers[canonicalForm: "Set-Cookie"] {
             let pair = header.split(separator: ";", maxSplits: 1)[0].split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             guard pair.count == 2 else { continue }

@@ -47,8 +47,11 @@ struct HTTPFloor {
             }
             try await group.waitForAll()
         }
-        let spent = bridge.scheduledNanoseconds() &- before
-        return .nanoseconds(Int64(spent) / Int64(max(requests / concurrency * concurrency, 1)))
+        // Threads that ended meanwhile take their time out of the sum, so
+        // this can only undercount.
+        let after = bridge.scheduledNanoseconds()
+        let spent = after >= before ? after - before : 0
+        return .nanoseconds(Int64(clamping: spent) / Int64(max(requests / concurrency * concurrency, 1)))
     }
 
     func print() {
