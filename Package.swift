@@ -157,19 +157,26 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Test keys in the SoftHSM2 token, shared by the test targets that use one.
+        .target(
+            name: "TokenTestSupport",
+            dependencies: ["PKCS11Token"],
+            path: "Tests/TokenTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "SAMLMapperTests",
-            dependencies: ["SAMLMapper", "PKCS11Token"],
+            dependencies: ["SAMLMapper", "PKCS11Token", "TokenTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "PIAChecksTests",
-            dependencies: ["PIAChecks", "PKCS11Token", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["PIAChecks", "PKCS11Token", "TokenTestSupport", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "IAMSmartTests",
-            dependencies: ["IAMSmart", "Sandbox", "PKCS11Token", .product(name: "_CryptoExtras", package: "swift-crypto")],
+            dependencies: ["IAMSmart", "Sandbox", "PKCS11Token", "TokenTestSupport", .product(name: "_CryptoExtras", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import PKCS11Token
 import Testing
+import TokenTestSupport
 @preconcurrency import _CryptoExtras
 
 @testable import IAMSmart
@@ -11,12 +12,11 @@ import Testing
 @Suite(
     "Content key unwrapped in a token",
     .enabled(
-        if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
+        if: TestToken.available,
         "needs the SoftHSM2 token from scripts/test.sh"))
 struct TokenContentKeyTests {
     static func tokenKey() throws -> (TokenKey, publicKeyPEM: String) {
-        let configuration = try #require(TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_"))
-        let key = try Token(configuration).generateKey(.rsa2048, label: "iamsmart-test-\(UUID().uuidString.prefix(8))")
+        let key = try TestToken.key(.rsa2048, labelled: "iamsmart-test")
         guard case .rsa(let modulus, let exponent) = key.publicKey else { throw TokenError.unsupportedKey(label: key.label, reason: "not RSA") }
         return (key, try _RSA.Encryption.PublicKey(n: modulus, e: exponent).pemRepresentation)
     }

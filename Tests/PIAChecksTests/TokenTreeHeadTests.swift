@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import PKCS11Token
 import Testing
+import TokenTestSupport
 
 @testable import PIAChecks
 
@@ -10,12 +11,11 @@ import Testing
 @Suite(
     "Tree heads signed in a token",
     .enabled(
-        if: TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_") != nil,
+        if: TestToken.available,
         "needs the SoftHSM2 token from scripts/test.sh"))
 struct TokenTreeHeadTests {
     static func tokenSigner() throws -> TreeHeadSigner {
-        let configuration = try #require(TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_"))
-        let key = try Token(configuration).generateKey(.ed25519, label: "tree-head-test-\(UUID().uuidString.prefix(8))")
+        let key = try TestToken.key(.ed25519, labelled: "tree-head-test")
         return try TreeHeadSigner(name: "bridge.example.hk/transfer-log", tokenKey: key)
     }
 
@@ -48,8 +48,7 @@ struct TokenTreeHeadTests {
 
     @Test("an RSA token key is refused as a tree-head key")
     func rsaRefused() throws {
-        let configuration = try #require(TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_"))
-        let key = try Token(configuration).generateKey(.p256, label: "not-ed25519-\(UUID().uuidString.prefix(8))")
+        let key = try TestToken.key(.p256, labelled: "not-ed25519")
         #expect(throws: TransferLogError.self) { try TreeHeadSigner(name: "bridge.example.hk/transfer-log", tokenKey: key) }
     }
 }

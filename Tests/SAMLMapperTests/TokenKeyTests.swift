@@ -2,34 +2,10 @@
 import Foundation
 import PKCS11Token
 import Testing
+import TokenTestSupport
 @preconcurrency import _CryptoExtras
 
 @testable import SAMLMapper
-
-/// The SoftHSM2 token scripts/test.sh creates; nil (tests skip) without it.
-enum TestToken {
-    static let configuration = TokenConfiguration(environment: ProcessInfo.processInfo.environment, prefix: "FB_TEST_PKCS11_")
-    static var available: Bool { configuration != nil }
-
-    static func open() throws -> Token {
-        try Token(try #require(configuration))
-    }
-
-    /// A fresh key with a unique label. SoftHSM2 keeps the token in files
-    /// that other test processes write at the same time, and now and then
-    /// answers a key generation with CKR_GENERAL_ERROR; a second try is
-    /// what an operator would do, and what this does, twice at most.
-    static func key(_ type: TokenKeyType) throws -> TokenKey {
-        for attempt in 1...3 {
-            do {
-                return try open().generateKey(type, label: "saml-test-\(type.rawValue)-\(UUID().uuidString.prefix(8))")
-            } catch TokenError.call("C_GenerateKeyPair", _) where attempt < 3 {
-                continue
-            }
-        }
-        throw TokenError.call("C_GenerateKeyPair", returnValue: 0)
-    }
-}
 
 /// Keys inside a PKCS#11 token: signatures made there check out with
 /// swift-crypto and xmlsec1, content keys unwrap there, and bad settings fail
@@ -38,7 +14,7 @@ enum TestToken {
 struct TokenKeyTests {
     @Test(arguments: [TokenKeyType.rsa2048, .rsa3072])
     func rsaSignaturesVerify(_ type: TokenKeyType) throws {
-        let key = try SigningKey(tokenKey: try TestToken.key(type))
+        let key = try SigningKey(tokenKey: try TestToken.key(type, labelled: "saml-test"))
         let data = Data("<SignedInfo/>".utf8)
         for algorithm in [SignatureAlgorithm.rsaSHA256, .rsaSHA384, .rsaSHA512, .rsaPSSSHA256] {
             let signature = try key.sign(data, algorithm: algorithm)
@@ -51,7 +27,7 @@ struct TokenKeyTests {
     }
 
     @Test func p256SignaturesAreRawAndVerify() throws {
-        let key = try SigningKey(tokenKey: try TestToken.key(.p256))
+        let key = try SigningKey(tokenKey: try TestToken.key(.p256, labelled: "saml-test"))
         let data = Data("<SignedInfo/>".utf8)
         let signature = try key.sign(data, algorithm: .ecdsaSHA256)
         #expect(signature.count == 64)
@@ -60,7 +36,7 @@ struct TokenKeyTests {
     }
 
     @Test func ed25519SignsWithEdDSAButNotXML() throws {
-        let tokenKey = try TestToken.key(.ed25519)
+        let tokenKey = try TestToken.key(.ed25519, labelled: "saml-test")
         guard case .ed25519(let raw) = tokenKey.publicKey else {
             Issue.record("expected an Ed25519 public key")
             return
@@ -75,7 +51,7 @@ struct TokenKeyTests {
     @Test(arguments: ["rsa2048", "p256"])
     func xmlsecVerifiesWhatTheTokenSigned(_ kind: String) throws {
         let dir = try Fixtures.scratch()
-        let tokenKey = try TestToken.key(TokenKeyType(rawValue: kind) ?? .p256)
+        let tokenKey = try TestToken.key(TokenKeyType(rawValue: kind) ?? .p256, labelled: "saml-test")
         let certificate = try SelfSignedCertificate(tokenKey: tokenKey, commonName: "Token test")
         let cert = dir.appendingPathComponent("token-\(kind).pem")
         try Data(certificate.pem.utf8).write(to: cert)
@@ -104,7 +80,7 @@ struct TokenKeyTests {
     }
 
     @Test func assertionsDecryptInTheToken() throws {
-        let tokenKey = try TestToken.key(.rsa2048)
+        let tokenKey = try TestToken.key(.rsa2048, labelled: "saml-test")
         let certificate = try SelfSignedCertificate(tokenKey: tokenKey, commonName: "Token encryption")
         let plaintext = Data(sampleAssertion().builder.xmlString().utf8)
         let decrypter = AssertionDecrypter(key: try DecryptionKey(token: tokenKey))
@@ -141,7 +117,7 @@ struct TokenKeyTests {
         }
         let token = try TestToken.open()
         #expect(throws: TokenError.keyNotFound(label: "no-such-key", count: 0)) { try TokenKey(token: token, label: "no-such-key") }
-        let key = try TestToken.key(.p256)
+        let key = try TestToken.key(.p256, labelled: "saml-test")
         #expect(throws: TokenError.labelInUse(key.label)) { try token.generateKey(.p256, label: key.label) }
         #expect(try token.privateKeyLabels().contains(key.label))
         #expect(key.problem() == nil)
@@ -184,7 +160,7 @@ struct TokenKeyTests {
     }
 
     @Test func concurrentSigningSharesTheSessionPool() async throws {
-        let key = try SigningKey(tokenKey: try TestToken.key(.p256))
+        let key = try SigningKey(tokenKey: try TestToken.key(.p256, labelled: "saml-test"))
         let publicKey = key.publicKey
         let results = try await withThrowingTaskGroup(of: Bool.self) { group in
             for index in 0..<32 {
