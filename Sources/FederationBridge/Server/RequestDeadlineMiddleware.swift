@@ -23,11 +23,13 @@ struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
             // it before returning, so the non-Sendable closure never outlives
             // this call nor runs in two places.
             let handler = HandlerBox(run: next)
-            let step = Task { try await handler.run(request, context) }
-            let expired = DeadlineFlag()
+            let race = DeadlineRace()
+            let step = Task {
+                defer { race.finish() }
+                return try await handler.run(request, context)
+            }
             let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(limit.nanoseconds)) {
-                expired.set()
-                step.cancel()
+                if race.expire() { step.cancel() }
             }
             let outcome = await withTaskCancellationHandler {
                 await step.result
@@ -35,7 +37,7 @@ struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
                 step.cancel()
             }
             timer.cancel()
-            guard expired.isSet else { return try outcome.get() }
+            guard race.expired else { return try outcome.get() }
             context.logger.error("request passed its deadline; cancelled", metadata: ["limit": "\(limit)", "path": "\(request.uri.path)"])
             var headers = HTTPFields()
             headers[.contentType] = "text/plain; charset=utf-8"
@@ -52,13 +54,26 @@ private struct HandlerBox<Context: RequestContext>: @unchecked Sendable {
     let run: (Request, Context) async throws -> Response
 }
 
-/// Set once by the timer, read after the step ends.
-private final class DeadlineFlag: Sendable {
-    private let value = Atomic<Bool>(false)
+/// Whichever comes first, the step's end or its deadline, wins: a step
+/// that finished just before the timer fired keeps its answer (it may have
+/// logged and sent a transfer), and one the deadline overtook is answered
+/// busy whatever it does afterwards.
+private final class DeadlineRace: Sendable {
+    private static let running = 0
+    private static let finished = 1
+    private static let overtaken = 2
+    private let state = Atomic<Int>(running)
 
-    func set() { value.store(true, ordering: .releasing) }
+    func finish() {
+        _ = state.compareExchange(expected: Self.running, desired: Self.finished, ordering: .acquiringAndReleasing)
+    }
 
-    var isSet: Bool { value.load(ordering: .acquiring) }
+    /// True when the deadline came first.
+    func expire() -> Bool {
+        state.compareExchange(expected: Self.running, desired: Self.overtaken, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    var expired: Bool { state.load(ordering: .acquiring) == Self.overtaken }
 }
 
 extension Duration {
