@@ -13,12 +13,18 @@ public final class BridgeServeProcess: Sendable {
     let process: Process
     public let url: String
     public let outputFile: URL
+    /// Its write end stays open for as long as this process lives.
+    private let lifeline: Pipe
 
     /// Starts `executable serve --config file` and waits until `/readyz` answers 200.
     public init(executable: URL, configuration file: URL, url: String, outputFile: URL, browser: SandboxBrowser) async throws {
         let process = Process()
         process.executableURL = executable
-        process.arguments = ["serve", "--config", file.path]
+        // The child stops when this process ends, however it ends: it holds
+        // the read end of a pipe whose write end only this process keeps.
+        process.arguments = ["serve", "--config", file.path, "--stop-when-input-closes"]
+        let lifeline = Pipe()
+        process.standardInput = lifeline
         process.currentDirectoryURL = file.deletingLastPathComponent()
         FileManager.default.createFile(atPath: outputFile.path, contents: nil)
         let output = try FileHandle(forWritingTo: outputFile)
@@ -26,6 +32,7 @@ public final class BridgeServeProcess: Sendable {
         process.standardError = output
         try process.run()
         self.process = process
+        self.lifeline = lifeline
         self.url = url
         self.outputFile = outputFile
         try await waitUntilReady(browser)

@@ -16,8 +16,16 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Also serve sample resident pages under /preview/ (for reviews and translation).")
     var previewPages = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Stop gracefully when standard input closes: when the process that started this one ends, however it ends, if it holds the other end of a pipe."
+    )
+    var stopWhenInputCloses = false
+
     func run() async throws {
         _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        if stopWhenInputCloses { InputCloseWatch.start() }
         let configuration = try ConfigurationLoader.commandLine(file: config)
         var logger = Logger(label: "federation-bridge")
         logger.logLevel = .info

@@ -1,6 +1,10 @@
 import Foundation
 import Testing
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// `bridge bench flow` end to end, on a handful of flows: it must finish
 /// them all and print every figure it promises, the per-endpoint CPU and the
 /// HTTP exchanges per flow among them. The figures themselves are not judged.
@@ -26,6 +30,67 @@ import Testing
         #expect(served >= 7 && served <= 12, "\(http)")
         #expect(calls >= 2 && calls <= 8, "\(http)")
         #expect(Self.number(after: "costs it", in: http).map { $0 > 0 } == true, "\(http)")
+    }
+
+    /// A benchmark killed outright (SIGKILL: no code of its own runs) leaves
+    /// no `bridge serve` behind: each child stops when its input pipe from
+    /// the benchmark closes.
+    @Test func aKilledBenchmarkLeavesNoBridgeRunning() async throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("fb-bench-kill-\(UUID().uuidString).out")
+        FileManager.default.createFile(atPath: output.path, contents: nil)
+        defer { try? FileManager.default.removeItem(at: output) }
+        let handle = try FileHandle(forWritingTo: output)
+        defer { try? handle.close() }
+        let bench = Process()
+        bench.executableURL = URL(fileURLWithPath: try MetadataExportTests.bridgeExecutable())
+        bench.arguments = ["bench", "flow", "--levels", "1", "--flows", "100000"]
+        bench.standardOutput = handle
+        bench.standardError = handle
+        try bench.run()
+        defer { if bench.isRunning { kill(bench.processIdentifier, SIGKILL) } }
+        let clock = ContinuousClock()
+        var child: Int32?
+        let started = clock.now
+        while child == nil, clock.now - started < .seconds(120), bench.isRunning {
+            child = Self.children(of: bench.processIdentifier).first { Self.commandLine(of: $0).contains("serve") }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let bridge = try #require(child, "no bridge serve started: \((try? String(contentsOf: output, encoding: .utf8)) ?? "")")
+        // Let it come up and take sign-ins for a moment.
+        try await Task.sleep(for: .seconds(3))
+        kill(bench.processIdentifier, SIGKILL)
+        bench.waitUntilExit()
+        let killed = clock.now
+        while Self.isAlive(bridge), clock.now - killed < .seconds(60) {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(!Self.isAlive(bridge), "bridge serve \(bridge) still runs after its benchmark was killed")
+        if Self.isAlive(bridge) { kill(bridge, SIGKILL) }
+    }
+
+    /// Processes whose parent is `pid`, from `/proc`.
+    static func children(of pid: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { candidate in
+            guard let stat = try? String(contentsOfFile: "/proc/\(candidate)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == pid
+        }
+    }
+
+    static func commandLine(of pid: Int32) -> String {
+        let raw = (try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/cmdline"))) ?? Data()
+        return String(decoding: raw.map { $0 == 0 ? UInt8(ascii: " ") : $0 }, as: UTF8.self)
+    }
+
+    /// Running, or at least not yet a zombie waiting to be reaped.
+    static func isAlive(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else {
+            return false
+        }
+        return stat[stat.index(after: close)...].split(separator: " ").first != "Z"
     }
 
     /// The first number after `label` in `line`.

@@ -41,7 +41,30 @@ import Testing
     /// SIGTERM is the normal way a service manager stops the bridge: a
     /// graceful shutdown that exits 0 and prints no error.
     @Test func sigtermStopsCleanly() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-sigterm-\(UUID().uuidString)")
+        try await Self.serveAndStop(arguments: []) { process, _ in kill(process.processIdentifier, SIGTERM) }
+    }
+
+    /// With `--stop-when-input-closes` the bridge stops as cleanly when its
+    /// input pipe closes, which is what happens to a child when the process
+    /// that started it ends, even by SIGKILL: benchmarks and tests leave no
+    /// bridge behind.
+    @Test func closedInputStopsCleanly() async throws {
+        let lifeline = Pipe()
+        try await Self.serveAndStop(arguments: ["--stop-when-input-closes"], input: lifeline) { process, _ in
+            // Input that is not an end changes nothing.
+            lifeline.fileHandleForWriting.write(Data("still here\n".utf8))
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(process.isRunning)
+            try lifeline.fileHandleForWriting.close()
+        }
+    }
+
+    /// Starts `bridge serve` with `arguments`, waits until it answers, lets
+    /// `stop` end it, and expects a clean exit 0 with no error printed.
+    static func serveAndStop(
+        arguments: [String], input: Pipe? = nil, stop: (Process, Int) async throws -> Void
+    ) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("fb-stop-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         let federation = try SandboxFederation(directory: folder)
         let port = try await FederationHarness.reservePort()
@@ -50,10 +73,11 @@ import Testing
 
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try MetadataExportTests.bridgeExecutable())
-        process.arguments = ["serve", "--config", config.path]
+        process.arguments = ["serve", "--config", config.path] + arguments
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
+        if let input { process.standardInput = input }
         try process.run()
         let client = HTTPClient(eventLoopGroupProvider: .singleton)
         var healthy = false
@@ -66,7 +90,7 @@ import Testing
         }
         try await client.shutdown()
         #expect(healthy, "bridge serve did not come up")
-        kill(process.processIdentifier, SIGTERM)
+        try await stop(process, port)
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationReason == .exit)
