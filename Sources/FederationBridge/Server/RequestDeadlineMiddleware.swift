@@ -28,7 +28,7 @@ struct RequestDeadlineMiddleware<Context: RequestContext>: RouterMiddleware {
                 defer { race.finish() }
                 return try await handler.run(request, context)
             }
-            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: .nanoseconds(limit.nanoseconds)) {
+            let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: TimeAmount(limit)) {
                 if race.expire() { step.cancel() }
             }
             let outcome = await withTaskCancellationHandler {
@@ -74,13 +74,4 @@ private final class DeadlineRace: Sendable {
     }
 
     var expired: Bool { state.load(ordering: .acquiring) == Self.overtaken }
-}
-
-extension Duration {
-    /// Whole nanoseconds, saturating: `TimeAmount` counts in `Int64` nanoseconds.
-    fileprivate var nanoseconds: Int64 {
-        let (seconds, attoseconds) = components
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        return overflow ? .max : whole.addingReportingOverflow(attoseconds / 1_000_000_000).partialValue
-    }
 }

@@ -59,10 +59,8 @@ public final class BridgeServeProcess: Sendable {
     public func waitForMetric(_ metric: String, browser: SandboxBrowser, timeout: Duration = .seconds(900)) async throws {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
-        guard let metrics = URL(string: url + "/metrics") else { throw BrowserError("bad bridge URL \(url)") }
         while clock.now < deadline {
-            let page = try await browser.request(metrics)
-            if page.body.split(separator: "\n").contains(where: { $0.hasPrefix(metric + " ") }) { return }
+            if try await !samples(of: metric, browser: browser).isEmpty { return }
             try await Task.sleep(for: .milliseconds(500))
         }
         throw BrowserError("\(metric) not on \(url)/metrics after \(timeout)")
@@ -71,12 +69,15 @@ public final class BridgeServeProcess: Sendable {
     /// The sum of every sample of `metric` on `/metrics` (all label sets
     /// of a counter), or 0 when it has none yet.
     public func metricTotal(_ metric: String, browser: SandboxBrowser) async throws -> Double {
+        try await samples(of: metric, browser: browser).reduce(0, +)
+    }
+
+    /// The values of every sample of `metric` (any label set) on `/metrics`.
+    private func samples(of metric: String, browser: SandboxBrowser) async throws -> [Double] {
         guard let metrics = URL(string: url + "/metrics") else { throw BrowserError("bad bridge URL \(url)") }
-        let page = try await browser.request(metrics)
-        return page.body.split(separator: "\n").reduce(0) { total, line in
-            guard line.hasPrefix(metric + "{") || line.hasPrefix(metric + " "), let value = line.split(separator: " ").last.flatMap({ Double($0) })
-            else { return total }
-            return total + value
+        return try await browser.request(metrics).body.split(separator: "\n").compactMap { line in
+            guard line.hasPrefix(metric + "{") || line.hasPrefix(metric + " ") else { return nil }
+            return line.split(separator: " ").last.flatMap { Double($0) }
         }
     }
 

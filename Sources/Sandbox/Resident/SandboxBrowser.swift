@@ -211,14 +211,15 @@ public final class SandboxBrowser: @unchecked Sendable {
         if let rawBody { request.body = .bytes(ByteBuffer(string: rawBody)) }
         let clock = ContinuousClock()
         let started = clock.now
-        let cpuBefore = cpuProbe?()
+        let probe = cpuProbe
+        let cpuBefore = probe?()
         let response = try await client.execute(request, timeout: .seconds(30))
         let body = try await response.body.collect(upTo: 4 << 20)
         let duration = clock.now - started
         // A server thread that ends meanwhile takes its time out of the sum:
         // such a sample says nothing and is dropped.
-        let serverCPU = cpuBefore.flatMap { before in
-            cpuProbe.flatMap { probe in
+        let serverCPU = probe.flatMap { probe in
+            cpuBefore.flatMap { before in
                 let after = probe()
                 return after >= before ? Duration.nanoseconds(Int64(clamping: after - before)) : nil
             }
