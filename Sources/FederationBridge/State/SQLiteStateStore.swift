@@ -4,7 +4,10 @@ import GRDB
 /// `StateStore` in one SQLite file (WAL), for a single bridge instance and the demo.
 ///
 /// Statements run on every sign-in step are prepared once per connection
-/// (`cachedStatement`): parsing SQL was a measurable share of a step.
+/// (`cachedStatement`): parsing SQL was a measurable share of a step. Every
+/// operation but the sweep is one statement, which SQLite runs as its own
+/// transaction; GRDB's explicit `BEGIN`/`COMMIT` around it would add two
+/// statements and change nothing (see `change` and `query`).
 public struct SQLiteStateStore: StateStore {
     private let pool: DatabasePool
 
@@ -68,8 +71,18 @@ public struct SQLiteStateStore: StateStore {
         }
     }
 
+    /// One writing statement, atomic and durable on its own.
+    private func change<T: Sendable>(_ statement: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.writeWithoutTransaction(statement)
+    }
+
+    /// One reading statement: it sees one snapshot of the WAL on its own.
+    private func query<T: Sendable>(_ statement: @Sendable (Database) throws -> T) async throws -> T {
+        try await pool.unsafeRead(statement)
+    }
+
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await query { db in try Int.fetchOne(db, sql: "SELECT 1") }
     }
 
     public func putFlow(id: String, sealed: Data, phase: String, expiresAt: Date) async throws {
@@ -78,7 +91,7 @@ public struct SQLiteStateStore: StateStore {
 
     /// One statement for flows (no `ref`) and session pointers (their flow's ID).
     private func upsert(id: String, sealed: Data, phase: String, ref: String?, expiresAt: Date) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(
                 sql: "INSERT INTO flow_state (id, sealed, phase, ref, expires_at) VALUES (?, ?, ?, ?, ?) "
                     + "ON CONFLICT(id) DO UPDATE SET sealed = excluded.sealed, phase = excluded.phase, ref = excluded.ref, expires_at = excluded.expires_at"
@@ -87,7 +100,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func advanceFlow(id: String, from: String, to: String, sealed: Data?, now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(sql: "UPDATE flow_state SET phase = ?, sealed = coalesce(?, sealed) WHERE id = ? AND phase = ? AND expires_at > ?")
                 .execute(arguments: [to, sealed, id, from, now.storeMilliseconds])
             return db.changesCount == 1
@@ -95,7 +108,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func flow(id: String, now: Date) async throws -> Data? {
-        try await pool.read { db in
+        try await query { db in
             try Data.fetchOne(
                 db.cachedStatement(sql: "SELECT sealed FROM flow_state WHERE id = ? AND expires_at > ?"), arguments: [id, now.storeMilliseconds])
         }
@@ -106,7 +119,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func pointerAndFlow(id: String, now: Date) async throws -> StoredPointer? {
-        try await pool.read { db in
+        try await query { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT p.sealed, p.ref, f.sealed FROM flow_state p LEFT JOIN flow_state f ON f.id = p.ref AND f.expires_at > ?2 "
@@ -116,13 +129,13 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func deleteFlow(id: String) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(sql: "DELETE FROM flow_state WHERE id = ?").execute(arguments: [id])
         }
     }
 
     public func insertIfAbsent(replayID: String, expiresAt: Date, now: Date) async throws -> Bool {
-        try await pool.write { db in
+        try await change { db in
             // One statement: a fresh row, or an expired row taken over; a live row is left alone.
             try db.cachedStatement(
                 sql: "INSERT INTO replay_cache (id, expires_at) VALUES (?, ?) "
@@ -134,7 +147,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func putArtifact(handle: String, payload: Data, expiresAt: Date) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(sql: "INSERT INTO artifact (handle, payload, expires_at) VALUES (?, ?, ?) ON CONFLICT(handle) DO NOTHING").execute(
                 arguments: [handle, payload, expiresAt.storeMilliseconds])
             if db.changesCount == 0 { throw StateStoreError.duplicateArtifact }
@@ -142,7 +155,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func takeArtifact(handle: String, now: Date) async throws -> Data? {
-        try await pool.write { db in
+        try await change { db in
             try Data.fetchOne(
                 db.cachedStatement(sql: "DELETE FROM artifact WHERE handle = ? AND expires_at > ? RETURNING payload"),
                 arguments: [handle, now.storeMilliseconds])
@@ -150,7 +163,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func recordFailedSignIn(key: String, now: Date, windowEnds: Date, limit: Int, lockedUntil: Date) async throws -> SignInFailures {
-        try await pool.write { db in
+        try await change { db in
             let row = try Row.fetchOne(
                 db.cachedStatement(sql: SignInFailureSQL.record(table: "sign_in_failure", placeholders: (1...5).map { "?\($0)" })),
                 arguments: [key, now.storeMilliseconds, windowEnds.storeMilliseconds, limit, lockedUntil.storeMilliseconds])
@@ -160,7 +173,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func failedSignIns(key: String, now: Date) async throws -> SignInFailures? {
-        try await pool.read { db in
+        try await query { db in
             try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT failures, locked_until FROM sign_in_failure WHERE key = ? AND (window_ends > ? OR locked_until > ?)"),
                 arguments: [key, now.storeMilliseconds, now.storeMilliseconds]
@@ -169,13 +182,13 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func clearFailedSignIns(key: String) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(sql: "DELETE FROM sign_in_failure WHERE key = ?").execute(arguments: [key])
         }
     }
 
     public func recordFailure(_ record: FailureRecord, expiresAt: Date) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(
                 sql: "INSERT INTO failure_record (reference, flow_reference, time, code, kind, partner, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
             ).execute(arguments: [
@@ -186,7 +199,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func failures(reference: String, now: Date, limit: Int) async throws -> [FailureRecord] {
-        try await pool.read { db in
+        try await query { db in
             try Row.fetchAll(
                 db.cachedStatement(
                     sql: "SELECT reference, time, code, kind, partner, flow_reference FROM failure_record "
@@ -201,7 +214,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func joinIdPSession(key: String, participant: SessionParticipant, expiresAt: Date) async throws {
-        try await pool.write { db in
+        try await change { db in
             try db.cachedStatement(
                 sql: "INSERT INTO idp_session (session_key, relying_party, name_id, session_index, expires_at) VALUES (?, ?, ?, ?, ?) "
                     + "ON CONFLICT(session_key, relying_party) DO UPDATE SET name_id = excluded.name_id, "
@@ -211,7 +224,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func idpSession(sessionIndex: String, now: Date) async throws -> (key: String, participant: SessionParticipant)? {
-        try await pool.read { db in
+        try await query { db in
             try Row.fetchOne(
                 db.cachedStatement(
                     sql: "SELECT session_key, relying_party, name_id, session_index FROM idp_session WHERE session_index = ? AND expires_at > ?"),
@@ -221,7 +234,7 @@ public struct SQLiteStateStore: StateStore {
     }
 
     public func endIdPSession(key: String, now: Date) async throws -> [SessionParticipant] {
-        try await pool.write { db in
+        try await change { db in
             try Row.fetchAll(
                 db.cachedStatement(sql: "DELETE FROM idp_session WHERE session_key = ? RETURNING relying_party, name_id, session_index, expires_at"),
                 arguments: [key]

@@ -126,16 +126,19 @@ struct BenchFlowCommand: AsyncParsableCommand {
                 exchanges.bridgeRequests += countsAfter.bridgeRequests - countsBefore.bridgeRequests - Double(bridges.count)
                 exchanges.iamSmartCalls += countsAfter.iamSmartCalls - countsBefore.iamSmartCalls
             }
+            var http: HTTPFloor?
+            var store: StoreFloor?
             if let bridge = bridges.first, exchanges.flows > 0 {
                 let concurrency = 8
-                let floor = HTTPFloor(
+                let empty = try await HTTPFloor.emptyExchangeCPU(bridge: bridge, client: client, concurrency: concurrency, requests: 8_000)
+                http = HTTPFloor(
                     bridgeRequestsPerFlow: exchanges.bridgeRequests / Double(exchanges.flows),
                     iamSmartCallsPerFlow: Double(exchanges.iamSmartCalls) / Double(exchanges.flows),
-                    emptyRequestCPU: try await HTTPFloor.emptyRequestCPU(bridge: bridge, client: client, concurrency: concurrency, requests: 8_000),
-                    concurrency: concurrency)
-                floor.print()
+                    emptyRequestCPU: empty.served, emptyCallCPU: empty.called, concurrency: concurrency)
+                http?.print()
+                store = try await StoreFloor.measure(in: file.deletingLastPathComponent(), operations: 4_000)
             }
-            FlowLevelResult.printYardstick(results)
+            FlowLevelResult.printYardstick(results, http: http, store: store)
             group.cancelAll()
         }
     }

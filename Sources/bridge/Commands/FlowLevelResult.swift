@@ -38,9 +38,15 @@ struct FlowLevelResult {
         }
     }
 
+    /// The per-flow CPU the issue asks for, printed beside what is reached.
+    static let targetMillisecondsPerFlow = 2.5
+
     /// `openssl speed rsa2048` beside the bridge's best rate: the floor is
-    /// what signing alone would allow per CPU-second.
-    static func printYardstick(_ results: [FlowLevelResult]) {
+    /// what signing alone would allow per CPU-second. With the HTTP and store
+    /// floors, also the least a flow can cost on this stack before any of
+    /// its own work: signing, HTTP exchanges and one store statement per
+    /// request served.
+    static func printYardstick(_ results: [FlowLevelResult], http: HTTPFloor?, store: StoreFloor?) {
         guard let line = BenchSAMLCommand.opensslRSASignRate() else {
             Swift.print("openssl not found: no RSA yardstick")
             return
@@ -53,6 +59,21 @@ struct FlowLevelResult {
             String(
                 format: "signing floor %.0f flows per CPU-second (%.0f RSA-2048 signs/s ÷ %.0f per flow); bridge best %.0f = %.1f%% of the floor",
                 floor, signsPerSecond, signaturesPerFlow, best, best / floor * 100))
+        guard let http, let store else { return }
+        let signing = 1000 / floor
+        let storeFloor = store.cheapest.milliseconds * http.bridgeRequestsPerFlow
+        let stack = signing + http.perFlow + storeFloor
+        let bestCPU = results.map(\.cpuMillisecondsPerFlow).min() ?? 0
+        Swift.print(
+            String(
+                format: "store: a state change costs %.0f µs, a pointer-and-flow read %.0f µs (SQLite, this process)",
+                store.change.milliseconds * 1000, store.read.milliseconds * 1000))
+        Swift.print(
+            String(
+                format: "stack floor per flow before any work of its own: signing %.2f + HTTP %.2f + store %.2f (%.1f requests × %.0f µs) "
+                    + "= %.2f ms; target %.1f ms leaves %.2f ms for the flow's own work; bridge best %.2f ms",
+                signing, http.perFlow, storeFloor, http.bridgeRequestsPerFlow, store.cheapest.milliseconds * 1000, stack,
+                targetMillisecondsPerFlow, targetMillisecondsPerFlow - stack, bestCPU))
     }
 }
 

@@ -30,6 +30,20 @@ import Glibc
         #expect(served >= 7 && served <= 12, "\(http)")
         #expect(calls >= 2 && calls <= 8, "\(http)")
         #expect(Self.number(after: "costs it", in: http).map { $0 > 0 } == true, "\(http)")
+        #expect(Self.number(after: "to serve and its caller", in: http).map { $0 > 0 } == true, "\(http)")
+        // The store's smallest operations, and the floor they make with HTTP and signing.
+        let store = try #require(lines.first { $0.hasPrefix("store:") }, "\(run.output)")
+        let change = try #require(Self.number(after: "a state change costs", in: store), "\(store)")
+        let read = try #require(Self.number(after: "read", in: store), "\(store)")
+        #expect(change > 0 && read > 0, "\(store)")
+        let floor = try #require(lines.first { $0.hasPrefix("stack floor per flow") }, "\(run.output)")
+        let parts = try ["signing", "+ HTTP", "+ store"].map { try #require(Self.number(after: $0, in: floor), "\($0): \(floor)") }
+        let total = try #require(Self.number(after: "= ", in: floor), "\(floor)")
+        #expect(parts.allSatisfy { $0 > 0 }, "\(floor)")
+        // Printed to two decimals each, so the sum may differ by rounding.
+        #expect(abs(parts.reduce(0, +) - total) < 0.02, "\(floor)")
+        let best = try #require(Self.number(after: "bridge best", in: floor), "\(floor)")
+        #expect(best >= total, "a flow cannot cost less than its floor: \(floor)")
     }
 
     /// A benchmark killed outright (SIGKILL: no code of its own runs) leaves
