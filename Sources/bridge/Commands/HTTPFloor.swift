@@ -46,8 +46,11 @@ struct HTTPFloor {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
-                    let browser = SandboxBrowser(sharing: client)
-                    for _ in 0..<(requests / concurrency) { _ = try await browser.request(healthz) }
+                    // The client alone, as the bridge's iAM Smart transport uses it: no browser around it.
+                    for _ in 0..<(requests / concurrency) {
+                        let response = try await client.execute(HTTPClientRequest(url: healthz.absoluteString), timeout: .seconds(30))
+                        _ = try await response.body.collect(upTo: 1 << 16)
+                    }
                 }
             }
             try await group.waitForAll()
