@@ -136,7 +136,8 @@ struct BenchFlowCommand: AsyncParsableCommand {
                     iamSmartCallsPerFlow: Double(exchanges.iamSmartCalls) / Double(exchanges.flows),
                     emptyRequestCPU: empty.served, emptyCallCPU: empty.called, concurrency: concurrency)
                 http?.print()
-                store = try await StoreFloor.measure(in: file.deletingLastPathComponent(), operations: 4_000)
+                let location = try ConfigurationLoader().load(file: file.path).store
+                store = try await StoreFloor.measure(location, scratch: file.deletingLastPathComponent(), operations: 4_000)
             }
             FlowLevelResult.printYardstick(results, http: http, store: store)
             group.cancelAll()

@@ -66,8 +66,8 @@ struct FlowLevelResult {
         let bestCPU = results.map(\.cpuMillisecondsPerFlow).min() ?? 0
         Swift.print(
             String(
-                format: "store: a state change costs %.0f µs, a pointer-and-flow read %.0f µs (SQLite, this process)",
-                store.change.milliseconds * 1000, store.read.milliseconds * 1000))
+                format: "store: a state change costs %.0f µs, a pointer-and-flow read %.0f µs",
+                store.change.milliseconds * 1000, store.read.milliseconds * 1000) + " (\(store.storeName), this process)")
         Swift.print(
             String(
                 format: "stack floor per flow before any work of its own: signing %.2f + HTTP %.2f + store %.2f (%.1f requests × %.0f µs) "

@@ -31,18 +31,38 @@ import Glibc
         #expect(calls >= 2 && calls <= 8, "\(http)")
         #expect(Self.number(after: "costs it", in: http).map { $0 > 0 } == true, "\(http)")
         #expect(Self.number(after: "to serve and its caller", in: http).map { $0 > 0 } == true, "\(http)")
-        // The store's smallest operations, and the floor they make with HTTP and signing.
-        let store = try #require(lines.first { $0.hasPrefix("store:") }, "\(run.output)")
-        let change = try #require(Self.number(after: "a state change costs", in: store), "\(store)")
-        let read = try #require(Self.number(after: "read", in: store), "\(store)")
+        try Self.checkFloor(lines, store: "SQLite", output: run.output)
+    }
+
+    /// Two instances on one PostgreSQL: the store figures are PostgreSQL's,
+    /// taken on the database the bridges share.
+    @Test func onPostgreSQLTheStoreFloorIsPostgreSQLs() async throws {
+        try await PostgresTestServer.withSchema("Bench_") { schema in
+            let run = try CommandLineBehaviourTests.bridge([
+                "bench", "flow", "--levels", "2", "--flows", "4", "--instances", "2", "--store", try PostgresTestServer.url(schema: schema),
+            ])
+            #expect(run.status == 0, "\(run.output)")
+            let lines = run.output.split(separator: "\n").map(String.init)
+            #expect(lines.contains { $0.contains("2 concurrent:") && $0.contains("4 flows, 0 errors") }, "\(run.output)")
+            try Self.checkFloor(lines, store: "PostgreSQL", output: run.output)
+        }
+    }
+
+    /// The store's smallest operations on `store`, and the floor they make
+    /// with HTTP and signing: every part there, and adding up.
+    static func checkFloor(_ lines: [String], store name: String, output: String) throws {
+        let store = try #require(lines.first { $0.hasPrefix("store:") }, "\(output)")
+        #expect(store.contains("(\(name), this process)"), "\(store)")
+        let change = try #require(number(after: "a state change costs", in: store), "\(store)")
+        let read = try #require(number(after: "read", in: store), "\(store)")
         #expect(change > 0 && read > 0, "\(store)")
-        let floor = try #require(lines.first { $0.hasPrefix("stack floor per flow") }, "\(run.output)")
-        let parts = try ["signing", "+ HTTP", "+ store"].map { try #require(Self.number(after: $0, in: floor), "\($0): \(floor)") }
-        let total = try #require(Self.number(after: "= ", in: floor), "\(floor)")
+        let floor = try #require(lines.first { $0.hasPrefix("stack floor per flow") }, "\(output)")
+        let parts = try ["signing", "+ HTTP", "+ store"].map { try #require(number(after: $0, in: floor), "\($0): \(floor)") }
+        let total = try #require(number(after: "= ", in: floor), "\(floor)")
         #expect(parts.allSatisfy { $0 > 0 }, "\(floor)")
         // Printed to two decimals each, so the sum may differ by rounding.
         #expect(abs(parts.reduce(0, +) - total) < 0.02, "\(floor)")
-        let best = try #require(Self.number(after: "bridge best", in: floor), "\(floor)")
+        let best = try #require(number(after: "bridge best", in: floor), "\(floor)")
         #expect(best >= total, "a flow cannot cost less than its floor: \(floor)")
     }
 
