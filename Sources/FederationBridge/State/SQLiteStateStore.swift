@@ -76,9 +76,15 @@ public struct SQLiteStateStore: StateStore {
         try await pool.writeWithoutTransaction(statement)
     }
 
-    /// One reading statement: it sees one snapshot of the WAL on its own.
+    /// One reading statement, on the writer's connection. GRDB's reader
+    /// pool would run it concurrently with writes, but takes a semaphore, a
+    /// lock, a queue hop and a schema check for it: about 75 µs per read,
+    /// more than the lookup itself. Every state operation is one short
+    /// statement by key, so one connection serves both, and a read sees
+    /// every write before it. The file stays in WAL mode (the pool sets it),
+    /// so tools and other processes read it without blocking the bridge.
     private func query<T: Sendable>(_ statement: @Sendable (Database) throws -> T) async throws -> T {
-        try await pool.unsafeRead(statement)
+        try await pool.writeWithoutTransaction(statement)
     }
 
     public func ping() async throws {
