@@ -49,6 +49,24 @@ struct FederationHarness: Sendable {
         token: SandboxFederation.SandboxToken? = nil, allPages: Bool = false, auditInterval: Duration? = nil,
         _ body: @Sendable (FederationHarness) async throws -> Void
     ) async throws {
+        // A reserved port is free only until it is bound: another test's
+        // server may take it first. Before the body runs nothing else has
+        // happened, so a fresh port and a fresh start are safe.
+        for attempt in 1... {
+            do {
+                return try await runOnce(
+                    flowLifetime: flowLifetime, storeURL: storeURL, logs: logs, secondInstance: secondInstance, token: token,
+                    allPages: allPages, auditInterval: auditInterval, body)
+            } catch is ReadySignal.PortTaken where attempt < 5 {
+                continue
+            }
+        }
+    }
+
+    private static func runOnce(
+        flowLifetime: String, storeURL: String?, logs: LogRecorder?, secondInstance: Bool, token: SandboxFederation.SandboxToken?,
+        allPages: Bool, auditInterval: Duration?, _ body: @Sendable (FederationHarness) async throws -> Void
+    ) async throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("fb-e2e-\(UUID().uuidString)", isDirectory: true)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -103,7 +121,7 @@ struct FederationHarness: Sendable {
             group.addTask {
                 try await ready.reportEnd { try await application.makeApplication(onServerRunning: { _ in await ready.fire() }).run() }
             }
-            try await ready.wait()
+            try await ready.waitForPort()
             var secondInstanceURL: String?
             if secondInstance {
                 var second = configuration
@@ -117,7 +135,7 @@ struct FederationHarness: Sendable {
                         try await secondApplication.makeApplication(onServerRunning: { _ in await secondReady.fire() }).run()
                     }
                 }
-                try await secondReady.wait()
+                try await secondReady.waitForPort()
                 secondInstanceURL = "http://127.0.0.1:\(second.listen.port)"
             }
             let harness = FederationHarness(
@@ -384,6 +402,21 @@ actor ReadySignal {
     func wait() async throws {
         if let outcome { return try outcome.get() }
         try await withCheckedThrowingContinuation { waiters.append($0) }
+    }
+
+    /// The server could not bind its reserved port: someone took it first.
+    struct PortTaken: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "the reserved port was taken before the server bound it: \(reason)" }
+    }
+
+    /// `wait()`, with a bind refused because the port is in use told apart.
+    func waitForPort() async throws {
+        do {
+            try await wait()
+        } catch let error as ServerEnded where error.reason.contains("Address already in use") {
+            throw PortTaken(reason: error.reason)
+        }
     }
 }
 
