@@ -23,13 +23,10 @@ struct StoreFloor {
     static func measure(_ location: BridgeConfiguration.StoreLocation, scratch: URL, operations: Int) async throws -> StoreFloor {
         var logger = Logger(label: "bench.flow.store-floor")
         logger.logLevel = .error
-        let opened: (store: any StateStore, services: [any Service])
-        switch location {
-        case .sqlite:
-            opened = (try SQLiteStateStore(path: scratch.appendingPathComponent("store-floor.sqlite")), [])
-        case .postgres:
-            opened = try StateStoreFactory.open(location, logger: logger)
-        }
+        // A SQLite store of its own, so the bridges' file is left as it was.
+        var measured = location
+        if case .sqlite = location { measured = .sqlite(path: scratch.appendingPathComponent("store-floor.sqlite")) }
+        let opened = try StateStoreFactory.open(measured, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             for service in opened.services { group.addTask { try await service.run() } }
             defer { group.cancelAll() }

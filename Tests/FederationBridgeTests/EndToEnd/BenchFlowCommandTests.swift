@@ -45,6 +45,11 @@ import Glibc
             let lines = run.output.split(separator: "\n").map(String.init)
             #expect(lines.contains { $0.contains("2 concurrent:") && $0.contains("4 flows, 0 errors") }, "\(run.output)")
             try Self.checkFloor(lines, store: "PostgreSQL", output: run.output)
+            // The floor's own rows are gone from the database the bridges share.
+            let baseURL = try #require(PostgresTestServer.baseURL)
+            let left = try ExternalToolTests.run(
+                "/usr/bin/psql", [baseURL, "-Atc", "SELECT count(*) FROM \"\(schema)\".flow_state WHERE id LIKE 'store-floor-%'"])
+            #expect(left.status == 0 && left.output.trimmingCharacters(in: .whitespacesAndNewlines) == "0", "\(left.output)")
         }
     }
 
